@@ -1,0 +1,462 @@
+//! Reading and writing HSDS packages: the tabular form (CSV files plus `datapackage.json`) and
+//! the JSON form (nested objects). Works on bytes; the caller does the file or upload I/O.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde_json::{Map, Value, json};
+
+use super::nested::{RecordIndex, ShapeError, flatten, group_by_table};
+use super::record::{Record, cell_text, parse_cell};
+use super::schema::{FieldKind, registry};
+use super::validate::{Origin, Problem, SourcedRecord};
+
+/// What was read, and what could not be read at all. Rows with unreadable cells are left out
+/// of `records` and their cells reported, so validation can still report every other row.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub records: Vec<SourcedRecord>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<String>,
+}
+
+fn file_problem(file: &str, row: usize, field: Option<&str>, code: &'static str, message: String) -> Problem {
+    Problem {
+        origin: Origin {
+            file: file.to_owned(),
+            row,
+            path: String::new(),
+        },
+        field: field.map(str::to_owned),
+        code,
+        message,
+    }
+}
+
+/// Reads a tabular package from its files (name, content). `datapackage.json` is optional:
+/// tables are recognised by the file names HSDS gives them.
+pub fn read_tabular(files: &[(String, Vec<u8>)]) -> ReadOutcome {
+    let mut out = ReadOutcome::default();
+    if !files.iter().any(|(name, _)| name == "datapackage.json") {
+        out.warnings.push(
+            "no datapackage.json: reading the CSV files by their HSDS names".to_owned(),
+        );
+    }
+    for (name, bytes) in files {
+        if name == "datapackage.json" {
+            if serde_json::from_slice::<Value>(bytes).is_err() {
+                out.problems.push(file_problem(
+                    name,
+                    1,
+                    None,
+                    "invalid_json",
+                    "datapackage.json is not valid JSON".to_owned(),
+                ));
+            }
+            continue;
+        }
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        match registry().by_file(name) {
+            Some(spec) => read_csv(spec.name, name, bytes, &mut out),
+            None => out
+                .warnings
+                .push(format!("{name} is not an HSDS table: skipped")),
+        }
+    }
+    out
+}
+
+fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let spec = registry().get(table).expect("known table");
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            out.problems
+                .push(file_problem(file, 1, None, "invalid_csv", e.to_string()));
+            return;
+        }
+    };
+    let mut columns = Vec::new();
+    for (i, raw) in headers.iter().enumerate() {
+        match std::str::from_utf8(raw) {
+            Ok(h) => columns.push(h.trim().to_owned()),
+            Err(_) => {
+                out.problems.push(file_problem(
+                    file,
+                    1,
+                    None,
+                    "invalid_utf8",
+                    format!("the header of column {} is not UTF-8 text; save the file as UTF-8", i + 1),
+                ));
+                return;
+            }
+        }
+    }
+    let Some(id_column) = columns.iter().position(|c| c == "id") else {
+        out.problems.push(file_problem(
+            file,
+            1,
+            Some("id"),
+            "missing_column",
+            "the file has no id column".to_owned(),
+        ));
+        return;
+    };
+    for extra in columns.iter().filter(|c| spec.field(c).is_none()) {
+        out.warnings
+            .push(format!("{file}: column {extra} is not in HSDS 3.0; kept as an extension"));
+    }
+    for result in reader.byte_records() {
+        let row_bytes = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let row = e.position().map_or(0, |p| line_at(bytes, p.byte() as usize));
+                out.problems
+                    .push(file_problem(file, row, None, "invalid_csv", e.to_string()));
+                continue;
+            }
+        };
+        let row = row_bytes
+            .position()
+            .map_or(0, |p| line_at(bytes, p.byte() as usize));
+        let mut record = Record::new(table, String::new());
+        let mut readable = true;
+        for (column, raw) in columns.iter().zip(row_bytes.iter()) {
+            let Ok(cell) = std::str::from_utf8(raw) else {
+                out.problems.push(file_problem(
+                    file,
+                    row,
+                    Some(column),
+                    "invalid_utf8",
+                    "the cell is not UTF-8 text; save the file as UTF-8".to_owned(),
+                ));
+                readable = false;
+                continue;
+            };
+            let kind = spec.field(column).map_or(FieldKind::Text, |f| f.kind);
+            match parse_cell(kind, cell) {
+                Ok(Some(value)) => record.set(column, value),
+                Ok(None) => {}
+                Err(e) => {
+                    out.problems
+                        .push(file_problem(file, row, Some(column), e.code, e.message));
+                    readable = false;
+                }
+            }
+        }
+        let id = row_bytes
+            .get(id_column)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+            .trim();
+        if id.is_empty() {
+            out.problems.push(file_problem(
+                file,
+                row,
+                Some("id"),
+                "missing_required",
+                "every row needs an id".to_owned(),
+            ));
+            readable = false;
+        }
+        record.fields.remove("id");
+        record.id = id.to_owned();
+        if readable {
+            out.records.push(SourcedRecord {
+                record,
+                origin: Origin {
+                    file: file.to_owned(),
+                    row,
+                    path: String::new(),
+                },
+            });
+        }
+    }
+}
+
+/// The 1-based line of the record the csv crate places at `offset`. Its own line count, and
+/// its offset, are one short after CRLF line ends (which spreadsheets on Windows write): the
+/// offset then points at the `\n` ending the previous line, so the byte after it is counted.
+fn line_at(bytes: &[u8], offset: usize) -> usize {
+    bytes[..(offset + 1).min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Writes a tabular package: one CSV per table (header only when empty) and a
+/// `datapackage.json` describing the standard tables plus our extension.
+pub fn write_tabular(records: &[Record]) -> Vec<(String, Vec<u8>)> {
+    let grouped = group_by_table(records);
+    let mut files = Vec::new();
+    for spec in registry().entities() {
+        let rows = grouped.get(spec.name).map(Vec::as_slice).unwrap_or(&[]);
+        let extra: BTreeSet<&str> = rows
+            .iter()
+            .flat_map(|r| r.fields.keys())
+            .filter(|k| spec.field(k).is_none())
+            .map(String::as_str)
+            .collect();
+        let columns: Vec<&str> = spec
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .chain(extra)
+            .collect();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&columns).expect("writing to memory");
+        for r in rows {
+            let row = columns.iter().map(|c| match *c {
+                "id" => r.id.clone(),
+                c => r.fields.get(c).map(cell_text).unwrap_or_default(),
+            });
+            writer.write_record(row).expect("writing to memory");
+        }
+        files.push((
+            spec.file.clone(),
+            writer.into_inner().expect("writing to memory"),
+        ));
+    }
+    files.push(("datapackage.json".to_owned(), datapackage_with_extensions()));
+    files
+}
+
+fn datapackage_with_extensions() -> Vec<u8> {
+    let mut package: Value =
+        serde_json::from_str(include_str!("../../hsds/datapackage.json")).expect("valid");
+    let resources = package["resources"].as_array_mut().expect("resources");
+    for resource in resources.iter_mut() {
+        if resource["name"] == "location" {
+            resource["schema"]["fields"]
+                .as_array_mut()
+                .expect("fields")
+                .push(json!({"name": "confidential", "type": "boolean",
+                    "description": "Crocevia extension: the address is shown only to logged-in operators.",
+                    "constraints": {"required": false}}));
+        }
+    }
+    let translation = registry().get("translation").expect("extension");
+    resources.push(json!({
+        "name": "translation",
+        "path": translation.file,
+        "description": "Crocevia extension: translations of the name, alternate name, description and synonyms of an organization, service or taxonomy term. link_entity names the table, link_id the row, language a BCP 47 tag.",
+        "format": "csv", "mediatype": "text/csv", "profile": "tabular-data-resource",
+        "schema": {"primaryKey": "id", "fields": translation.fields.iter().map(|f| json!({
+            "name": f.name,
+            "type": "string",
+            "constraints": {"required": f.required}
+        })).collect::<Vec<_>>()}
+    }));
+    serde_json::to_vec_pretty(&package).expect("serialisable")
+}
+
+/// Reads HSDS JSON: one `service_full` object, a list of them, NDJSON (one per line), an API
+/// page (`contents`), or the bundle [`write_json`] produces.
+pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
+    let mut out = ReadOutcome::default();
+    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+        Ok(t) => t,
+        Err(e) => {
+            let row = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            out.problems.push(file_problem(
+                file,
+                row,
+                None,
+                "invalid_utf8",
+                "the file is not UTF-8 text".to_owned(),
+            ));
+            return out;
+        }
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => read_objects("service", file, &items, &mut out),
+        Ok(Value::Object(map)) if map.contains_key("contents") => {
+            let items = map["contents"].as_array().cloned().unwrap_or_default();
+            read_objects("service", file, &items, &mut out);
+        }
+        Ok(Value::Object(map)) if is_bundle(&map) => read_bundle(file, &map, &mut out),
+        Ok(object @ Value::Object(_)) => read_objects("service", file, &[object], &mut out),
+        Ok(_) => out.problems.push(file_problem(
+            file,
+            1,
+            None,
+            "unexpected_json",
+            "expected a service object, a list of them or one per line".to_owned(),
+        )),
+        Err(whole) => {
+            let lines: Vec<&str> = text.lines().collect();
+            if lines.iter().filter(|l| !l.trim().is_empty()).count() < 2 {
+                out.problems.push(file_problem(
+                    file,
+                    whole.line(),
+                    None,
+                    "invalid_json",
+                    format!("not valid JSON: {whole}"),
+                ));
+                return out;
+            }
+            for (i, line) in lines.iter().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(v) => read_object("service", file, i + 1, &v, &mut out),
+                    Err(e) => out.problems.push(file_problem(
+                        file,
+                        i + 1,
+                        None,
+                        "invalid_json",
+                        format!("line {} is not valid JSON: {e}", i + 1),
+                    )),
+                }
+            }
+        }
+    }
+    out
+}
+
+const BUNDLE_LISTS: [(&str, &str); 4] = [
+    ("organizations", "organization"),
+    ("services", "service"),
+    ("taxonomies", "taxonomy"),
+    ("taxonomy_terms", "taxonomy_term"),
+];
+
+fn is_bundle(map: &Map<String, Value>) -> bool {
+    map.contains_key("hsds_version")
+}
+
+fn read_bundle(file: &str, map: &Map<String, Value>, out: &mut ReadOutcome) {
+    for (key, table) in BUNDLE_LISTS {
+        if let Some(Value::Array(items)) = map.get(key) {
+            read_objects(table, &format!("{file}#{key}"), items, out);
+        }
+    }
+    if let Some(Value::Object(rest)) = map.get("records") {
+        for (table, items) in rest {
+            let Some(spec) = registry().get(table) else {
+                out.problems.push(file_problem(
+                    file,
+                    1,
+                    None,
+                    "unknown_table",
+                    format!("records.{table} is not an HSDS table"),
+                ));
+                continue;
+            };
+            let items = items.as_array().cloned().unwrap_or_default();
+            read_objects(spec.name, &format!("{file}#records.{table}"), &items, out);
+        }
+    }
+}
+
+fn read_objects(table: &str, file: &str, items: &[Value], out: &mut ReadOutcome) {
+    for (i, item) in items.iter().enumerate() {
+        read_object(table, file, i + 1, item, out);
+    }
+}
+
+fn read_object(table: &str, file: &str, row: usize, value: &Value, out: &mut ReadOutcome) {
+    match flatten(table, value, "") {
+        Ok(flat) => out.records.extend(flat.into_iter().map(|f| SourcedRecord {
+            record: f.record,
+            origin: Origin {
+                file: file.to_owned(),
+                row,
+                path: f.path,
+            },
+        })),
+        Err(ShapeError { path, message }) => out.problems.push(Problem {
+            origin: Origin {
+                file: file.to_owned(),
+                row,
+                path,
+            },
+            field: None,
+            code: "unexpected_json",
+            message,
+        }),
+    }
+}
+
+/// Writes every record as one JSON document: services and organizations nested as the HSDS
+/// `*_full` responses show them, taxonomies and terms, and under `records` whatever no nested
+/// object holds, so nothing is lost.
+pub fn write_json(records: &[Record]) -> Value {
+    let index = RecordIndex::new(records);
+    let grouped = group_by_table(records);
+    let mut placed: HashSet<(String, String)> = HashSet::new();
+    let mut bundle = Map::new();
+    bundle.insert("hsds_version".into(), json!(super::schema::HSDS_VERSION));
+    for (key, table) in BUNDLE_LISTS {
+        let rows = grouped.get(table).map(Vec::as_slice).unwrap_or(&[]);
+        let objects: Vec<Value> = rows
+            .iter()
+            .map(|r| Value::Object(index.assemble_marking(r, &mut placed)))
+            .collect();
+        bundle.insert(key.into(), Value::Array(objects));
+    }
+    let mut rest = Map::new();
+    for (table, rows) in &grouped {
+        let left: Vec<Value> = rows
+            .iter()
+            .filter(|r| !placed.contains(&(r.table.clone(), r.id.clone())))
+            .map(|r| Value::Object(r.to_json_object()))
+            .collect();
+        if !left.is_empty() {
+            rest.insert((*table).to_owned(), Value::Array(left));
+        }
+    }
+    bundle.insert("records".into(), Value::Object(rest));
+    Value::Object(bundle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_typed_and_bad_ones_located() {
+        let csv = "\u{feff}id,name,status,minimum_age\r\n\
+                   ac148810-d857-441c-9679-408f346de14b,A,active,12\r\n\
+                   bc148810-d857-441c-9679-408f346de14b,B,active,old\r\n";
+        let out = read_tabular(&[("services.csv".into(), csv.as_bytes().to_vec())]);
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].record.fields["minimum_age"], json!(12));
+        assert_eq!(out.problems.len(), 1);
+        let p = &out.problems[0];
+        assert_eq!((p.origin.row, p.field.as_deref(), p.code), (3, Some("minimum_age"), "not_a_number"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_by_row_and_column() {
+        let mut csv = b"id,name\nac148810-d857-441c-9679-408f346de14b,".to_vec();
+        csv.extend_from_slice(&[0xC3, 0x28, b'\n']);
+        let out = read_tabular(&[("organizations.csv".into(), csv)]);
+        assert_eq!(out.problems[0].code, "invalid_utf8");
+        assert_eq!(out.problems[0].origin.row, 2);
+        assert_eq!(out.problems[0].field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn ndjson_lines_are_rows() {
+        let text = "{\"id\":\"a\",\"name\":\"A\",\"status\":\"active\"}\n{\"id\":\"b\",\"name\":\"B\"}\n";
+        let out = read_json("s.ndjson", text.as_bytes());
+        assert!(out.problems.is_empty());
+        assert_eq!(out.records[1].origin.row, 2);
+    }
+
+    #[test]
+    fn the_tabular_writer_lists_standard_columns_first() {
+        let r = Record::new("organization", "o").with("name", "N").with("x_extra", "e");
+        let files = write_tabular(&[r]);
+        let (_, bytes) = files.iter().find(|(n, _)| n == "organizations.csv").unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with("id,name,alternate_name"));
+        assert!(text.lines().next().unwrap().ends_with(",x_extra"));
+    }
+}

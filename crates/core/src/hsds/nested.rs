@@ -1,0 +1,444 @@
+//! The nested JSON form of HSDS (`service_full`, `organization_full`, …) to and from flat
+//! records.
+//!
+//! One table, [`children`], says which object nests which and through which field; flattening
+//! and assembling both read it, so they cannot disagree.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::record::Record;
+use super::schema::table_name;
+
+/// How a nested object is tied to the object it sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// The child's field holds the parent's id (`phone.service_id`).
+    ChildField(&'static str),
+    /// The parent's field holds the child's id (`service.organization_id`); nested as one object.
+    ParentField(&'static str),
+    /// The child's `id_field` holds the parent's id and its `table_field` the parent's table
+    /// (`attribute.link_id` + `link_entity`).
+    Polymorphic {
+        id_field: &'static str,
+        table_field: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Nesting {
+    pub property: &'static str,
+    pub table: &'static str,
+    pub link: Link,
+}
+
+const fn child(property: &'static str, table: &'static str, field: &'static str) -> Nesting {
+    Nesting {
+        property,
+        table,
+        link: Link::ChildField(field),
+    }
+}
+
+const fn parent(property: &'static str, table: &'static str, field: &'static str) -> Nesting {
+    Nesting {
+        property,
+        table,
+        link: Link::ParentField(field),
+    }
+}
+
+const ATTRIBUTES: Nesting = Nesting {
+    property: "attributes",
+    table: "attribute",
+    link: Link::Polymorphic {
+        id_field: "link_id",
+        table_field: "link_entity",
+    },
+};
+const METADATA: Nesting = Nesting {
+    property: "metadata",
+    table: "metadata",
+    link: Link::Polymorphic {
+        id_field: "resource_id",
+        table_field: "resource_type",
+    },
+};
+/// Our extension: translations of a record's text fields.
+const TRANSLATIONS: Nesting = Nesting {
+    property: "translations",
+    table: "translation",
+    link: Link::Polymorphic {
+        id_field: "link_id",
+        table_field: "link_entity",
+    },
+};
+
+/// What nests inside an object of `table`, in the order the HSDS schemas list it.
+pub fn children(table: &str) -> &'static [Nesting] {
+    match table {
+        "organization" => const {
+            &[
+            child("funding", "funding", "organization_id"),
+            child("contacts", "contact", "organization_id"),
+            child("phones", "phone", "organization_id"),
+            child("locations", "location", "organization_id"),
+            child("programs", "program", "organization_id"),
+            child(
+                "organization_identifiers",
+                "organization_identifier",
+                "organization_id",
+            ),
+            ATTRIBUTES,
+            METADATA,
+            TRANSLATIONS,
+        ]},
+        "service" => const {
+            &[
+            child("phones", "phone", "service_id"),
+            child("schedules", "schedule", "service_id"),
+            child("service_areas", "service_area", "service_id"),
+            child("service_at_locations", "service_at_location", "service_id"),
+            child("languages", "language", "service_id"),
+            parent("organization", "organization", "organization_id"),
+            child("funding", "funding", "service_id"),
+            child("cost_options", "cost_option", "service_id"),
+            parent("program", "program", "program_id"),
+            child("required_documents", "required_document", "service_id"),
+            child("contacts", "contact", "service_id"),
+            ATTRIBUTES,
+            METADATA,
+            TRANSLATIONS,
+        ]},
+        "service_at_location" => const {
+            &[
+            child("contacts", "contact", "service_at_location_id"),
+            child("phones", "phone", "service_at_location_id"),
+            child("schedules", "schedule", "service_at_location_id"),
+            parent("location", "location", "location_id"),
+            ATTRIBUTES,
+            METADATA,
+        ]},
+        "location" => const {
+            &[
+            child("languages", "language", "location_id"),
+            child("addresses", "address", "location_id"),
+            child("contacts", "contact", "location_id"),
+            child("accessibility", "accessibility", "location_id"),
+            child("phones", "phone", "location_id"),
+            child("schedules", "schedule", "location_id"),
+            ATTRIBUTES,
+            METADATA,
+        ]},
+        "contact" => const { &[child("phones", "phone", "contact_id"), ATTRIBUTES, METADATA] },
+        "phone" => const { &[child("languages", "language", "phone_id"), ATTRIBUTES, METADATA] },
+        "attribute" => const {
+            &[
+            parent("taxonomy_term", "taxonomy_term", "taxonomy_term_id"),
+            METADATA,
+        ]},
+        "taxonomy_term" => const {
+            &[
+            parent("taxonomy_detail", "taxonomy", "taxonomy_id"),
+            METADATA,
+            TRANSLATIONS,
+        ]},
+        "taxonomy" => &[METADATA],
+        "metadata" | "translation" => &[],
+        _ => &[ATTRIBUTES, METADATA],
+    }
+}
+
+/// Where a flattened record came from inside a JSON document, as a path
+/// (`service_at_locations[0].location`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flattened {
+    pub record: Record,
+    pub path: String,
+}
+
+/// Why a JSON object cannot be read as an HSDS object at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Flattens one nested object of `table` into records, children after their parent.
+pub fn flatten(table: &str, object: &Value, path: &str) -> Result<Vec<Flattened>, ShapeError> {
+    let mut out = Vec::new();
+    flatten_into(table, object, path, None, &mut out)?;
+    Ok(out)
+}
+
+fn flatten_into(
+    table: &str,
+    object: &Value,
+    path: &str,
+    from_parent: Option<(&'static str, Value, Option<&'static str>)>,
+    out: &mut Vec<Flattened>,
+) -> Result<String, ShapeError> {
+    let Value::Object(map) = object else {
+        return Err(ShapeError {
+            path: path.to_owned(),
+            message: format!("expected a {table} object"),
+        });
+    };
+    let id = match map.get("id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
+        _ => {
+            return Err(ShapeError {
+                path: path.to_owned(),
+                message: format!("a {table} object needs an \"id\" (a UUID)"),
+            });
+        }
+    };
+    let mut record = Record::new(table, id.clone());
+    let nestings = children(table);
+    let mut nested: Vec<(&Nesting, &Value)> = Vec::new();
+    for (key, value) in map {
+        if key == "id" {
+            continue;
+        }
+        if let Some(n) = nestings.iter().find(|n| n.property == key) {
+            nested.push((n, value));
+            continue;
+        }
+        record.set(key, value.clone());
+    }
+    if let Some((field, parent_id, parent_table)) = from_parent {
+        record.fields.entry(field).or_insert(parent_id);
+        if let Some(parent_table) = parent_table {
+            let table_field = match table {
+                "metadata" => "resource_type",
+                _ => "link_entity",
+            };
+            record
+                .fields
+                .entry(table_field)
+                .or_insert(Value::String(parent_table.to_owned()));
+        }
+    }
+    let slot = out.len();
+    out.push(Flattened {
+        record,
+        path: path.to_owned(),
+    });
+    let parent_table = table_name(table);
+    for (nesting, value) in nested {
+        let child_path = format!("{}{}{}", path, if path.is_empty() { "" } else { "." }, nesting.property);
+        match nesting.link {
+            Link::ParentField(field) => {
+                if value.is_null() {
+                    continue;
+                }
+                let child_id = flatten_into(nesting.table, value, &child_path, None, out)?;
+                out[slot]
+                    .record
+                    .fields
+                    .entry(field)
+                    .or_insert(Value::String(child_id));
+            }
+            Link::ChildField(field) => {
+                for (i, item) in as_list(value, &child_path)?.iter().enumerate() {
+                    let p = format!("{child_path}[{i}]");
+                    let link = (field, Value::String(id.clone()), None);
+                    flatten_into(nesting.table, item, &p, Some(link), out)?;
+                }
+            }
+            Link::Polymorphic { id_field, .. } => {
+                for (i, item) in as_list(value, &child_path)?.iter().enumerate() {
+                    let p = format!("{child_path}[{i}]");
+                    let link = (id_field, Value::String(id.clone()), parent_table);
+                    flatten_into(nesting.table, item, &p, Some(link), out)?;
+                }
+            }
+        }
+    }
+    Ok(id)
+}
+
+fn as_list<'a>(value: &'a Value, path: &str) -> Result<&'a [Value], ShapeError> {
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(&[]),
+        _ => Err(ShapeError {
+            path: path.to_owned(),
+            message: "expected a list".to_owned(),
+        }),
+    }
+}
+
+/// Every record of a dataset, indexed for assembling nested objects.
+pub struct RecordIndex<'a> {
+    by_id: HashMap<(&'a str, &'a str), &'a Record>,
+    /// target id -> (field, record) for every record whose reference field holds that id.
+    pointing: HashMap<&'a str, Vec<(&'a str, &'a Record)>>,
+}
+
+impl<'a> RecordIndex<'a> {
+    pub fn new(records: impl IntoIterator<Item = &'a Record>) -> Self {
+        let mut by_id = HashMap::new();
+        let mut pointing: HashMap<_, Vec<_>> = HashMap::new();
+        for r in records {
+            by_id.insert((r.table.as_str(), r.id.as_str()), r);
+            for (field, value) in &r.fields {
+                if let Value::String(target) = value
+                    && (field.ends_with("_id") || field == "link_id")
+                {
+                    pointing
+                        .entry(target.as_str())
+                        .or_default()
+                        .push((field.as_str(), r));
+                }
+            }
+        }
+        for list in pointing.values_mut() {
+            list.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        }
+        RecordIndex { by_id, pointing }
+    }
+
+    pub fn get(&self, table: &str, id: &str) -> Option<&'a Record> {
+        self.by_id.get(&(table, id)).copied()
+    }
+
+    fn pointing_at(&self, table: &str, field: &str, id: &str) -> Vec<&'a Record> {
+        self.pointing
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|(f, r)| *f == field && r.table == table)
+            .map(|(_, r)| *r)
+            .collect()
+    }
+
+    /// The nested JSON object for a record, as the HSDS `*_full` responses show it. The field
+    /// that points back to the enclosing object is left out, as in the standard's examples.
+    pub fn assemble(&self, record: &Record) -> Map<String, Value> {
+        self.assemble_marking(record, &mut HashSet::new())
+    }
+
+    /// [`assemble`](Self::assemble), adding every record it places to `placed`.
+    pub fn assemble_marking(
+        &self,
+        record: &Record,
+        placed: &mut HashSet<(String, String)>,
+    ) -> Map<String, Value> {
+        self.assemble_inner(record, None, placed)
+    }
+
+    fn assemble_inner(
+        &self,
+        record: &Record,
+        omit: Option<&str>,
+        placed: &mut HashSet<(String, String)>,
+    ) -> Map<String, Value> {
+        placed.insert((record.table.clone(), record.id.clone()));
+        let mut object = record.to_json_object();
+        if let Some(field) = omit {
+            object.remove(field);
+        }
+        for nesting in children(&record.table) {
+            let value = match nesting.link {
+                Link::ParentField(field) => match record
+                    .text(field)
+                    .and_then(|id| self.get(nesting.table, id))
+                {
+                    Some(target) => Value::Object(self.assemble_inner(target, None, placed)),
+                    None => continue,
+                },
+                Link::ChildField(field) => Value::Array(
+                    self.pointing_at(nesting.table, field, &record.id)
+                        .iter()
+                        .map(|c| Value::Object(self.assemble_inner(c, Some(field), placed)))
+                        .collect(),
+                ),
+                Link::Polymorphic {
+                    id_field,
+                    table_field,
+                } => Value::Array(
+                    self.pointing_at(nesting.table, id_field, &record.id)
+                        .iter()
+                        .filter(|c| c.text(table_field).is_none_or(|t| t == record.table))
+                        .map(|c| Value::Object(self.assemble_inner(c, Some(id_field), placed)))
+                        .collect(),
+                ),
+            };
+            object.insert(nesting.property.to_owned(), value);
+        }
+        object
+    }
+}
+
+/// Records grouped by table, in a stable order (by id), for writers.
+pub fn group_by_table(records: &[Record]) -> BTreeMap<&str, Vec<&Record>> {
+    let mut grouped: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        grouped.entry(r.table.as_str()).or_default().push(r);
+    }
+    for list in grouped.values_mut() {
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_nested_service_flattens_with_links_filled_in() {
+        let service = json!({
+            "id": "s1", "name": "Sportello", "status": "active",
+            "organization": {"id": "o1", "name": "Comune", "description": "d"},
+            "phones": [{"id": "p1", "number": "0862 1"}],
+            "attributes": [{"id": "a1", "taxonomy_term": {"id": "t1", "name": "Salute", "description": "d"}}]
+        });
+        let flat = flatten("service", &service, "").unwrap();
+        let get = |id: &str| flat.iter().find(|f| f.record.id == id).unwrap();
+        assert_eq!(get("s1").record.text("organization_id"), Some("o1"));
+        assert_eq!(get("p1").record.text("service_id"), Some("s1"));
+        assert_eq!(get("p1").path, "phones[0]");
+        assert_eq!(get("a1").record.text("link_id"), Some("s1"));
+        assert_eq!(get("a1").record.text("link_entity"), Some("service"));
+        assert_eq!(get("a1").record.text("taxonomy_term_id"), Some("t1"));
+    }
+
+    #[test]
+    fn assembling_then_flattening_gives_the_same_records() {
+        let records = vec![
+            Record::new("service", "s1")
+                .with("name", "Sportello")
+                .with("status", "active")
+                .with("organization_id", "o1"),
+            Record::new("organization", "o1")
+                .with("name", "Comune")
+                .with("description", "d"),
+            Record::new("phone", "p1")
+                .with("number", "0862")
+                .with("service_id", "s1"),
+        ];
+        let index = RecordIndex::new(&records);
+        let nested = Value::Object(index.assemble(&records[0]));
+        assert!(nested["phones"][0].get("service_id").is_none());
+        let mut back: Vec<Record> = flatten("service", &nested, "")
+            .unwrap()
+            .into_iter()
+            .map(|f| f.record)
+            .collect();
+        back.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut expected = records.clone();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn an_object_without_id_is_refused_with_its_path() {
+        let err = flatten("service", &json!({"id": "s", "phones": [{"number": "1"}]}), "")
+            .unwrap_err();
+        assert_eq!(err.path, "phones[0]");
+    }
+}

@@ -1,0 +1,349 @@
+//! Whole-batch validation: every field of every row, and every reference, before anything is
+//! written. A batch with a single problem is rejected whole, so the report lists them all.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::record::{Record, check_value};
+use super::schema::registry;
+
+/// Where a row came from: a file and a row number (CSV: the line, header = 1; JSON: the
+/// object's position, 1-based) and, inside a nested JSON object, a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub row: usize,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub path: String,
+}
+
+/// One thing wrong with the input, precise enough to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    #[serde(flatten)]
+    pub origin: Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Stable code (`missing_required`, `dangling_reference`, …).
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, row {}", self.origin.file, self.origin.row)?;
+        if !self.origin.path.is_empty() {
+            write!(f, ", {}", self.origin.path)?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field {field}")?;
+        }
+        write!(f, ": {} [{}]", self.message, self.code)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcedRecord {
+    pub record: Record,
+    pub origin: Origin,
+}
+
+/// Rows that already exist in the database, by id, with their tables.
+pub type Existing = HashMap<String, Vec<String>>;
+
+/// What the database must be asked before validating: the batch's own ids (is this a
+/// duplicate import?) and the ids its references point to outside the batch.
+pub fn ids_to_look_up(batch: &[SourcedRecord]) -> Vec<String> {
+    let own: HashSet<&str> = batch.iter().map(|s| s.record.id.as_str()).collect();
+    let mut ids: HashSet<String> = own.iter().map(|s| (*s).to_owned()).collect();
+    for s in batch {
+        for (_, target, _) in s.record.references() {
+            if !own.contains(target) {
+                ids.insert(target.to_owned());
+            }
+        }
+    }
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort();
+    ids
+}
+
+/// How rows that already exist are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingRows {
+    /// Importing a row that exists is an error (`already_exists`): a second import of the
+    /// same package is refused rather than silently applied twice.
+    Refuse,
+    /// Rows that exist are replaced.
+    Replace,
+}
+
+/// Normalises values (UUID case, times) in place and returns every problem of the batch.
+/// Identical repeats of a row (nested JSON repeats an organisation in each of its services)
+/// are merged; differing repeats are an error.
+pub fn validate(
+    batch: &mut Vec<SourcedRecord>,
+    existing: &Existing,
+    mode: ExistingRows,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for s in batch.iter_mut() {
+        check_fields(s, &mut problems);
+    }
+    dedupe(batch, &mut problems);
+    let in_batch: HashMap<&str, Vec<&str>> =
+        batch.iter().fold(HashMap::new(), |mut m, s| {
+            m.entry(s.record.id.as_str())
+                .or_default()
+                .push(s.record.table.as_str());
+            m
+        });
+    for s in batch.iter() {
+        if mode == ExistingRows::Refuse
+            && existing
+                .get(&s.record.id)
+                .is_some_and(|tables| tables.contains(&s.record.table))
+        {
+            problems.push(problem(
+                s,
+                None,
+                "already_exists",
+                format!(
+                    "a {} with id {} is already in the directory; import with --replace to update it",
+                    s.record.table, s.record.id
+                ),
+            ));
+        }
+        for (field, target, table) in s.record.references() {
+            let found = |tables: &Vec<&str>| table.is_none_or(|t| tables.contains(&t));
+            let resolves = in_batch.get(target).is_some_and(found)
+                || existing.get(target).is_some_and(|tables| {
+                    found(&tables.iter().map(String::as_str).collect())
+                });
+            if !resolves {
+                problems.push(problem(
+                    s,
+                    Some(field),
+                    "dangling_reference",
+                    format!(
+                        "{target} refers to no {} in this import or in the directory",
+                        table.unwrap_or("row")
+                    ),
+                ));
+            }
+        }
+    }
+    problems.sort_by(|a, b| {
+        (&a.origin.file, a.origin.row, &a.origin.path).cmp(&(
+            &b.origin.file,
+            b.origin.row,
+            &b.origin.path,
+        ))
+    });
+    problems
+}
+
+fn problem(s: &SourcedRecord, field: Option<&str>, code: &'static str, message: String) -> Problem {
+    Problem {
+        origin: s.origin.clone(),
+        field: field.map(str::to_owned),
+        code,
+        message,
+    }
+}
+
+fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
+    let spec = s.record.spec();
+    match check_value(super::schema::FieldKind::Uuid, &Value::String(s.record.id.clone())) {
+        Ok(Value::String(id)) => s.record.id = id,
+        _ => problems.push(problem(
+            s,
+            Some("id"),
+            "not_a_uuid",
+            format!("'{}' is not a UUID", s.record.id),
+        )),
+    }
+    for field in &spec.fields {
+        if field.name == "id" {
+            continue;
+        }
+        match s.record.fields.get(&field.name).cloned() {
+            None => {
+                if field.required {
+                    problems.push(problem(
+                        s,
+                        Some(&field.name),
+                        "missing_required",
+                        format!("{} is required for a {}", field.name, spec.name),
+                    ));
+                }
+            }
+            Some(value) => match check_value(field.kind, &value) {
+                Ok(normal) => {
+                    if let (Some(allowed), Some(text)) = (&field.allowed, normal.as_str())
+                        && !allowed.iter().any(|a| a == text)
+                    {
+                        problems.push(problem(
+                            s,
+                            Some(&field.name),
+                            "not_allowed",
+                            format!("'{text}' is not one of: {}", allowed.join(", ")),
+                        ));
+                    }
+                    s.record.fields.insert(field.name.clone(), normal);
+                }
+                Err(e) => problems.push(problem(s, Some(&field.name), e.code, e.message)),
+            },
+        }
+    }
+    for (name, value) in &s.record.fields {
+        if spec.field(name).is_none() && (value.is_object() || value.is_array()) {
+            problems.push(problem(
+                s,
+                Some(name),
+                "unexpected_nesting",
+                format!("{name} is not a field of {} that can hold a list or object", spec.name),
+            ));
+        }
+    }
+}
+
+fn dedupe(batch: &mut Vec<SourcedRecord>, problems: &mut Vec<Problem>) {
+    let mut first: HashMap<(String, String), usize> = HashMap::new();
+    let mut keep = vec![true; batch.len()];
+    for i in 0..batch.len() {
+        let key = (batch[i].record.table.clone(), batch[i].record.id.clone());
+        match first.get(&key) {
+            None => {
+                first.insert(key, i);
+            }
+            Some(&j) => {
+                keep[i] = false;
+                if batch[j].record != batch[i].record {
+                    let earlier = &batch[j].origin;
+                    problems.push(problem(
+                        &batch[i],
+                        Some("id"),
+                        "duplicate_id",
+                        format!(
+                            "another {} with id {} and different values is at {}, row {}",
+                            key.0, key.1, earlier.file, earlier.row
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let mut flags = keep.into_iter();
+    batch.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// Fields of the batch that are not in the standard (kept, and worth a warning).
+pub fn extra_fields(batch: &[SourcedRecord]) -> Vec<(String, String)> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for s in batch {
+        let spec = s.record.spec();
+        for name in s.record.fields.keys() {
+            if spec.field(name).is_none() {
+                let key = (spec.name.to_owned(), name.clone());
+                if !seen.contains(&key) {
+                    seen.push(key);
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// Sanity check for callers: every table name in the registry.
+pub fn is_known_table(name: &str) -> bool {
+    registry().get(name).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sourced(record: Record, row: usize) -> SourcedRecord {
+        SourcedRecord {
+            record,
+            origin: Origin {
+                file: "services.csv".into(),
+                row,
+                path: String::new(),
+            },
+        }
+    }
+
+    const ORG: &str = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610";
+    const SERVICE: &str = "ac148810-d857-441c-9679-408f346de14b";
+
+    fn service() -> Record {
+        Record::new("service", SERVICE)
+            .with("name", "Sportello")
+            .with("status", "active")
+            .with("organization_id", ORG)
+    }
+
+    #[test]
+    fn a_reference_to_nowhere_is_reported_with_row_and_field() {
+        let mut batch = vec![sourced(service(), 2)];
+        let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "dangling_reference");
+        assert_eq!(problems[0].field.as_deref(), Some("organization_id"));
+        assert_eq!(problems[0].origin.row, 2);
+    }
+
+    #[test]
+    fn a_reference_to_the_database_resolves() {
+        let mut batch = vec![sourced(service(), 2)];
+        let existing = Existing::from([(ORG.to_owned(), vec!["organization".to_owned()])]);
+        assert!(validate(&mut batch, &existing, ExistingRows::Refuse).is_empty());
+    }
+
+    #[test]
+    fn every_field_problem_is_listed() {
+        let bad = Record::new("service", "not-a-uuid")
+            .with("status", "open")
+            .with("minimum_age", "twelve");
+        let mut batch = vec![sourced(bad, 3)];
+        let codes: Vec<_> = validate(&mut batch, &Existing::new(), ExistingRows::Refuse)
+            .into_iter()
+            .map(|p| p.code)
+            .collect();
+        for code in ["not_a_uuid", "missing_required", "not_allowed", "wrong_type"] {
+            assert!(codes.contains(&code), "{code} missing from {codes:?}");
+        }
+    }
+
+    #[test]
+    fn importing_a_row_again_is_refused_unless_replacing() {
+        let org = Record::new("organization", ORG)
+            .with("name", "Comune")
+            .with("description", "d");
+        let existing = Existing::from([(ORG.to_owned(), vec!["organization".to_owned()])]);
+        let mut batch = vec![sourced(org.clone(), 2)];
+        let problems = validate(&mut batch, &existing, ExistingRows::Refuse);
+        assert_eq!(problems[0].code, "already_exists");
+        let mut batch = vec![sourced(org, 2)];
+        assert!(validate(&mut batch, &existing, ExistingRows::Replace).is_empty());
+    }
+
+    #[test]
+    fn identical_repeats_merge_and_different_ones_conflict() {
+        let org = Record::new("organization", ORG)
+            .with("name", "Comune")
+            .with("description", "d");
+        let mut batch = vec![sourced(org.clone(), 2), sourced(org.clone(), 3)];
+        assert!(validate(&mut batch, &Existing::new(), ExistingRows::Refuse).is_empty());
+        assert_eq!(batch.len(), 1);
+        let other = org.with("name", "Altro");
+        let mut batch = vec![sourced(batch[0].record.clone(), 2), sourced(other, 3)];
+        let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
+        assert_eq!(problems[0].code, "duplicate_id");
+    }
+}

@@ -1,0 +1,621 @@
+//! The SQL backends of the Crocevia store: SQLite (embedded, the default) and PostgreSQL (for
+//! deployments with several app servers).
+//!
+//! Both speak the same SQL: `$n` placeholders, `ON CONFLICT … DO UPDATE`, text timestamps in a
+//! fixed-width UTC format (so text order is time order). The one implementation is written
+//! once in [`sql_store!`] and instantiated per backend, so the two cannot drift apart; what
+//! differs (connecting, pragmas, migrations) is in `sqlite.rs` and `postgres.rs`.
+
+mod postgres;
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::record::searchable_text;
+use crocevia_store::StoreError;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Opens the store a database URL names: `sqlite://PATH` (created if missing) or
+/// `postgres://…`. Runs pending migrations.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn crocevia_store::Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Database(format!(
+            "unsupported database URL '{url}': use sqlite://PATH or postgres://HOST/DB"
+        )))
+    }
+}
+
+/// Most ids bound in one statement: far below SQLite's and PostgreSQL's limits.
+const CHUNK: usize = 500;
+
+pub(crate) fn db_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+/// Timestamps are stored as fixed-width RFC 3339 UTC text.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Database(format!("bad timestamp '{text}' in database: {e}")))
+}
+
+pub(crate) fn decode_record(table: String, id: String, doc: &str) -> Result<Record, StoreError> {
+    let fields = serde_json::from_str(doc)
+        .map_err(|e| StoreError::Database(format!("bad JSON in {table} {id}: {e}")))?;
+    Ok(Record { table, id, fields })
+}
+
+/// The columns a record is stored with besides its JSON.
+pub(crate) struct Row {
+    pub doc: String,
+    pub search_text: String,
+    pub postal_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+impl Row {
+    pub fn of(record: &Record) -> Self {
+        let number = |f: &str| record.fields.get(f).and_then(serde_json::Value::as_f64);
+        Row {
+            doc: serde_json::Value::Object(record.fields.clone()).to_string(),
+            search_text: searchable_text(record),
+            postal_code: record.text("postal_code").map(str::to_owned),
+            latitude: number("latitude"),
+            longitude: number("longitude"),
+        }
+    }
+}
+
+/// `$first, $first+1, …` for `count` parameters.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A bound value of a query built at run time.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// Builds the listing query: filters become `AND`ed clauses with numbered parameters; the
+/// SQL text holds only fixed fragments and placeholders, never a value.
+pub(crate) struct ListSql {
+    pub where_sql: String,
+    pub order_sql: String,
+    pub binds: Vec<Bind>,
+}
+
+impl ListSql {
+    pub fn build(q: &crocevia_store::ListQuery) -> Self {
+        let mut s = ListSql {
+            where_sql: String::from("r.table_name = $1"),
+            order_sql: String::from("r.id"),
+            binds: vec![Bind::Text(q.table.clone())],
+        };
+        if let Some(search) = &q.search {
+            for word in search.split_whitespace() {
+                let n = s.push(Bind::Text(format!("%{}%", like_escape(&word.to_lowercase()))));
+                s.and(format!("r.search_text LIKE ${n} ESCAPE '\\'"));
+            }
+        }
+        if let Some(term) = &q.taxonomy_term_id {
+            let n = s.push(Bind::Text(term.clone()));
+            s.and(if q.table == "taxonomy_term" {
+                format!("r.id = ${n}")
+            } else {
+                format!("EXISTS (SELECT 1 FROM hsds_ref l JOIN hsds_ref t ON t.table_name = 'attribute' AND t.id = l.id AND t.field = 'taxonomy_term_id' WHERE l.table_name = 'attribute' AND l.field = 'link_id' AND l.target_id = r.id AND t.target_id = ${n})")
+            });
+        }
+        if let Some(taxonomy) = &q.taxonomy_id {
+            let n = s.push(Bind::Text(taxonomy.clone()));
+            s.and(match q.table.as_str() {
+                "taxonomy_term" => format!("EXISTS (SELECT 1 FROM hsds_ref x WHERE x.table_name = 'taxonomy_term' AND x.id = r.id AND x.field = 'taxonomy_id' AND x.target_id = ${n})"),
+                "taxonomy" => format!("r.id = ${n}"),
+                _ => format!("EXISTS (SELECT 1 FROM hsds_ref l JOIN hsds_ref t ON t.table_name = 'attribute' AND t.id = l.id AND t.field = 'taxonomy_term_id' JOIN hsds_ref x ON x.table_name = 'taxonomy_term' AND x.id = t.target_id AND x.field = 'taxonomy_id' WHERE l.table_name = 'attribute' AND l.field = 'link_id' AND l.target_id = r.id AND x.target_id = ${n})"),
+            });
+        }
+        if let Some(org) = &q.organization_id {
+            let n = s.push(Bind::Text(org.clone()));
+            s.and(match q.table.as_str() {
+                "organization" => format!("r.id = ${n}"),
+                "service_at_location" => format!("EXISTS (SELECT 1 FROM hsds_ref sl JOIN hsds_ref so ON so.table_name = 'service' AND so.id = sl.target_id AND so.field = 'organization_id' WHERE sl.table_name = 'service_at_location' AND sl.id = r.id AND sl.field = 'service_id' AND so.target_id = ${n})"),
+                _ => format!("EXISTS (SELECT 1 FROM hsds_ref o WHERE o.table_name = r.table_name AND o.id = r.id AND o.field = 'organization_id' AND o.target_id = ${n})"),
+            });
+        }
+        if let Some(after) = q.modified_after {
+            let n = s.push(Bind::Text(timestamp(after)));
+            s.and(format!("r.modified_at > ${n}"));
+        }
+        if let Some(postcode) = &q.postcode {
+            let n = s.push(Bind::Text(postcode.trim().to_owned()));
+            s.and(format!("EXISTS (SELECT 1 FROM hsds_ref sl JOIN hsds_ref al ON al.table_name = 'address' AND al.field = 'location_id' AND al.target_id = sl.target_id JOIN hsds_record a ON a.table_name = 'address' AND a.id = al.id WHERE sl.table_name = r.table_name AND sl.id = r.id AND sl.field = 'location_id' AND a.postal_code = ${n})"));
+        }
+        if let Some(near) = q.near {
+            // Equirectangular distance: exact to well under 0.1% at the radii a desk uses.
+            let km_per_degree = 111.195;
+            let lat = s.push(Bind::Real(near.lat));
+            let lon = s.push(Bind::Real(near.lon));
+            let cos = s.push(Bind::Real(near.lat.to_radians().cos()));
+            let r2 = s.push(Bind::Real((near.radius_km / km_per_degree).powi(2)));
+            let d2 = format!("((loc.latitude - ${lat}) * (loc.latitude - ${lat}) + (loc.longitude - ${lon}) * ${cos} * (loc.longitude - ${lon}) * ${cos})");
+            s.and(format!("EXISTS (SELECT 1 FROM hsds_ref sl JOIN hsds_record loc ON loc.table_name = 'location' AND loc.id = sl.target_id WHERE sl.table_name = r.table_name AND sl.id = r.id AND sl.field = 'location_id' AND {d2} <= ${r2})"));
+            s.order_sql = format!("(SELECT MIN({d2}) FROM hsds_ref sl JOIN hsds_record loc ON loc.table_name = 'location' AND loc.id = sl.target_id WHERE sl.table_name = r.table_name AND sl.id = r.id AND sl.field = 'location_id'), r.id");
+        }
+        s
+    }
+
+    fn push(&mut self, bind: Bind) -> usize {
+        self.binds.push(bind);
+        self.binds.len()
+    }
+
+    fn and(&mut self, clause: String) {
+        self.where_sql.push_str(" AND ");
+        self.where_sql.push_str(&clause);
+    }
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// The whole [`crocevia_store::Store`] implementation, written once for both backends.
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use crocevia_core::hsds::Record;
+        use crocevia_core::hsds::validate::Existing;
+        use crocevia_store::{
+            ApiToken, Change, ChangeSet, ListQuery, Operation, Page, Result, Store, StoreError,
+        };
+        use sqlx::{AssertSqlSafe, Row as _};
+
+        use crate::{
+            Bind, CHUNK, ListSql, Row, db_error, decode_record, parse_timestamp, placeholders,
+            timestamp,
+        };
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        fn bind_all<'q>(
+            mut query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            binds: &[Bind],
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            for b in binds {
+                query = match b {
+                    Bind::Text(t) => query.bind(t.clone()),
+                    Bind::Real(r) => query.bind(*r),
+                    Bind::Int(i) => query.bind(*i),
+                };
+            }
+            query
+        }
+
+        fn record_of(row: &<$db as sqlx::Database>::Row) -> Result<Record> {
+            let table: String = row.try_get("table_name").map_err(db_error)?;
+            let id: String = row.try_get("id").map_err(db_error)?;
+            let doc: String = row.try_get("doc").map_err(db_error)?;
+            decode_record(table, id, &doc)
+        }
+
+        async fn upsert(tx: &mut Tx<'_>, record: &Record, at: &str) -> Result<()> {
+            let row = Row::of(record);
+            sqlx::query(
+                "INSERT INTO hsds_record (table_name, id, doc, search_text, postal_code, latitude, longitude, modified_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (table_name, id) DO UPDATE SET doc = excluded.doc,
+                   search_text = excluded.search_text, postal_code = excluded.postal_code,
+                   latitude = excluded.latitude, longitude = excluded.longitude,
+                   modified_at = excluded.modified_at",
+            )
+            .bind(&record.table)
+            .bind(&record.id)
+            .bind(row.doc)
+            .bind(row.search_text)
+            .bind(row.postal_code)
+            .bind(row.latitude)
+            .bind(row.longitude)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+            sqlx::query("DELETE FROM hsds_ref WHERE table_name = $1 AND id = $2")
+                .bind(&record.table)
+                .bind(&record.id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+            for (field, target, target_table) in record.references() {
+                sqlx::query(
+                    "INSERT INTO hsds_ref (table_name, id, field, target_table, target_id) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&record.table)
+                .bind(&record.id)
+                .bind(field)
+                .bind(target_table)
+                .bind(target)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+            }
+            Ok(())
+        }
+
+        async fn log_change(
+            tx: &mut Tx<'_>,
+            table: &str,
+            id: &str,
+            op: Operation,
+            actor: &str,
+            at: &str,
+        ) -> Result<i64> {
+            let row = sqlx::query(
+                "INSERT INTO change_log (table_name, record_id, operation, actor, at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
+            .bind(table)
+            .bind(id)
+            .bind(op.as_str())
+            .bind(actor)
+            .bind(at)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_error)?;
+            row.try_get::<i64, _>("seq").map_err(db_error)
+        }
+
+        /// References among `ids`' rows (`side` = "id") or pointing at `ids` (`side` =
+        /// "target_id") whose target does not exist.
+        async fn dangling(
+            tx: &mut Tx<'_>,
+            side: &str,
+            ids: &[String],
+        ) -> Result<Option<(String, String, String, String)>> {
+            for chunk in ids.chunks(CHUNK) {
+                let sql = format!(
+                    "SELECT f.table_name, f.id, f.field, f.target_id FROM hsds_ref f
+                     WHERE f.{side} IN ({}) AND NOT EXISTS (SELECT 1 FROM hsds_record t
+                       WHERE t.id = f.target_id AND (f.target_table IS NULL OR t.table_name = f.target_table))
+                     ORDER BY f.table_name, f.id, f.field LIMIT 1",
+                    placeholders(1, chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for id in chunk {
+                    query = query.bind(id);
+                }
+                if let Some(row) = query.fetch_optional(&mut **tx).await.map_err(db_error)? {
+                    return Ok(Some((
+                        row.try_get(0).map_err(db_error)?,
+                        row.try_get(1).map_err(db_error)?,
+                        row.try_get(2).map_err(db_error)?,
+                        row.try_get(3).map_err(db_error)?,
+                    )));
+                }
+            }
+            Ok(None)
+        }
+
+        async fn records_where_in(
+            pool: &sqlx::Pool<$db>,
+            prefix: &str,
+            first_binds: &[Bind],
+            column: &str,
+            ids: &[String],
+        ) -> Result<Vec<Record>> {
+            let mut out = Vec::new();
+            for chunk in ids.chunks(CHUNK) {
+                let sql = format!(
+                    "{prefix} AND {column} IN ({}) ORDER BY r.table_name, r.id",
+                    placeholders(first_binds.len() + 1, chunk.len())
+                );
+                let mut query = bind_all(sqlx::query(AssertSqlSafe(sql)), first_binds);
+                for id in chunk {
+                    query = query.bind(id.clone());
+                }
+                for row in query.fetch_all(pool).await.map_err(db_error)? {
+                    out.push(record_of(&row)?);
+                }
+            }
+            Ok(out)
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                Self::BACKEND
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.read)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_error)
+            }
+
+            async fn existing(&self, ids: &[String]) -> Result<Existing> {
+                let mut found = Existing::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let sql = format!(
+                        "SELECT table_name, id FROM hsds_record WHERE id IN ({})",
+                        placeholders(1, chunk.len())
+                    );
+                    let mut query = sqlx::query(AssertSqlSafe(sql));
+                    for id in chunk {
+                        query = query.bind(id);
+                    }
+                    for row in query.fetch_all(&self.read).await.map_err(db_error)? {
+                        let table: String = row.try_get(0).map_err(db_error)?;
+                        let id: String = row.try_get(1).map_err(db_error)?;
+                        found.entry(id).or_default().push(table);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn apply(&self, changes: ChangeSet) -> Result<Vec<Change>> {
+                let at_text = timestamp(changes.at);
+                let mut tx = self.write.begin().await.map_err(db_error)?;
+                let mut log = Vec::with_capacity(changes.upserts.len() + changes.deletes.len());
+                for record in &changes.upserts {
+                    upsert(&mut tx, record, &at_text).await?;
+                    let seq = log_change(&mut tx, &record.table, &record.id, Operation::Upsert, &changes.actor, &at_text).await?;
+                    log.push(Change {
+                        seq,
+                        table: record.table.clone(),
+                        id: record.id.clone(),
+                        operation: Operation::Upsert,
+                        at: changes.at,
+                        actor: changes.actor.clone(),
+                    });
+                }
+                for (table, id) in &changes.deletes {
+                    sqlx::query("DELETE FROM hsds_ref WHERE table_name = $1 AND id = $2")
+                        .bind(table)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    sqlx::query("DELETE FROM hsds_record WHERE table_name = $1 AND id = $2")
+                        .bind(table)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    let seq = log_change(&mut tx, table, id, Operation::Delete, &changes.actor, &at_text).await?;
+                    log.push(Change {
+                        seq,
+                        table: table.clone(),
+                        id: id.clone(),
+                        operation: Operation::Delete,
+                        at: changes.at,
+                        actor: changes.actor.clone(),
+                    });
+                }
+                let written: Vec<String> = changes.upserts.iter().map(|r| r.id.clone()).collect();
+                if let Some((table, id, field, target)) = dangling(&mut tx, "id", &written).await? {
+                    return Err(StoreError::DanglingReference { table, id, field, target });
+                }
+                let deleted: Vec<String> = changes.deletes.iter().map(|(_, id)| id.clone()).collect();
+                if let Some((referrer_table, referrer_id, _, target)) =
+                    dangling(&mut tx, "target_id", &deleted).await?
+                {
+                    let table = changes
+                        .deletes
+                        .iter()
+                        .find(|(_, id)| *id == target)
+                        .map(|(t, _)| t.clone())
+                        .unwrap_or_default();
+                    return Err(StoreError::StillReferenced { table, id: target, referrer_table, referrer_id });
+                }
+                tx.commit().await.map_err(db_error)?;
+                Ok(log)
+            }
+
+            async fn get(&self, table: &str, id: &str) -> Result<Option<Record>> {
+                let row = sqlx::query("SELECT table_name, id, doc FROM hsds_record WHERE table_name = $1 AND id = $2")
+                    .bind(table)
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(record_of).transpose()
+            }
+
+            async fn get_many(&self, table: Option<&str>, ids: &[String]) -> Result<Vec<Record>> {
+                match table {
+                    Some(t) => {
+                        records_where_in(
+                            &self.read,
+                            "SELECT r.table_name, r.id, r.doc FROM hsds_record r WHERE r.table_name = $1",
+                            &[Bind::Text(t.to_owned())],
+                            "r.id",
+                            ids,
+                        )
+                        .await
+                    }
+                    None => {
+                        records_where_in(
+                            &self.read,
+                            "SELECT r.table_name, r.id, r.doc FROM hsds_record r WHERE 1 = 1",
+                            &[],
+                            "r.id",
+                            ids,
+                        )
+                        .await
+                    }
+                }
+            }
+
+            async fn pointing_at(&self, ids: &[String], via: &[(&str, &str)]) -> Result<Vec<Record>> {
+                if via.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let binds: Vec<Bind> = via
+                    .iter()
+                    .map(|(t, f)| Bind::Text(format!("{t}.{f}")))
+                    .collect();
+                let prefix = format!(
+                    "SELECT DISTINCT r.table_name, r.id, r.doc FROM hsds_ref f JOIN hsds_record r ON r.table_name = f.table_name AND r.id = f.id
+                     WHERE f.table_name || '.' || f.field IN ({})",
+                    placeholders(1, binds.len())
+                );
+                records_where_in(&self.read, &prefix, &binds, "f.target_id", ids).await
+            }
+
+            async fn list(&self, query: &ListQuery) -> Result<Page<Record>> {
+                let sql = ListSql::build(query);
+                let count_sql = format!("SELECT COUNT(*) FROM hsds_record r WHERE {}", sql.where_sql);
+                let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &sql.binds)
+                    .fetch_one(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .try_get(0)
+                    .map_err(db_error)?;
+                let per_page = query.per_page.max(1) as i64;
+                let offset = (query.page.max(1) as i64 - 1) * per_page;
+                let n = sql.binds.len();
+                let page_sql = format!(
+                    "SELECT r.table_name, r.id, r.doc FROM hsds_record r WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
+                    sql.where_sql,
+                    sql.order_sql,
+                    n + 1,
+                    n + 2
+                );
+                let mut binds = sql.binds.clone();
+                binds.push(Bind::Int(per_page));
+                binds.push(Bind::Int(offset));
+                let rows = bind_all(sqlx::query(AssertSqlSafe(page_sql)), &binds)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                Ok(Page {
+                    items: rows.iter().map(record_of).collect::<Result<_>>()?,
+                    total_items: total as u64,
+                })
+            }
+
+            async fn all_records(&self) -> Result<Vec<Record>> {
+                let rows = sqlx::query("SELECT table_name, id, doc FROM hsds_record ORDER BY table_name, id")
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(record_of).collect()
+            }
+
+            async fn modified_at(&self, table: &str, ids: &[String]) -> Result<Vec<(String, DateTime<Utc>)>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let sql = format!(
+                        "SELECT id, modified_at FROM hsds_record WHERE table_name = $1 AND id IN ({})",
+                        placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(table);
+                    for id in chunk {
+                        query = query.bind(id);
+                    }
+                    for row in query.fetch_all(&self.read).await.map_err(db_error)? {
+                        let id: String = row.try_get(0).map_err(db_error)?;
+                        let at: String = row.try_get(1).map_err(db_error)?;
+                        out.push((id, parse_timestamp(&at)?));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>> {
+                let rows = sqlx::query(
+                    "SELECT seq, table_name, record_id, operation, actor, at FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let op: String = row.try_get(3).map_err(db_error)?;
+                        let at: String = row.try_get(5).map_err(db_error)?;
+                        Ok(Change {
+                            seq: row.try_get(0).map_err(db_error)?,
+                            table: row.try_get(1).map_err(db_error)?,
+                            id: row.try_get(2).map_err(db_error)?,
+                            operation: Operation::parse(&op)
+                                .ok_or_else(|| StoreError::Database(format!("unknown operation {op}")))?,
+                            actor: row.try_get(4).map_err(db_error)?,
+                            at: parse_timestamp(&at)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_token(&self, token: &ApiToken) -> Result<()> {
+                sqlx::query("INSERT INTO api_token (token_hash, organization_id, label, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&token.token_hash)
+                    .bind(&token.organization_id)
+                    .bind(&token.label)
+                    .bind(timestamp(token.created_at))
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_error)
+            }
+
+            async fn token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+                let row = sqlx::query("SELECT token_hash, organization_id, label, created_at FROM api_token WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                row.map(|row| {
+                    let created: String = row.try_get(3).map_err(db_error)?;
+                    Ok(ApiToken {
+                        token_hash: row.try_get(0).map_err(db_error)?,
+                        organization_id: row.try_get(1).map_err(db_error)?,
+                        label: row.try_get(2).map_err(db_error)?,
+                        created_at: parse_timestamp(&created)?,
+                    })
+                })
+                .transpose()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;
+
+/// Helpers for the test suites of this and other crates (a fresh PostgreSQL schema per test).
+pub mod test_support {
+    use sqlx::Connection;
+
+    /// Creates a new, empty schema on the server at `base_url` and returns a URL whose
+    /// connections use it, so tests sharing one server never see each other's rows.
+    pub async fn fresh_postgres_schema(base_url: &str) -> Result<String, crocevia_store::StoreError> {
+        let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(base_url)
+            .await
+            .map_err(crate::db_error)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut conn)
+            .await
+            .map_err(crate::db_error)?;
+        let separator = if base_url.contains('?') { '&' } else { '?' };
+        Ok(format!("{base_url}{separator}options=-csearch_path%3D{schema}"))
+    }
+}

@@ -1,0 +1,42 @@
+//! PostgreSQL: for deployments with several app servers sharing one database. Every server
+//! follows the same change log, so their search indexes and aggregates converge.
+
+use std::str::FromStr;
+
+use sqlx::Postgres;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+pub struct PostgresStore {
+    read: sqlx::Pool<Postgres>,
+    write: sqlx::Pool<Postgres>,
+}
+
+impl PostgresStore {
+    const BACKEND: &'static str = "postgres";
+
+    /// Connects to a `postgres://` URL and migrates the database. A `schema` query parameter
+    /// is not part of libpq's syntax, so isolation for tests is done with `options`
+    /// (`?options=-csearch_path%3Dname`).
+    pub async fn connect(url: &str) -> Result<Self, crocevia_store::StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(crate::db_error)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .connect_with(options)
+            .await
+            .map_err(crate::db_error)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(crate::db_error)?;
+        Ok(PostgresStore {
+            read: pool.clone(),
+            write: pool,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+    }
+}
+
+crate::sql_store!(PostgresStore, Postgres);

@@ -1,0 +1,52 @@
+//! SQLite: the embedded default. WAL so readers never wait for the writer; a single-connection
+//! write pool so writers queue in the application instead of failing with SQLITE_BUSY;
+//! `synchronous = FULL` so a committed transaction survives a crash or a kill.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Sqlite;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub struct SqliteStore {
+    read: sqlx::Pool<Sqlite>,
+    write: sqlx::Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    const BACKEND: &'static str = "sqlite";
+
+    /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, crocevia_store::StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(crate::db_error)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(crate::db_error)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&write)
+            .await
+            .map_err(crate::db_error)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(crate::db_error)?;
+        Ok(SqliteStore { read, write })
+    }
+
+    /// Waits for open transactions and closes the database cleanly (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+crate::sql_store!(SqliteStore, Sqlite);

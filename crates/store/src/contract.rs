@@ -1,0 +1,342 @@
+//! The behaviour every backend must have. Each backend's test binary instantiates these with
+//! [`store_contract_tests!`](crate::store_contract_tests), giving one named test per check.
+
+use chrono::{DateTime, TimeZone, Utc};
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::nested::RecordIndex;
+
+use crate::{ApiToken, ChangeSet, ListQuery, Near, Operation, Store, StoreError, load_nested};
+
+pub const ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c01";
+pub const OTHER_ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c02";
+pub const SERVICE: &str = "5c7e1d2a-7f3b-4c1e-9a55-0b6d2e4f8a01";
+pub const OTHER_SERVICE: &str = "5c7e1d2a-7f3b-4c1e-9a55-0b6d2e4f8a02";
+pub const LOCATION: &str = "3f2b9c4d-1a6e-4b7f-8c9d-0e1f2a3b4c01";
+pub const FAR_LOCATION: &str = "3f2b9c4d-1a6e-4b7f-8c9d-0e1f2a3b4c02";
+pub const SAL: &str = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c01";
+pub const FAR_SAL: &str = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c02";
+pub const ADDRESS: &str = "7d6c5b4a-3e2f-4d1c-9b8a-7f6e5d4c3b01";
+pub const PHONE: &str = "2e3d4c5b-6a7f-4e8d-9c0b-1a2f3e4d5c01";
+pub const TAXONOMY: &str = "6f5e4d3c-2b1a-4f9e-8d7c-6b5a4f3e2d01";
+pub const TERM: &str = "6f5e4d3c-2b1a-4f9e-8d7c-6b5a4f3e2d02";
+pub const ATTRIBUTE: &str = "4a5b6c7d-8e9f-4a0b-1c2d-3e4f5a6b7c01";
+
+pub fn at(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, 9, 0, 0).unwrap()
+}
+
+fn changes(upserts: Vec<Record>, day: u32) -> ChangeSet {
+    ChangeSet {
+        upserts,
+        deletes: Vec::new(),
+        actor: "contract-test".into(),
+        at: at(day),
+    }
+}
+
+/// A small directory: two organisations, two services, one near L'Aquila and one in Barletta,
+/// a taxonomy term tagging the first service.
+pub fn sample() -> Vec<Record> {
+    vec![
+        Record::new("organization", ORG)
+            .with("name", "Comune dell'Aquila")
+            .with("description", "Sportello immigrazione"),
+        Record::new("organization", OTHER_ORG)
+            .with("name", "ASL BAT")
+            .with("description", "Azienda sanitaria"),
+        Record::new("service", SERVICE)
+            .with("name", "Sportello orientamento")
+            .with("description", "Orientamento ai servizi per cittadini stranieri")
+            .with("status", "active")
+            .with("organization_id", ORG),
+        Record::new("service", OTHER_SERVICE)
+            .with("name", "Ambulatorio STP")
+            .with("description", "Assistenza sanitaria di base")
+            .with("status", "active")
+            .with("organization_id", OTHER_ORG),
+        Record::new("location", LOCATION)
+            .with("name", "Palazzo Margherita")
+            .with("location_type", "physical")
+            .with("organization_id", ORG)
+            .with("latitude", 42.3506)
+            .with("longitude", 13.3995),
+        Record::new("location", FAR_LOCATION)
+            .with("name", "Poliambulatorio")
+            .with("location_type", "physical")
+            .with("organization_id", OTHER_ORG)
+            .with("latitude", 41.3196)
+            .with("longitude", 16.2838),
+        Record::new("address", ADDRESS)
+            .with("location_id", LOCATION)
+            .with("address_1", "Piazza Palazzo 1")
+            .with("city", "L'Aquila")
+            .with("state_province", "AQ")
+            .with("postal_code", "67100")
+            .with("country", "IT")
+            .with("address_type", "physical"),
+        Record::new("service_at_location", SAL)
+            .with("service_id", SERVICE)
+            .with("location_id", LOCATION),
+        Record::new("service_at_location", FAR_SAL)
+            .with("service_id", OTHER_SERVICE)
+            .with("location_id", FAR_LOCATION),
+        Record::new("phone", PHONE)
+            .with("service_id", SERVICE)
+            .with("number", "+39 0862 6451"),
+        Record::new("taxonomy", TAXONOMY)
+            .with("name", "Bisogni")
+            .with("description", "Needs"),
+        Record::new("taxonomy_term", TERM)
+            .with("name", "Documenti")
+            .with("description", "Permessi")
+            .with("taxonomy_id", TAXONOMY),
+        Record::new("attribute", ATTRIBUTE)
+            .with("link_id", SERVICE)
+            .with("link_entity", "service")
+            .with("taxonomy_term_id", TERM),
+    ]
+}
+
+pub async fn seed(store: &dyn Store) {
+    store.apply(changes(sample(), 1)).await.expect("seed applies");
+}
+
+fn query(table: &str) -> ListQuery {
+    ListQuery {
+        table: table.into(),
+        page: 1,
+        per_page: 50,
+        ..ListQuery::default()
+    }
+}
+
+async fn ids(store: &dyn Store, q: ListQuery) -> Vec<String> {
+    let page = store.list(&q).await.expect("list");
+    page.items.into_iter().map(|r| r.id).collect()
+}
+
+pub async fn written_rows_read_back_equal(store: &dyn Store) {
+    seed(store).await;
+    for record in sample() {
+        let back = store.get(&record.table, &record.id).await.unwrap();
+        assert_eq!(back.as_ref(), Some(&record), "{} {}", record.table, record.id);
+    }
+    assert_eq!(store.get("service", ORG).await.unwrap(), None, "ids are per table");
+}
+
+pub async fn every_write_is_in_the_change_log(store: &dyn Store) {
+    let before = store.changes_since(0, 1000).await.unwrap().len();
+    seed(store).await;
+    let mut removal = changes(Vec::new(), 2);
+    removal.deletes.push(("phone".into(), PHONE.into()));
+    store.apply(removal).await.unwrap();
+    let log = store.changes_since(0, 1000).await.unwrap();
+    assert_eq!(log.len() - before, sample().len() + 1);
+    assert!(log.windows(2).all(|w| w[0].seq < w[1].seq));
+    let last = log.last().unwrap();
+    assert_eq!((last.table.as_str(), last.id.as_str()), ("phone", PHONE));
+    assert_eq!(last.operation, Operation::Delete);
+    assert_eq!(last.at, at(2));
+    let after_first = store.changes_since(log[before].seq, 1000).await.unwrap();
+    assert_eq!(after_first.len(), log.len() - before - 1);
+}
+
+pub async fn a_dangling_reference_rejects_the_whole_set(store: &dyn Store) {
+    let mut rows = sample();
+    rows.push(
+        Record::new("phone", "2e3d4c5b-6a7f-4e8d-9c0b-1a2f3e4d5c99")
+            .with("service_id", "00000000-0000-4000-8000-000000000000")
+            .with("number", "1"),
+    );
+    let err = store.apply(changes(rows, 1)).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::DanglingReference { field, .. } if field == "service_id"),
+        "{err:?}"
+    );
+    assert_eq!(store.get("organization", ORG).await.unwrap(), None);
+    assert!(store.changes_since(0, 10).await.unwrap().is_empty());
+}
+
+pub async fn a_referenced_row_cannot_be_deleted_alone(store: &dyn Store) {
+    seed(store).await;
+    let mut removal = changes(Vec::new(), 2);
+    removal.deletes.push(("organization".into(), OTHER_ORG.into()));
+    let err = store.apply(removal).await.unwrap_err();
+    assert_eq!(err.code(), "still_referenced");
+    assert!(store.get("organization", OTHER_ORG).await.unwrap().is_some());
+
+    let mut cascade = changes(Vec::new(), 2);
+    for (table, id) in [
+        ("service_at_location", FAR_SAL),
+        ("location", FAR_LOCATION),
+        ("service", OTHER_SERVICE),
+        ("organization", OTHER_ORG),
+    ] {
+        cascade.deletes.push((table.into(), id.into()));
+    }
+    store.apply(cascade).await.unwrap();
+    assert!(store.get("organization", OTHER_ORG).await.unwrap().is_none());
+}
+
+pub async fn listing_pages_and_counts(store: &dyn Store) {
+    seed(store).await;
+    let mut q = query("service");
+    q.per_page = 1;
+    let first = store.list(&q).await.unwrap();
+    assert_eq!(first.total_items, 2);
+    assert_eq!(first.items.len(), 1);
+    q.page = 2;
+    let second = store.list(&q).await.unwrap();
+    assert_eq!(second.items.len(), 1);
+    assert_ne!(first.items[0].id, second.items[0].id);
+    q.page = 3;
+    assert!(store.list(&q).await.unwrap().items.is_empty());
+}
+
+pub async fn filters_combine_with_and(store: &dyn Store) {
+    seed(store).await;
+    let mut q = query("service");
+    q.search = Some("ORIENTAMENTO servizi".into());
+    assert_eq!(ids(store, q.clone()).await, vec![SERVICE]);
+    q.organization_id = Some(OTHER_ORG.into());
+    assert!(ids(store, q).await.is_empty());
+
+    let mut q = query("service");
+    q.taxonomy_term_id = Some(TERM.into());
+    assert_eq!(ids(store, q).await, vec![SERVICE]);
+    let mut q = query("service");
+    q.taxonomy_id = Some(TAXONOMY.into());
+    assert_eq!(ids(store, q).await, vec![SERVICE]);
+    let mut q = query("taxonomy_term");
+    q.taxonomy_id = Some(TAXONOMY.into());
+    assert_eq!(ids(store, q).await, vec![TERM]);
+
+    let mut q = query("service_at_location");
+    q.organization_id = Some(OTHER_ORG.into());
+    assert_eq!(ids(store, q).await, vec![FAR_SAL]);
+    let mut q = query("service_at_location");
+    q.postcode = Some("67100".into());
+    assert_eq!(ids(store, q).await, vec![SAL]);
+
+    let mut q = query("service");
+    q.search = Some("100%_".into());
+    assert!(ids(store, q).await.is_empty(), "LIKE wildcards are literal");
+}
+
+pub async fn modified_after_follows_writes(store: &dyn Store) {
+    seed(store).await;
+    let mut touched = sample()
+        .into_iter()
+        .find(|r| r.id == OTHER_SERVICE)
+        .unwrap();
+    touched.set("description", "Nuovo orario");
+    store.apply(changes(vec![touched], 5)).await.unwrap();
+    let mut q = query("service");
+    q.modified_after = Some(at(3));
+    assert_eq!(ids(store, q).await, vec![OTHER_SERVICE]);
+    let stamps = store
+        .modified_at("service", &[SERVICE.into(), OTHER_SERVICE.into()])
+        .await
+        .unwrap();
+    assert!(stamps.contains(&(OTHER_SERVICE.to_owned(), at(5))));
+    assert!(stamps.contains(&(SERVICE.to_owned(), at(1))));
+}
+
+pub async fn proximity_filters_by_radius_nearest_first(store: &dyn Store) {
+    seed(store).await;
+    let mut q = query("service_at_location");
+    // Pizzoli, about 12 km from L'Aquila and 300 km from Andria.
+    q.near = Some(Near {
+        lat: 42.4365,
+        lon: 13.3036,
+        radius_km: 25.0,
+    });
+    assert_eq!(ids(store, q.clone()).await, vec![SAL]);
+    q.near = Some(Near {
+        lat: 42.4365,
+        lon: 13.3036,
+        radius_km: 400.0,
+    });
+    assert_eq!(ids(store, q.clone()).await, vec![SAL, FAR_SAL]);
+    q.near = Some(Near {
+        lat: 41.2270,
+        lon: 16.2950,
+        radius_km: 400.0,
+    });
+    assert_eq!(ids(store, q).await, vec![FAR_SAL, SAL]);
+}
+
+pub async fn nested_objects_load_in_full(store: &dyn Store) {
+    seed(store).await;
+    let service = store.get("service", SERVICE).await.unwrap().unwrap();
+    let rows = load_nested(store, vec![service.clone()]).await.unwrap();
+    let index = RecordIndex::new(&rows);
+    let full = serde_json::Value::Object(index.assemble(&service));
+    assert_eq!(full["organization"]["name"], "Comune dell'Aquila");
+    assert_eq!(full["phones"][0]["number"], "+39 0862 6451");
+    assert_eq!(
+        full["service_at_locations"][0]["location"]["addresses"][0]["postal_code"],
+        "67100"
+    );
+    assert_eq!(full["attributes"][0]["taxonomy_term"]["name"], "Documenti");
+    assert_eq!(
+        full["attributes"][0]["taxonomy_term"]["taxonomy_detail"]["name"],
+        "Bisogni"
+    );
+    assert!(
+        !rows.iter().any(|r| r.id == OTHER_SERVICE),
+        "a sibling service of the organisation is not nested"
+    );
+}
+
+pub async fn existing_reports_tables_of_known_ids(store: &dyn Store) {
+    seed(store).await;
+    let found = store
+        .existing(&[ORG.into(), "00000000-0000-4000-8000-000000000000".into()])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[ORG], vec!["organization".to_owned()]);
+}
+
+pub async fn tokens_are_found_by_hash(store: &dyn Store) {
+    let token = ApiToken {
+        token_hash: "ab".repeat(32),
+        organization_id: ORG.into(),
+        label: "sync".into(),
+        created_at: at(1),
+    };
+    store.insert_token(&token).await.unwrap();
+    assert_eq!(store.token(&token.token_hash).await.unwrap(), Some(token));
+    assert_eq!(store.token(&"cd".repeat(32)).await.unwrap(), None);
+}
+
+/// Declares one `#[tokio::test]` per contract check, each on a fresh store from `$make`
+/// (an async expression giving something that derefs to `dyn Store`).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:expr) => {
+        $crate::store_contract_tests!(@each $make;
+            written_rows_read_back_equal,
+            every_write_is_in_the_change_log,
+            a_dangling_reference_rejects_the_whole_set,
+            a_referenced_row_cannot_be_deleted_alone,
+            listing_pages_and_counts,
+            filters_combine_with_and,
+            modified_after_follows_writes,
+            proximity_filters_by_radius_nearest_first,
+            nested_objects_load_in_full,
+            existing_reports_tables_of_known_ids,
+            tokens_are_found_by_hash,
+        );
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let Some(store) = $make.await else { return };
+                $crate::contract::$name(&*store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,180 @@
+//! The storage contract. Backends (`crocevia-store-sql`: SQLite and PostgreSQL) implement
+//! [`Store`]; [`contract`] is the test suite every backend must pass, so both behave alike.
+
+pub mod contract;
+mod nested;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::validate::Existing;
+use serde::Serialize;
+
+pub use nested::load_nested;
+
+/// Errors of any backend, with stable codes for the API and the CLI.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A write would leave a reference pointing nowhere (the last line of defence; imports
+    /// validate before writing and report by row).
+    #[error("{table} {id}: field {field} refers to {target}, which does not exist")]
+    DanglingReference {
+        table: String,
+        id: String,
+        field: String,
+        target: String,
+    },
+    /// Deleting a row others still point to.
+    #[error("{table} {id} is still referenced by {referrer_table} {referrer_id}")]
+    StillReferenced {
+        table: String,
+        id: String,
+        referrer_table: String,
+        referrer_id: String,
+    },
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::DanglingReference { .. } => "dangling_reference",
+            StoreError::StillReferenced { .. } => "still_referenced",
+            StoreError::Database(_) => "database_error",
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A set of directory writes applied atomically: all or nothing.
+#[derive(Debug, Clone)]
+pub struct ChangeSet {
+    /// Rows to insert or replace.
+    pub upserts: Vec<Record>,
+    /// Rows to delete, as (table, id).
+    pub deletes: Vec<(String, String)>,
+    /// Who made the change (a user, a token's organisation, `import`, `demo`).
+    pub actor: String,
+    /// When, from the caller's clock (tests control time).
+    pub at: DateTime<Utc>,
+}
+
+/// One entry of the change log: the feed that search, observatory aggregates and HSDS
+/// `modified_after` follow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    pub table: String,
+    pub id: String,
+    pub operation: Operation,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Upsert,
+    Delete,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Upsert => "upsert",
+            Operation::Delete => "delete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "upsert" => Some(Operation::Upsert),
+            "delete" => Some(Operation::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// A listing request: one table, filters combined with AND, 1-based pages.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub table: String,
+    /// Words that must all appear in the name, alternate name or description.
+    pub search: Option<String>,
+    /// Rows tagged (through `attribute`) with this taxonomy term.
+    pub taxonomy_term_id: Option<String>,
+    /// Rows tagged with a term of this taxonomy; for taxonomy terms, the terms of it.
+    pub taxonomy_id: Option<String>,
+    /// Rows owned by this organisation (directly, or through their service).
+    pub organization_id: Option<String>,
+    pub modified_after: Option<DateTime<Utc>>,
+    /// Service-at-locations whose location has an address with this postcode.
+    pub postcode: Option<String>,
+    /// Service-at-locations whose location lies within the radius; sorted nearest first.
+    pub near: Option<Near>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_km: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total_items: u64,
+}
+
+/// Bearer tokens for the write API, each bound to one organisation. Only the SHA-256 of a
+/// token is stored, so a leaked database does not leak usable tokens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub token_hash: String,
+    pub organization_id: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+
+    /// Answers a trivial query; used by `/healthz`.
+    async fn ping(&self) -> Result<()>;
+
+    /// Of the given ids, those that exist, with their tables.
+    async fn existing(&self, ids: &[String]) -> Result<Existing>;
+
+    /// Applies all writes in one transaction, appending one change-log entry per row. Refuses
+    /// the whole set if any reference would dangle or a deleted row is still referenced.
+    async fn apply(&self, changes: ChangeSet) -> Result<Vec<Change>>;
+
+    async fn get(&self, table: &str, id: &str) -> Result<Option<Record>>;
+
+    /// Rows of `table` (any table when `None`) with these ids.
+    async fn get_many(&self, table: Option<&str>, ids: &[String]) -> Result<Vec<Record>>;
+
+    /// Rows whose field points at one of `ids`, through one of the `(table, field)` pairs.
+    async fn pointing_at(&self, ids: &[String], via: &[(&str, &str)]) -> Result<Vec<Record>>;
+
+    async fn list(&self, query: &ListQuery) -> Result<Page<Record>>;
+
+    /// Every row of every table, for export.
+    async fn all_records(&self) -> Result<Vec<Record>>;
+
+    /// When each row was last written (for `modified_after` and `last_modified`).
+    async fn modified_at(&self, table: &str, ids: &[String]) -> Result<Vec<(String, DateTime<Utc>)>>;
+
+    /// Change-log entries after `seq`, oldest first.
+    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
+
+    async fn insert_token(&self, token: &ApiToken) -> Result<()>;
+    async fn token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+}
