@@ -66,7 +66,14 @@ pub(crate) struct Row {
 
 impl Row {
     pub fn of(record: &Record) -> Self {
-        let number = |f: &str| record.fields.get(f).and_then(serde_json::Value::as_f64);
+        // A confidential location is never found by proximity: its coordinates stay out of
+        // the queryable columns.
+        let hidden = crocevia_core::hsds::views::is_confidential(record);
+        let number = |f: &str| {
+            (!hidden)
+                .then(|| record.fields.get(f).and_then(serde_json::Value::as_f64))
+                .flatten()
+        };
         Row {
             doc: serde_json::Value::Object(record.fields.clone()).to_string(),
             search_text: searchable_text(record),
@@ -91,6 +98,10 @@ pub(crate) enum Bind {
     Text(String),
     Real(f64),
     Int(i64),
+    /// Text or NULL.
+    MaybeText(Option<String>),
+    /// A number or NULL.
+    MaybeReal(Option<f64>),
 }
 
 /// Builds the listing query: filters become `AND`ed clauses with numbered parameters; the
@@ -110,7 +121,10 @@ impl ListSql {
         };
         if let Some(search) = &q.search {
             for word in search.split_whitespace() {
-                let n = s.push(Bind::Text(format!("%{}%", like_escape(&word.to_lowercase()))));
+                let n = s.push(Bind::Text(format!(
+                    "%{}%",
+                    like_escape(&word.to_lowercase())
+                )));
                 s.and(format!("r.search_text LIKE ${n} ESCAPE '\\'"));
             }
         }
@@ -153,9 +167,13 @@ impl ListSql {
             let lon = s.push(Bind::Real(near.lon));
             let cos = s.push(Bind::Real(near.lat.to_radians().cos()));
             let r2 = s.push(Bind::Real((near.radius_km / km_per_degree).powi(2)));
-            let d2 = format!("((loc.latitude - ${lat}) * (loc.latitude - ${lat}) + (loc.longitude - ${lon}) * ${cos} * (loc.longitude - ${lon}) * ${cos})");
+            let d2 = format!(
+                "((loc.latitude - ${lat}) * (loc.latitude - ${lat}) + (loc.longitude - ${lon}) * ${cos} * (loc.longitude - ${lon}) * ${cos})"
+            );
             s.and(format!("EXISTS (SELECT 1 FROM hsds_ref sl JOIN hsds_record loc ON loc.table_name = 'location' AND loc.id = sl.target_id WHERE sl.table_name = r.table_name AND sl.id = r.id AND sl.field = 'location_id' AND {d2} <= ${r2})"));
-            s.order_sql = format!("(SELECT MIN({d2}) FROM hsds_ref sl JOIN hsds_record loc ON loc.table_name = 'location' AND loc.id = sl.target_id WHERE sl.table_name = r.table_name AND sl.id = r.id AND sl.field = 'location_id'), r.id");
+            s.order_sql = format!(
+                "(SELECT MIN({d2}) FROM hsds_ref sl JOIN hsds_record loc ON loc.table_name = 'location' AND loc.id = sl.target_id WHERE sl.table_name = r.table_name AND sl.id = r.id AND sl.field = 'location_id'), r.id"
+            );
         }
         s
     }
@@ -171,8 +189,226 @@ impl ListSql {
     }
 }
 
+/// Territory tables: their columns (the order rows are bound and read in) and rows.
+pub(crate) mod territory {
+    use crocevia_core::territory::{Comune, Point, Province, Region, fold_name};
+
+    use super::Bind;
+
+    pub const REGION_COLUMNS: &[&str] = &["code", "name", "latitude", "longitude"];
+    pub const PROVINCE_COLUMNS: &[&str] = &[
+        "code",
+        "historical_code",
+        "name",
+        "abbreviation",
+        "region_code",
+        "kind",
+        "prefecture_name",
+        "prefecture_province_code",
+        "prefecture_seat_comune_code",
+        "prefecture_note",
+        "latitude",
+        "longitude",
+    ];
+    /// The columns read back; [`comune_binds`] adds the two name keys.
+    pub const COMUNE_COLUMNS: &[&str] = &[
+        "code",
+        "name",
+        "name_other_language",
+        "province_code",
+        "region_code",
+        "cadastral_code",
+        "is_provincial_capital",
+        "latitude",
+        "longitude",
+    ];
+    pub const COMUNE_KEY_COLUMNS: &[&str] = &["name_key", "name_other_key"];
+
+    fn point(p: Option<Point>) -> [Bind; 2] {
+        [
+            Bind::MaybeReal(p.map(|p| p.lat)),
+            Bind::MaybeReal(p.map(|p| p.lon)),
+        ]
+    }
+
+    pub fn point_of(lat: Option<f64>, lon: Option<f64>) -> Option<Point> {
+        Some(Point {
+            lat: lat?,
+            lon: lon?,
+        })
+    }
+
+    pub fn region_binds(r: &Region) -> Vec<Bind> {
+        let mut b = vec![Bind::Text(r.code.clone()), Bind::Text(r.name.clone())];
+        b.extend(point(r.centroid));
+        b
+    }
+
+    pub fn province_binds(p: &Province) -> Vec<Bind> {
+        let mut b = vec![
+            Bind::Text(p.code.clone()),
+            Bind::Text(p.historical_code.clone()),
+            Bind::Text(p.name.clone()),
+            Bind::Text(p.abbreviation.clone()),
+            Bind::Text(p.region_code.clone()),
+            Bind::Text(p.kind.clone()),
+            Bind::Text(p.prefecture.name.clone()),
+            Bind::Text(p.prefecture.province_code.clone()),
+            Bind::MaybeText(p.prefecture.seat_comune_code.clone()),
+            Bind::MaybeText(p.prefecture.note.clone()),
+        ];
+        b.extend(point(p.centroid));
+        b
+    }
+
+    /// [`COMUNE_COLUMNS`] then [`COMUNE_KEY_COLUMNS`].
+    pub fn comune_binds(c: &Comune) -> Vec<Bind> {
+        let mut b = vec![
+            Bind::Text(c.code.clone()),
+            Bind::Text(c.name.clone()),
+            Bind::MaybeText(c.name_other_language.clone()),
+            Bind::Text(c.province_code.clone()),
+            Bind::Text(c.region_code.clone()),
+            Bind::Text(c.cadastral_code.clone()),
+            Bind::Int(i64::from(c.is_provincial_capital)),
+        ];
+        b.extend(point(c.centroid));
+        b.push(Bind::Text(fold_name(&c.name)));
+        b.push(Bind::MaybeText(
+            c.name_other_language.as_deref().map(fold_name),
+        ));
+        b
+    }
+
+    /// `INSERT INTO table (columns) VALUES (…), (…)` for `rows` rows.
+    pub fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+        let n = columns.len();
+        let values: Vec<String> = (0..rows)
+            .map(|r| format!("({})", super::placeholders(r * n + 1, n)))
+            .collect();
+        format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            values.join(", ")
+        )
+    }
+
+    /// Rows of `columns.len()` values per multi-row `INSERT` binding at most `max_binds`.
+    pub fn rows_per_insert(columns: usize, max_binds: usize) -> usize {
+        (max_binds / columns).max(1)
+    }
+
+    /// The `LIKE` pattern for names starting with `prefix`, folded as the keys are; `None`
+    /// when nothing is left to match.
+    pub fn prefix_pattern(prefix: &str) -> Option<String> {
+        let folded = fold_name(prefix);
+        (!folded.is_empty()).then(|| format!("{}%", super::like_escape(&folded)))
+    }
+
+    /// The latitude and longitude ranges (degrees) holding every point within `radius_km` of
+    /// `centre` on the sphere [`Point::distance_km`] uses; the longitude range is `None` when
+    /// the circle reaches a pole or the antimeridian. A hair wider than exact, so rounding
+    /// never drops a point on the circle: callers measure each candidate anyway. `None` for
+    /// a negative or non-finite radius or centre.
+    pub fn bounding_box(centre: Point, radius_km: f64) -> Option<((f64, f64), Option<(f64, f64)>)> {
+        if !(radius_km >= 0.0
+            && radius_km.is_finite()
+            && centre.lat.is_finite()
+            && centre.lon.is_finite())
+        {
+            return None;
+        }
+        const MARGIN: f64 = 1e-6;
+        let angle = radius_km / Point::EARTH_RADIUS_KM;
+        let lat = centre.lat.to_radians();
+        let (south, north) = ((lat - angle).to_degrees(), (lat + angle).to_degrees());
+        let lat_range = (south - MARGIN, north + MARGIN);
+        if south <= -90.0 || north >= 90.0 {
+            return Some((lat_range, None));
+        }
+        // Widest longitude reached on the circle (it does not contain a pole, so the sine's
+        // argument is below 1).
+        let half_width = (angle.sin() / lat.cos()).asin().to_degrees();
+        let (west, east) = (centre.lon - half_width, centre.lon + half_width);
+        let lon_range = (west >= -180.0 && east <= 180.0).then_some((west - MARGIN, east + MARGIN));
+        Some((lat_range, lon_range))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_box_holds_the_circle() {
+            let centre = Point {
+                lat: 42.35,
+                lon: 13.4,
+            };
+            let ((south, north), lon) = bounding_box(centre, 15.0).unwrap();
+            let (west, east) = lon.unwrap();
+            // Points on the circle at the box's edges are inside it, just.
+            for bearing in 0..360 {
+                let b = f64::from(bearing).to_radians();
+                let angle = 15.0 / Point::EARTH_RADIUS_KM;
+                let lat1 = centre.lat.to_radians();
+                let lat2 = (lat1.sin() * angle.cos() + lat1.cos() * angle.sin() * b.cos()).asin();
+                let lon2 = centre.lon.to_radians()
+                    + (b.sin() * angle.sin() * lat1.cos())
+                        .atan2(angle.cos() - lat1.sin() * lat2.sin());
+                let p = Point {
+                    lat: lat2.to_degrees(),
+                    lon: lon2.to_degrees(),
+                };
+                assert!((centre.distance_km(&p) - 15.0).abs() < 1e-6);
+                assert!(p.lat >= south && p.lat <= north, "{p:?}");
+                assert!(p.lon >= west && p.lon <= east, "{p:?}");
+            }
+            assert!(
+                north - south < 0.28 && east - west < 0.37,
+                "and not much more"
+            );
+            assert_eq!(bounding_box(centre, -1.0), None);
+            assert_eq!(bounding_box(centre, f64::NAN), None);
+            assert_eq!(
+                bounding_box(
+                    Point {
+                        lat: 89.9,
+                        lon: 0.0
+                    },
+                    50.0
+                )
+                .unwrap()
+                .1,
+                None
+            );
+            assert_eq!(
+                bounding_box(
+                    Point {
+                        lat: 0.0,
+                        lon: 179.9
+                    },
+                    50.0
+                )
+                .unwrap()
+                .1,
+                None
+            );
+        }
+
+        #[test]
+        fn prefixes_fold_like_names_and_match_literally() {
+            assert_eq!(prefix_pattern("  L’AQ ").as_deref(), Some("l'aq%"));
+            assert_eq!(prefix_pattern("Forlì").as_deref(), Some("forli%"));
+            assert_eq!(prefix_pattern("100%_").as_deref(), Some("100\\%\\_%"));
+            assert_eq!(prefix_pattern("   "), None);
+        }
+    }
+}
+
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The whole [`crocevia_store::Store`] implementation, written once for both backends.
@@ -182,11 +418,18 @@ macro_rules! sql_store {
         use chrono::{DateTime, Utc};
         use crocevia_core::hsds::Record;
         use crocevia_core::hsds::validate::Existing;
+        use crocevia_core::territory::{Comune, Point, Prefecture, Province, Region, Territories};
         use crocevia_store::{
-            ApiToken, Change, ChangeSet, ListQuery, Operation, Page, Result, Store, StoreError,
+            ApiToken, Change, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
+            StoreError,
         };
         use sqlx::{AssertSqlSafe, Row as _};
 
+        use crate::territory::{
+            COMUNE_COLUMNS, COMUNE_KEY_COLUMNS, PROVINCE_COLUMNS, REGION_COLUMNS, bounding_box,
+            comune_binds, insert_sql, point_of, prefix_pattern, province_binds, region_binds,
+            rows_per_insert,
+        };
         use crate::{
             Bind, CHUNK, ListSql, Row, db_error, decode_record, parse_timestamp, placeholders,
             timestamp,
@@ -203,6 +446,8 @@ macro_rules! sql_store {
                     Bind::Text(t) => query.bind(t.clone()),
                     Bind::Real(r) => query.bind(*r),
                     Bind::Int(i) => query.bind(*i),
+                    Bind::MaybeText(t) => query.bind(t.clone()),
+                    Bind::MaybeReal(r) => query.bind(*r),
                 };
             }
             query
@@ -213,6 +458,71 @@ macro_rules! sql_store {
             let id: String = row.try_get("id").map_err(db_error)?;
             let doc: String = row.try_get("doc").map_err(db_error)?;
             decode_record(table, id, &doc)
+        }
+
+        fn get<'r, T>(row: &'r <$db as sqlx::Database>::Row, column: &str) -> Result<T>
+        where
+            T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+        {
+            row.try_get(column).map_err(db_error)
+        }
+
+        fn centroid_of(row: &<$db as sqlx::Database>::Row) -> Result<Option<Point>> {
+            Ok(point_of(get(row, "latitude")?, get(row, "longitude")?))
+        }
+
+        fn region_of(row: &<$db as sqlx::Database>::Row) -> Result<Region> {
+            Ok(Region {
+                code: get(row, "code")?,
+                name: get(row, "name")?,
+                centroid: centroid_of(row)?,
+            })
+        }
+
+        fn province_of(row: &<$db as sqlx::Database>::Row) -> Result<Province> {
+            Ok(Province {
+                code: get(row, "code")?,
+                historical_code: get(row, "historical_code")?,
+                name: get(row, "name")?,
+                abbreviation: get(row, "abbreviation")?,
+                region_code: get(row, "region_code")?,
+                kind: get(row, "kind")?,
+                prefecture: Prefecture {
+                    name: get(row, "prefecture_name")?,
+                    province_code: get(row, "prefecture_province_code")?,
+                    seat_comune_code: get(row, "prefecture_seat_comune_code")?,
+                    note: get(row, "prefecture_note")?,
+                },
+                centroid: centroid_of(row)?,
+            })
+        }
+
+        fn comune_of(row: &<$db as sqlx::Database>::Row) -> Result<Comune> {
+            Ok(Comune {
+                code: get(row, "code")?,
+                name: get(row, "name")?,
+                name_other_language: get(row, "name_other_language")?,
+                province_code: get(row, "province_code")?,
+                region_code: get(row, "region_code")?,
+                cadastral_code: get(row, "cadastral_code")?,
+                is_provincial_capital: get::<i32>(row, "is_provincial_capital")? != 0,
+                centroid: centroid_of(row)?,
+            })
+        }
+
+        /// Inserts `rows` (each one value per column) with multi-row statements of at most
+        /// the backend's `BINDS_PER_INSERT` values.
+        async fn insert_rows(tx: &mut Tx<'_>, table: &str, columns: &[&str], rows: Vec<Vec<Bind>>) -> Result<()> {
+            for chunk in rows.chunks(rows_per_insert(columns.len(), $store::BINDS_PER_INSERT)) {
+                let sql = insert_sql(table, columns, chunk.len());
+                bind_all(sqlx::query(AssertSqlSafe(sql)), &chunk.concat())
+                    // One-off texts: do not fill the connection's statement cache with them.
+                    .persistent(false)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+            Ok(())
         }
 
         async fn upsert(tx: &mut Tx<'_>, record: &Record, at: &str) -> Result<()> {
@@ -511,6 +821,16 @@ macro_rules! sql_store {
                 })
             }
 
+            async fn table_counts(&self) -> Result<Vec<(String, i64)>> {
+                let rows = sqlx::query("SELECT table_name, COUNT(*) FROM hsds_record GROUP BY table_name ORDER BY table_name")
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get(0).map_err(db_error)?, r.try_get(1).map_err(db_error)?)))
+                    .collect()
+            }
+
             async fn all_records(&self) -> Result<Vec<Record>> {
                 let rows = sqlx::query("SELECT table_name, id, doc FROM hsds_record ORDER BY table_name, id")
                     .fetch_all(&self.read)
@@ -594,6 +914,123 @@ macro_rules! sql_store {
                 })
                 .transpose()
             }
+
+            async fn territory_counts(&self) -> Result<(i64, i64, i64)> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM territory_region), (SELECT COUNT(*) FROM territory_province), (SELECT COUNT(*) FROM territory_comune)",
+                )
+                .fetch_one(&self.read)
+                .await
+                .map_err(db_error)?;
+                Ok((
+                    row.try_get(0).map_err(db_error)?,
+                    row.try_get(1).map_err(db_error)?,
+                    row.try_get(2).map_err(db_error)?,
+                ))
+            }
+
+            async fn replace_territories(&self, territories: &Territories) -> Result<()> {
+                let mut tx = self.write.begin().await.map_err(db_error)?;
+                for table in ["territory_comune", "territory_province", "territory_region"] {
+                    sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                let regions = territories.regions.iter().map(region_binds).collect();
+                insert_rows(&mut tx, "territory_region", REGION_COLUMNS, regions).await?;
+                let provinces = territories.provinces.iter().map(province_binds).collect();
+                insert_rows(&mut tx, "territory_province", PROVINCE_COLUMNS, provinces).await?;
+                let comuni = territories.comuni.iter().map(comune_binds).collect();
+                let columns = [COMUNE_COLUMNS, COMUNE_KEY_COLUMNS].concat();
+                insert_rows(&mut tx, "territory_comune", &columns, comuni).await?;
+                tx.commit().await.map_err(db_error)
+            }
+
+            async fn comune(&self, code: &str) -> Result<Option<Comune>> {
+                let sql = format!("SELECT {} FROM territory_comune WHERE code = $1", COMUNE_COLUMNS.join(", "));
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(code)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(comune_of).transpose()
+            }
+
+            async fn provinces(&self) -> Result<Vec<Province>> {
+                let sql = format!("SELECT {} FROM territory_province ORDER BY code", PROVINCE_COLUMNS.join(", "));
+                let rows = sqlx::query(AssertSqlSafe(sql))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(province_of).collect()
+            }
+
+            async fn regions(&self) -> Result<Vec<Region>> {
+                let sql = format!("SELECT {} FROM territory_region ORDER BY code", REGION_COLUMNS.join(", "));
+                let rows = sqlx::query(AssertSqlSafe(sql))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(region_of).collect()
+            }
+
+            async fn comuni(&self, filter: &ComuneFilter) -> Result<Vec<Comune>> {
+                let mut clauses = vec![String::from("1 = 1")];
+                let mut binds = Vec::new();
+                if let Some(province) = &filter.province_code {
+                    binds.push(Bind::Text(province.clone()));
+                    clauses.push(format!("province_code = ${}", binds.len()));
+                }
+                if let Some(pattern) = filter.name_prefix.as_deref().and_then(prefix_pattern) {
+                    binds.push(Bind::Text(pattern));
+                    let n = binds.len();
+                    clauses.push(format!("(name_key LIKE ${n} ESCAPE '\\' OR name_other_key LIKE ${n} ESCAPE '\\')"));
+                }
+                binds.push(Bind::Int(i64::from(filter.limit)));
+                let sql = format!(
+                    "SELECT {} FROM territory_comune WHERE {} ORDER BY name_key, code LIMIT ${}",
+                    COMUNE_COLUMNS.join(", "),
+                    clauses.join(" AND "),
+                    binds.len()
+                );
+                let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(comune_of).collect()
+            }
+
+            async fn comuni_near(&self, point: Point, radius_km: f64, limit: u32) -> Result<Vec<(Comune, f64)>> {
+                let Some(((south, north), longitudes)) = bounding_box(point, radius_km) else {
+                    return Ok(Vec::new());
+                };
+                let mut sql = format!(
+                    "SELECT {} FROM territory_comune WHERE latitude BETWEEN $1 AND $2",
+                    COMUNE_COLUMNS.join(", ")
+                );
+                let mut binds = vec![Bind::Real(south), Bind::Real(north)];
+                if let Some((west, east)) = longitudes {
+                    sql.push_str(" AND longitude BETWEEN $3 AND $4");
+                    binds.extend([Bind::Real(west), Bind::Real(east)]);
+                }
+                let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                let mut near = Vec::new();
+                for row in &rows {
+                    let comune = comune_of(row)?;
+                    let Some(centroid) = comune.centroid else { continue };
+                    let distance = point.distance_km(&centroid);
+                    if distance <= radius_km {
+                        near.push((comune, distance));
+                    }
+                }
+                near.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.code.cmp(&b.0.code)));
+                near.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+                Ok(near)
+            }
         }
     };
 }
@@ -606,7 +1043,9 @@ pub mod test_support {
 
     /// Creates a new, empty schema on the server at `base_url` and returns a URL whose
     /// connections use it, so tests sharing one server never see each other's rows.
-    pub async fn fresh_postgres_schema(base_url: &str) -> Result<String, crocevia_store::StoreError> {
+    pub async fn fresh_postgres_schema(
+        base_url: &str,
+    ) -> Result<String, crocevia_store::StoreError> {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = sqlx::PgConnection::connect(base_url)
             .await
@@ -616,6 +1055,8 @@ pub mod test_support {
             .await
             .map_err(crate::db_error)?;
         let separator = if base_url.contains('?') { '&' } else { '?' };
-        Ok(format!("{base_url}{separator}options=-csearch_path%3D{schema}"))
+        Ok(format!(
+            "{base_url}{separator}options=-csearch_path%3D{schema}"
+        ))
     }
 }

@@ -14,6 +14,11 @@ pub struct PostgresStore {
 impl PostgresStore {
     const BACKEND: &'static str = "postgres";
 
+    /// Most values bound in one multi-row `INSERT` (the protocol allows 65,535): fewer,
+    /// larger statements mean fewer round trips. Loading the 7,901 comuni locally took
+    /// 0.19 s at 10,000 values per statement, 0.4 s at 100, 1.6 s with one row per statement.
+    const BINDS_PER_INSERT: usize = 10_000;
+
     /// Connects to a `postgres://` URL and migrates the database. A `schema` query parameter
     /// is not part of libpq's syntax, so isolation for tests is done with `options`
     /// (`?options=-csearch_path%3Dname`).

@@ -16,6 +16,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
 
+    /// Most values bound in one multi-row `INSERT`. SQLite looks `$n` parameters up by name
+    /// one after the other while preparing, so a statement costs the square of its
+    /// parameters: loading the 7,901 comuni took 2.2 s at 10,000 values per statement and
+    /// 0.18 s at 300 (one row per statement: 0.7 s).
+    const BINDS_PER_INSERT: usize = 300;
+
     /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it.
     pub async fn connect(url: &str) -> Result<Self, crocevia_store::StoreError> {
         let options = SqliteConnectOptions::from_str(url)

@@ -5,7 +5,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::RecordIndex;
 
-use crate::{ApiToken, ChangeSet, ListQuery, Near, Operation, Store, StoreError, load_nested};
+use std::sync::OnceLock;
+
+use crocevia_core::territory::{self, Territories};
+
+use crate::{
+    ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, Operation, Store, StoreError, load_nested,
+};
 
 pub const ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c01";
 pub const OTHER_ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c02";
@@ -46,7 +52,10 @@ pub fn sample() -> Vec<Record> {
             .with("description", "Azienda sanitaria"),
         Record::new("service", SERVICE)
             .with("name", "Sportello orientamento")
-            .with("description", "Orientamento ai servizi per cittadini stranieri")
+            .with(
+                "description",
+                "Orientamento ai servizi per cittadini stranieri",
+            )
             .with("status", "active")
             .with("organization_id", ORG),
         Record::new("service", OTHER_SERVICE)
@@ -98,7 +107,10 @@ pub fn sample() -> Vec<Record> {
 }
 
 pub async fn seed(store: &dyn Store) {
-    store.apply(changes(sample(), 1)).await.expect("seed applies");
+    store
+        .apply(changes(sample(), 1))
+        .await
+        .expect("seed applies");
 }
 
 fn query(table: &str) -> ListQuery {
@@ -119,9 +131,19 @@ pub async fn written_rows_read_back_equal(store: &dyn Store) {
     seed(store).await;
     for record in sample() {
         let back = store.get(&record.table, &record.id).await.unwrap();
-        assert_eq!(back.as_ref(), Some(&record), "{} {}", record.table, record.id);
+        assert_eq!(
+            back.as_ref(),
+            Some(&record),
+            "{} {}",
+            record.table,
+            record.id
+        );
     }
-    assert_eq!(store.get("service", ORG).await.unwrap(), None, "ids are per table");
+    assert_eq!(
+        store.get("service", ORG).await.unwrap(),
+        None,
+        "ids are per table"
+    );
 }
 
 pub async fn every_write_is_in_the_change_log(store: &dyn Store) {
@@ -160,10 +182,18 @@ pub async fn a_dangling_reference_rejects_the_whole_set(store: &dyn Store) {
 pub async fn a_referenced_row_cannot_be_deleted_alone(store: &dyn Store) {
     seed(store).await;
     let mut removal = changes(Vec::new(), 2);
-    removal.deletes.push(("organization".into(), OTHER_ORG.into()));
+    removal
+        .deletes
+        .push(("organization".into(), OTHER_ORG.into()));
     let err = store.apply(removal).await.unwrap_err();
     assert_eq!(err.code(), "still_referenced");
-    assert!(store.get("organization", OTHER_ORG).await.unwrap().is_some());
+    assert!(
+        store
+            .get("organization", OTHER_ORG)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     let mut cascade = changes(Vec::new(), 2);
     for (table, id) in [
@@ -175,7 +205,13 @@ pub async fn a_referenced_row_cannot_be_deleted_alone(store: &dyn Store) {
         cascade.deletes.push((table.into(), id.into()));
     }
     store.apply(cascade).await.unwrap();
-    assert!(store.get("organization", OTHER_ORG).await.unwrap().is_none());
+    assert!(
+        store
+            .get("organization", OTHER_ORG)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn listing_pages_and_counts(store: &dyn Store) {
@@ -311,6 +347,186 @@ pub async fn tokens_are_found_by_hash(store: &dyn Store) {
     assert_eq!(store.token(&"cd".repeat(32)).await.unwrap(), None);
 }
 
+/// The shipped territories, parsed once per test binary.
+pub fn territories() -> &'static Territories {
+    static TERRITORIES: OnceLock<Territories> = OnceLock::new();
+    TERRITORIES.get_or_init(|| territory::load_embedded().expect("the shipped territories load"))
+}
+
+/// Stores the shipped territories.
+pub async fn load_territories(store: &dyn Store) {
+    store
+        .replace_territories(territories())
+        .await
+        .expect("territories load");
+}
+
+pub async fn territories_read_back_equal(store: &dyn Store) {
+    assert_eq!(store.territory_counts().await.unwrap(), (0, 0, 0));
+    load_territories(store).await;
+    assert_eq!(store.territory_counts().await.unwrap(), (20, 107, 7901));
+
+    let shipped = territories();
+    let aquila = store.comune("066049").await.unwrap().expect("L'Aquila");
+    assert_eq!(aquila.name, "L'Aquila");
+    assert_eq!(aquila.province_code, "066");
+    assert!(aquila.is_provincial_capital);
+    assert!(aquila.centroid.is_some());
+    assert_eq!(Some(&aquila), shipped.comune("066049"), "centroid and all");
+    assert_eq!(store.comune("999999").await.unwrap(), None);
+
+    let provinces = store.provinces().await.unwrap();
+    assert_eq!(
+        provinces, shipped.provinces,
+        "prefectures and centroids included"
+    );
+    let aq = provinces.iter().find(|p| p.code == "066").unwrap();
+    assert_eq!(aq.abbreviation, "AQ");
+    assert_eq!(aq.prefecture.seat_comune_code.as_deref(), Some("066049"));
+    assert_eq!(store.regions().await.unwrap(), shipped.regions);
+
+    let everything = ComuneFilter {
+        limit: 10_000,
+        ..ComuneFilter::default()
+    };
+    let mut comuni = store.comuni(&everything).await.unwrap();
+    comuni.sort_by(|a, b| a.code.cmp(&b.code));
+    assert!(comuni == shipped.comuni, "every comune reads back equal");
+}
+
+pub async fn replacing_territories_is_idempotent(store: &dyn Store) {
+    load_territories(store).await;
+    load_territories(store).await;
+    assert_eq!(store.territory_counts().await.unwrap(), (20, 107, 7901));
+    assert!(store.comune("066049").await.unwrap().is_some());
+}
+
+async fn comune_codes(
+    store: &dyn Store,
+    province: Option<&str>,
+    prefix: &str,
+    limit: u32,
+) -> Vec<String> {
+    let filter = ComuneFilter {
+        province_code: province.map(Into::into),
+        name_prefix: Some(prefix.into()),
+        limit,
+    };
+    let comuni = store.comuni(&filter).await.expect("comuni");
+    comuni.into_iter().map(|c| c.code).collect()
+}
+
+pub async fn comuni_are_found_by_name_prefix(store: &dyn Store) {
+    load_territories(store).await;
+    // Pizzoli (AQ); Pizzone (IS) and Pizzo (VV) are elsewhere.
+    assert_eq!(
+        comune_codes(store, Some("066"), "pizz", 20).await,
+        vec!["066072"]
+    );
+    assert_eq!(
+        comune_codes(store, Some("066"), "PIZZ", 20).await,
+        vec!["066072"]
+    );
+    let everywhere = comune_codes(store, None, "Pizz", 20).await;
+    assert!(everywhere.len() > 1 && everywhere.contains(&"066072".to_owned()));
+    assert_eq!(comune_codes(store, None, "Pizz", 1).await.len(), 1, "limit");
+    // Accents, apostrophe style and the other official language do not matter.
+    assert!(
+        comune_codes(store, None, "l’aquila", 20)
+            .await
+            .contains(&"066049".to_owned())
+    );
+    assert!(
+        comune_codes(store, None, "FORLI", 20)
+            .await
+            .contains(&"040012".to_owned())
+    );
+    assert!(
+        comune_codes(store, None, "bozen", 20)
+            .await
+            .contains(&"021008".to_owned())
+    );
+    assert!(
+        comune_codes(store, None, "%", 20).await.is_empty(),
+        "LIKE wildcards are literal"
+    );
+
+    // Ordered by name, the same way on every backend: "L'Aquila" before "La Loggia" and
+    // "Lacedonia" (byte order of the folded names, whatever the server's locale).
+    let filter = ComuneFilter {
+        name_prefix: Some("la".into()),
+        limit: 10_000,
+        ..ComuneFilter::default()
+    };
+    let names: Vec<String> = store
+        .comuni(&filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let position = |name: &str| names.iter().position(|n| n == name).expect(name);
+    assert!(position("La Loggia") < position("Lacedonia"));
+    let filter = ComuneFilter {
+        name_prefix: Some("l".into()),
+        limit: 10_000,
+        ..ComuneFilter::default()
+    };
+    let names: Vec<String> = store
+        .comuni(&filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let position = |name: &str| names.iter().position(|n| n == name).expect(name);
+    assert!(position("L'Aquila") < position("La Loggia"));
+    let filter = ComuneFilter {
+        province_code: Some("066".into()),
+        limit: 1000,
+        ..ComuneFilter::default()
+    };
+    assert_eq!(
+        store.comuni(&filter).await.unwrap().len(),
+        108,
+        "every comune of AQ"
+    );
+}
+
+pub async fn comuni_near_a_point_nearest_first(store: &dyn Store) {
+    load_territories(store).await;
+    let aquila = territories().comune("066049").unwrap().centroid.unwrap();
+    let near = store.comuni_near(aquila, 15.0, 1000).await.unwrap();
+    let codes: Vec<&str> = near.iter().map(|(c, _)| c.code.as_str()).collect();
+    assert_eq!(codes.first(), Some(&"066049"), "the comune itself, at 0 km");
+    assert!(codes.contains(&"066072"), "Pizzoli: {codes:?}");
+    assert!(!codes.contains(&"110002"), "not Barletta");
+    assert!(near.windows(2).all(|w| w[0].1 <= w[1].1), "nearest first");
+    for (comune, distance) in &near {
+        assert!(*distance <= 15.0);
+        assert_eq!(*distance, aquila.distance_km(&comune.centroid.unwrap()));
+    }
+    // Exactly the comuni within the radius: none is missed by the bounding box.
+    let expected = territories()
+        .comuni
+        .iter()
+        .filter(|c| c.centroid.is_some_and(|p| aquila.distance_km(&p) <= 15.0))
+        .count();
+    assert_eq!(near.len(), expected);
+    assert_eq!(
+        store.comuni_near(aquila, 15.0, 3).await.unwrap().len(),
+        3,
+        "limit"
+    );
+    assert!(
+        store
+            .comuni_near(aquila, -1.0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// Declares one `#[tokio::test]` per contract check, each on a fresh store from `$make`
 /// (an async expression giving something that derefs to `dyn Store`).
 #[macro_export]
@@ -328,6 +544,10 @@ macro_rules! store_contract_tests {
             nested_objects_load_in_full,
             existing_reports_tables_of_known_ids,
             tokens_are_found_by_hash,
+            territories_read_back_equal,
+            replacing_territories_is_idempotent,
+            comuni_are_found_by_name_prefix,
+            comuni_near_a_point_nearest_first,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

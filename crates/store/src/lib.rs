@@ -2,12 +2,14 @@
 //! [`Store`]; [`contract`] is the test suite every backend must pass, so both behave alike.
 
 pub mod contract;
+pub mod import;
 mod nested;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::validate::Existing;
+use crocevia_core::territory::{Comune, Point, Province, Region, Territories};
 use serde::Serialize;
 
 pub use nested::load_nested;
@@ -141,6 +143,19 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
 }
 
+/// Which comuni [`Store::comuni`] returns: filters combined with AND, ordered by name
+/// (folded: `l'aquila` before `la loggia`), then code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComuneFilter {
+    /// Current province code (`"066"`).
+    pub province_code: Option<String>,
+    /// Start of the Italian or the other-language name, ignoring case, accents and apostrophe
+    /// style (`"pizz"`, `"FORLI"`, `"bozen"`).
+    pub name_prefix: Option<String>,
+    /// Most comuni returned.
+    pub limit: u32,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
@@ -166,15 +181,49 @@ pub trait Store: Send + Sync {
 
     async fn list(&self, query: &ListQuery) -> Result<Page<Record>>;
 
+    /// How many rows each table holds (for metrics).
+    async fn table_counts(&self) -> Result<Vec<(String, i64)>>;
+
     /// Every row of every table, for export.
     async fn all_records(&self) -> Result<Vec<Record>>;
 
     /// When each row was last written (for `modified_after` and `last_modified`).
-    async fn modified_at(&self, table: &str, ids: &[String]) -> Result<Vec<(String, DateTime<Utc>)>>;
+    async fn modified_at(
+        &self,
+        table: &str,
+        ids: &[String],
+    ) -> Result<Vec<(String, DateTime<Utc>)>>;
 
     /// Change-log entries after `seq`, oldest first.
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
 
     async fn insert_token(&self, token: &ApiToken) -> Result<()>;
     async fn token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+
+    /// How many regions, provinces and comuni are stored.
+    async fn territory_counts(&self) -> Result<(i64, i64, i64)>;
+
+    /// Replaces every stored territory with `territories`, in one transaction.
+    async fn replace_territories(&self, territories: &Territories) -> Result<()>;
+
+    /// The comune with this ISTAT code (`"066049"`).
+    async fn comune(&self, code: &str) -> Result<Option<Comune>>;
+
+    /// Every province, by code.
+    async fn provinces(&self) -> Result<Vec<Province>>;
+
+    /// Every region, by code.
+    async fn regions(&self) -> Result<Vec<Region>>;
+
+    async fn comuni(&self, filter: &ComuneFilter) -> Result<Vec<Comune>>;
+
+    /// Comuni whose centroid lies within `radius_km` of `point` (great-circle distance), with
+    /// that distance, nearest first (ties by code); at most `limit`. Comuni without a centroid
+    /// are never near anything.
+    async fn comuni_near(
+        &self,
+        point: Point,
+        radius_km: f64,
+        limit: u32,
+    ) -> Result<Vec<(Comune, f64)>>;
 }

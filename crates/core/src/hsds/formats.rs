@@ -19,7 +19,13 @@ pub struct ReadOutcome {
     pub warnings: Vec<String>,
 }
 
-fn file_problem(file: &str, row: usize, field: Option<&str>, code: &'static str, message: String) -> Problem {
+fn file_problem(
+    file: &str,
+    row: usize,
+    field: Option<&str>,
+    code: &'static str,
+    message: String,
+) -> Problem {
     Problem {
         origin: Origin {
             file: file.to_owned(),
@@ -37,9 +43,8 @@ fn file_problem(file: &str, row: usize, field: Option<&str>, code: &'static str,
 pub fn read_tabular(files: &[(String, Vec<u8>)]) -> ReadOutcome {
     let mut out = ReadOutcome::default();
     if !files.iter().any(|(name, _)| name == "datapackage.json") {
-        out.warnings.push(
-            "no datapackage.json: reading the CSV files by their HSDS names".to_owned(),
-        );
+        out.warnings
+            .push("no datapackage.json: reading the CSV files by their HSDS names".to_owned());
     }
     for (name, bytes) in files {
         if name == "datapackage.json" {
@@ -89,7 +94,10 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
                     1,
                     None,
                     "invalid_utf8",
-                    format!("the header of column {} is not UTF-8 text; save the file as UTF-8", i + 1),
+                    format!(
+                        "the header of column {} is not UTF-8 text; save the file as UTF-8",
+                        i + 1
+                    ),
                 ));
                 return;
             }
@@ -106,14 +114,17 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         return;
     };
     for extra in columns.iter().filter(|c| spec.field(c).is_none()) {
-        out.warnings
-            .push(format!("{file}: column {extra} is not in HSDS 3.0; kept as an extension"));
+        out.warnings.push(format!(
+            "{file}: column {extra} is not in HSDS 3.0; kept as an extension"
+        ));
     }
     for result in reader.byte_records() {
         let row_bytes = match result {
             Ok(r) => r,
             Err(e) => {
-                let row = e.position().map_or(0, |p| line_at(bytes, p.byte() as usize));
+                let row = e
+                    .position()
+                    .map_or(0, |p| line_at(bytes, p.byte() as usize));
                 out.problems
                     .push(file_problem(file, row, None, "invalid_csv", e.to_string()));
                 continue;
@@ -261,7 +272,11 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
     let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
         Ok(t) => t,
         Err(e) => {
-            let row = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            let row = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             out.problems.push(file_problem(
                 file,
                 row,
@@ -273,13 +288,13 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
         }
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => read_objects("service", file, &items, &mut out),
+        Ok(Value::Array(items)) => read_guessed(file, &items, &mut out),
         Ok(Value::Object(map)) if map.contains_key("contents") => {
             let items = map["contents"].as_array().cloned().unwrap_or_default();
-            read_objects("service", file, &items, &mut out);
+            read_guessed(file, &items, &mut out);
         }
         Ok(Value::Object(map)) if is_bundle(&map) => read_bundle(file, &map, &mut out),
-        Ok(object @ Value::Object(_)) => read_objects("service", file, &[object], &mut out),
+        Ok(object @ Value::Object(_)) => read_guessed(file, &[object], &mut out),
         Ok(_) => out.problems.push(file_problem(
             file,
             1,
@@ -304,7 +319,7 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
                     continue;
                 }
                 match serde_json::from_str::<Value>(line) {
-                    Ok(v) => read_object("service", file, i + 1, &v, &mut out),
+                    Ok(v) => read_object(guess_table(&v), file, i + 1, &v, &mut out),
                     Err(e) => out.problems.push(file_problem(
                         file,
                         i + 1,
@@ -351,6 +366,85 @@ fn read_bundle(file: &str, map: &Map<String, Value>, out: &mut ReadOutcome) {
             let items = items.as_array().cloned().unwrap_or_default();
             read_objects(spec.name, &format!("{file}#records.{table}"), &items, out);
         }
+    }
+}
+
+/// Which HSDS object a JSON object is, from the fields only it has. Services are the common
+/// case and the default.
+pub fn guess_table(value: &Value) -> &'static str {
+    const MARKS: [(&str, &[&str]); 6] = [
+        (
+            "location",
+            &[
+                "location_type",
+                "addresses",
+                "accessibility",
+                "latitude",
+                "longitude",
+                "transportation",
+            ],
+        ),
+        (
+            "organization",
+            &[
+                "services",
+                "locations",
+                "programs",
+                "organization_identifiers",
+                "website",
+                "tax_status",
+                "year_incorporated",
+                "legal_status",
+                "parent_organization_id",
+            ],
+        ),
+        (
+            "service_at_location",
+            &["service", "location", "service_id", "location_id"],
+        ),
+        (
+            "taxonomy_term",
+            &[
+                "taxonomy_detail",
+                "term_uri",
+                "taxonomy_id",
+                "parent_id",
+                "code",
+            ],
+        ),
+        ("taxonomy", &["version", "uri"]),
+        (
+            "service",
+            &[
+                "status",
+                "service_at_locations",
+                "organization",
+                "program",
+                "organization_id",
+                "assured_date",
+                "eligibility_description",
+            ],
+        ),
+    ];
+    let Value::Object(map) = value else {
+        return "service";
+    };
+    MARKS
+        .iter()
+        .map(|(table, keys)| {
+            (
+                keys.iter().filter(|k| map.contains_key(**k)).count(),
+                *table,
+            )
+        })
+        .filter(|(score, _)| *score > 0)
+        .max_by_key(|(score, table)| (*score, *table == "service"))
+        .map_or("service", |(_, table)| table)
+}
+
+fn read_guessed(file: &str, items: &[Value], out: &mut ReadOutcome) {
+    for (i, item) in items.iter().enumerate() {
+        read_object(guess_table(item), file, i + 1, item, out);
     }
 }
 
@@ -429,7 +523,10 @@ mod tests {
         assert_eq!(out.records[0].record.fields["minimum_age"], json!(12));
         assert_eq!(out.problems.len(), 1);
         let p = &out.problems[0];
-        assert_eq!((p.origin.row, p.field.as_deref(), p.code), (3, Some("minimum_age"), "not_a_number"));
+        assert_eq!(
+            (p.origin.row, p.field.as_deref(), p.code),
+            (3, Some("minimum_age"), "not_a_number")
+        );
     }
 
     #[test]
@@ -444,7 +541,8 @@ mod tests {
 
     #[test]
     fn ndjson_lines_are_rows() {
-        let text = "{\"id\":\"a\",\"name\":\"A\",\"status\":\"active\"}\n{\"id\":\"b\",\"name\":\"B\"}\n";
+        let text =
+            "{\"id\":\"a\",\"name\":\"A\",\"status\":\"active\"}\n{\"id\":\"b\",\"name\":\"B\"}\n";
         let out = read_json("s.ndjson", text.as_bytes());
         assert!(out.problems.is_empty());
         assert_eq!(out.records[1].origin.row, 2);
@@ -452,9 +550,14 @@ mod tests {
 
     #[test]
     fn the_tabular_writer_lists_standard_columns_first() {
-        let r = Record::new("organization", "o").with("name", "N").with("x_extra", "e");
+        let r = Record::new("organization", "o")
+            .with("name", "N")
+            .with("x_extra", "e");
         let files = write_tabular(&[r]);
-        let (_, bytes) = files.iter().find(|(n, _)| n == "organizations.csv").unwrap();
+        let (_, bytes) = files
+            .iter()
+            .find(|(n, _)| n == "organizations.csv")
+            .unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.starts_with("id,name,alternate_name"));
         assert!(text.lines().next().unwrap().ends_with(",x_extra"));

@@ -6,6 +6,7 @@ pub mod nested;
 pub mod record;
 pub mod schema;
 pub mod validate;
+pub mod views;
 
 pub use record::Record;
 pub use validate::{ExistingRows, Origin, Problem, SourcedRecord};

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::record::Record;
-use super::schema::table_name;
 
 /// How a nested object is tied to the object it sits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,75 +77,112 @@ const TRANSLATIONS: Nesting = Nesting {
 /// What nests inside an object of `table`, in the order the HSDS schemas list it.
 pub fn children(table: &str) -> &'static [Nesting] {
     match table {
-        "organization" => const {
-            &[
-            child("funding", "funding", "organization_id"),
-            child("contacts", "contact", "organization_id"),
-            child("phones", "phone", "organization_id"),
-            child("locations", "location", "organization_id"),
-            child("programs", "program", "organization_id"),
-            child(
-                "organization_identifiers",
-                "organization_identifier",
-                "organization_id",
-            ),
-            ATTRIBUTES,
-            METADATA,
-            TRANSLATIONS,
-        ]},
-        "service" => const {
-            &[
-            child("phones", "phone", "service_id"),
-            child("schedules", "schedule", "service_id"),
-            child("service_areas", "service_area", "service_id"),
-            child("service_at_locations", "service_at_location", "service_id"),
-            child("languages", "language", "service_id"),
-            parent("organization", "organization", "organization_id"),
-            child("funding", "funding", "service_id"),
-            child("cost_options", "cost_option", "service_id"),
-            parent("program", "program", "program_id"),
-            child("required_documents", "required_document", "service_id"),
-            child("contacts", "contact", "service_id"),
-            ATTRIBUTES,
-            METADATA,
-            TRANSLATIONS,
-        ]},
-        "service_at_location" => const {
-            &[
-            child("contacts", "contact", "service_at_location_id"),
-            child("phones", "phone", "service_at_location_id"),
-            child("schedules", "schedule", "service_at_location_id"),
-            parent("location", "location", "location_id"),
-            ATTRIBUTES,
-            METADATA,
-        ]},
-        "location" => const {
-            &[
-            child("languages", "language", "location_id"),
-            child("addresses", "address", "location_id"),
-            child("contacts", "contact", "location_id"),
-            child("accessibility", "accessibility", "location_id"),
-            child("phones", "phone", "location_id"),
-            child("schedules", "schedule", "location_id"),
-            ATTRIBUTES,
-            METADATA,
-        ]},
+        "organization" => {
+            const {
+                &[
+                    child("funding", "funding", "organization_id"),
+                    child("contacts", "contact", "organization_id"),
+                    child("phones", "phone", "organization_id"),
+                    child("locations", "location", "organization_id"),
+                    child("programs", "program", "organization_id"),
+                    child(
+                        "organization_identifiers",
+                        "organization_identifier",
+                        "organization_id",
+                    ),
+                    ATTRIBUTES,
+                    METADATA,
+                    TRANSLATIONS,
+                ]
+            }
+        }
+        "service" => {
+            const {
+                &[
+                    child("phones", "phone", "service_id"),
+                    child("schedules", "schedule", "service_id"),
+                    child("service_areas", "service_area", "service_id"),
+                    child("service_at_locations", "service_at_location", "service_id"),
+                    child("languages", "language", "service_id"),
+                    parent("organization", "organization", "organization_id"),
+                    child("funding", "funding", "service_id"),
+                    child("cost_options", "cost_option", "service_id"),
+                    parent("program", "program", "program_id"),
+                    child("required_documents", "required_document", "service_id"),
+                    child("contacts", "contact", "service_id"),
+                    ATTRIBUTES,
+                    METADATA,
+                    TRANSLATIONS,
+                ]
+            }
+        }
+        "service_at_location" => {
+            const {
+                &[
+                    child("contacts", "contact", "service_at_location_id"),
+                    child("phones", "phone", "service_at_location_id"),
+                    child("schedules", "schedule", "service_at_location_id"),
+                    parent("location", "location", "location_id"),
+                    ATTRIBUTES,
+                    METADATA,
+                ]
+            }
+        }
+        "location" => {
+            const {
+                &[
+                    child("languages", "language", "location_id"),
+                    child("addresses", "address", "location_id"),
+                    child("contacts", "contact", "location_id"),
+                    child("accessibility", "accessibility", "location_id"),
+                    child("phones", "phone", "location_id"),
+                    child("schedules", "schedule", "location_id"),
+                    ATTRIBUTES,
+                    METADATA,
+                ]
+            }
+        }
         "contact" => const { &[child("phones", "phone", "contact_id"), ATTRIBUTES, METADATA] },
-        "phone" => const { &[child("languages", "language", "phone_id"), ATTRIBUTES, METADATA] },
-        "attribute" => const {
-            &[
-            parent("taxonomy_term", "taxonomy_term", "taxonomy_term_id"),
-            METADATA,
-        ]},
-        "taxonomy_term" => const {
-            &[
-            parent("taxonomy_detail", "taxonomy", "taxonomy_id"),
-            METADATA,
-            TRANSLATIONS,
-        ]},
+        "phone" => {
+            const {
+                &[
+                    child("languages", "language", "phone_id"),
+                    ATTRIBUTES,
+                    METADATA,
+                ]
+            }
+        }
+        "attribute" => {
+            const {
+                &[
+                    parent("taxonomy_term", "taxonomy_term", "taxonomy_term_id"),
+                    METADATA,
+                ]
+            }
+        }
+        "taxonomy_term" => {
+            const {
+                &[
+                    parent("taxonomy_detail", "taxonomy", "taxonomy_id"),
+                    METADATA,
+                    TRANSLATIONS,
+                ]
+            }
+        }
         "taxonomy" => &[METADATA],
         "metadata" | "translation" => &[],
         _ => &[ATTRIBUTES, METADATA],
+    }
+}
+
+/// What nests only at the top of an API answer: `organization_full` lists the organisation's
+/// services and `service_at_location_full` shows its service. Deeper down they would repeat
+/// the whole directory, so assembling adds them only at the root (see the web crate).
+pub fn root_children(table: &str) -> &'static [Nesting] {
+    match table {
+        "organization" => const { &[child("services", "service", "organization_id")] },
+        "service_at_location" => const { &[parent("service", "service", "service_id")] },
+        _ => &[],
     }
 }
 
@@ -168,7 +204,7 @@ pub struct ShapeError {
 /// Flattens one nested object of `table` into records, children after their parent.
 pub fn flatten(table: &str, object: &Value, path: &str) -> Result<Vec<Flattened>, ShapeError> {
     let mut out = Vec::new();
-    flatten_into(table, object, path, None, &mut out)?;
+    flatten_into(table, object, path, &[], &mut out)?;
     Ok(out)
 }
 
@@ -176,7 +212,8 @@ fn flatten_into(
     table: &str,
     object: &Value,
     path: &str,
-    from_parent: Option<(&'static str, Value, Option<&'static str>)>,
+    // Fields that tie the object to the one it sits in, set unless the object sets them itself.
+    links: &[(&'static str, Value)],
     out: &mut Vec<Flattened>,
 ) -> Result<String, ShapeError> {
     let Value::Object(map) = object else {
@@ -195,45 +232,50 @@ fn flatten_into(
         }
     };
     let mut record = Record::new(table, id.clone());
+    let root_extra = if path.is_empty() {
+        root_children(table)
+    } else {
+        &[]
+    };
     let nestings = children(table);
     let mut nested: Vec<(&Nesting, &Value)> = Vec::new();
     for (key, value) in map {
         if key == "id" {
             continue;
         }
-        if let Some(n) = nestings.iter().find(|n| n.property == key) {
+        if let Some(n) = nestings
+            .iter()
+            .chain(root_extra)
+            .find(|n| n.property == key)
+        {
             nested.push((n, value));
             continue;
         }
         record.set(key, value.clone());
     }
-    if let Some((field, parent_id, parent_table)) = from_parent {
-        record.fields.entry(field).or_insert(parent_id);
-        if let Some(parent_table) = parent_table {
-            let table_field = match table {
-                "metadata" => "resource_type",
-                _ => "link_entity",
-            };
-            record
-                .fields
-                .entry(table_field)
-                .or_insert(Value::String(parent_table.to_owned()));
-        }
+    for (field, value) in links {
+        record.fields.entry(*field).or_insert_with(|| value.clone());
     }
     let slot = out.len();
     out.push(Flattened {
         record,
         path: path.to_owned(),
     });
-    let parent_table = table_name(table);
     for (nesting, value) in nested {
-        let child_path = format!("{}{}{}", path, if path.is_empty() { "" } else { "." }, nesting.property);
+        let child_path = format!(
+            "{}{}{}",
+            path,
+            if path.is_empty() { "" } else { "." },
+            nesting.property
+        );
         match nesting.link {
             Link::ParentField(field) => {
                 if value.is_null() {
                     continue;
                 }
-                let child_id = flatten_into(nesting.table, value, &child_path, None, out)?;
+                let child_slot = out.len();
+                let child_id = flatten_into(nesting.table, value, &child_path, &[], out)?;
+                inherit_organization(out, slot, child_slot);
                 out[slot]
                     .record
                     .fields
@@ -243,20 +285,38 @@ fn flatten_into(
             Link::ChildField(field) => {
                 for (i, item) in as_list(value, &child_path)?.iter().enumerate() {
                     let p = format!("{child_path}[{i}]");
-                    let link = (field, Value::String(id.clone()), None);
-                    flatten_into(nesting.table, item, &p, Some(link), out)?;
+                    let links = [(field, Value::String(id.clone()))];
+                    flatten_into(nesting.table, item, &p, &links, out)?;
                 }
             }
-            Link::Polymorphic { id_field, .. } => {
+            Link::Polymorphic {
+                id_field,
+                table_field,
+            } => {
                 for (i, item) in as_list(value, &child_path)?.iter().enumerate() {
                     let p = format!("{child_path}[{i}]");
-                    let link = (id_field, Value::String(id.clone()), parent_table);
-                    flatten_into(nesting.table, item, &p, Some(link), out)?;
+                    let links = [
+                        (id_field, Value::String(id.clone())),
+                        (table_field, Value::String(table.to_owned())),
+                    ];
+                    flatten_into(nesting.table, item, &p, &links, out)?;
                 }
             }
         }
     }
     Ok(id)
+}
+
+/// A nested object that points nowhere by itself (the `program` of a `service_full`) belongs to
+/// the organisation of the object it sits in; HSDS examples leave its `organization_id` out.
+fn inherit_organization(out: &mut [Flattened], parent: usize, child: usize) {
+    let Some(org) = out[parent].record.fields.get("organization_id").cloned() else {
+        return;
+    };
+    let record = &mut out[child].record;
+    if record.spec().field("organization_id").is_some() {
+        record.fields.entry("organization_id").or_insert(org);
+    }
 }
 
 fn as_list<'a>(value: &'a Value, path: &str) -> Result<&'a [Value], ShapeError> {
@@ -304,7 +364,7 @@ impl<'a> RecordIndex<'a> {
         self.by_id.get(&(table, id)).copied()
     }
 
-    fn pointing_at(&self, table: &str, field: &str, id: &str) -> Vec<&'a Record> {
+    pub fn pointing_at(&self, table: &str, field: &str, id: &str) -> Vec<&'a Record> {
         self.pointing
             .get(id)
             .into_iter()
@@ -355,13 +415,10 @@ impl<'a> RecordIndex<'a> {
                         .map(|c| Value::Object(self.assemble_inner(c, Some(field), placed)))
                         .collect(),
                 ),
-                Link::Polymorphic {
-                    id_field,
-                    table_field,
-                } => Value::Array(
+                // The table field is only a hint (see `Record::references`): ids are UUIDs.
+                Link::Polymorphic { id_field, .. } => Value::Array(
                     self.pointing_at(nesting.table, id_field, &record.id)
                         .iter()
-                        .filter(|c| c.text(table_field).is_none_or(|t| t == record.table))
                         .map(|c| Value::Object(self.assemble_inner(c, Some(id_field), placed)))
                         .collect(),
                 ),
@@ -437,8 +494,12 @@ mod tests {
 
     #[test]
     fn an_object_without_id_is_refused_with_its_path() {
-        let err = flatten("service", &json!({"id": "s", "phones": [{"number": "1"}]}), "")
-            .unwrap_err();
+        let err = flatten(
+            "service",
+            &json!({"id": "s", "phones": [{"number": "1"}]}),
+            "",
+        )
+        .unwrap_err();
         assert_eq!(err.path, "phones[0]");
     }
 }

@@ -56,17 +56,17 @@ impl Record {
     }
 
     /// The ids this record points to, with the field and the table each must be found in
-    /// (`None` when any table will do).
-    pub fn references(&self) -> Vec<(&str, &str, Option<&str>)> {
+    /// (`None` when any table will do: for `attribute.link_id` and `metadata.resource_id` the
+    /// type field is a hint that real data gets wrong — the official example names `location`
+    /// for a service — so only an id found nowhere is an error).
+    pub fn references(&self) -> Vec<(&str, &str, Option<&'static str>)> {
         self.spec()
             .references()
             .filter_map(|(field, reference)| {
                 let target = self.text(&field.name)?;
                 let table = match reference {
                     Reference::Table(t) => Some(*t),
-                    Reference::AnyTable { type_field } => self
-                        .text(type_field)
-                        .and_then(super::schema::table_name),
+                    Reference::AnyTable { .. } => None,
                 };
                 Some((field.name.as_str(), target, table))
             })
@@ -117,17 +117,21 @@ fn value_error(code: &'static str, message: impl Into<String>) -> ValueError {
     }
 }
 
-/// Converts a CSV cell to the field's typed value; an empty cell is `Ok(None)`.
+/// Converts a CSV cell to the field's typed value; an empty cell is `Ok(None)`. Text keeps its
+/// spaces (exporting gives back what was imported); typed values are trimmed.
 pub fn parse_cell(kind: FieldKind, cell: &str) -> Result<Option<Value>, ValueError> {
-    let cell = cell.trim();
-    if cell.is_empty() {
+    if cell.trim().is_empty() {
         return Ok(None);
     }
+    if kind == FieldKind::Text {
+        return Ok(Some(Value::String(cell.to_owned())));
+    }
+    let cell = cell.trim();
     let value = match kind {
         FieldKind::Number => {
-            let n: serde_json::Number = cell.parse().map_err(|_| {
-                value_error("not_a_number", format!("'{cell}' is not a number"))
-            })?;
+            let n: serde_json::Number = cell
+                .parse()
+                .map_err(|_| value_error("not_a_number", format!("'{cell}' is not a number")))?;
             Value::Number(n)
         }
         FieldKind::Boolean => match cell.to_ascii_lowercase().as_str() {
@@ -200,9 +204,7 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
             let s = text()?;
             chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map(|_| value.clone())
-                .map_err(|_| {
-                    value_error("not_a_date", format!("'{s}' is not a date (YYYY-MM-DD)"))
-                })
+                .map_err(|_| value_error("not_a_date", format!("'{s}' is not a date (YYYY-MM-DD)")))
         }
         FieldKind::Time => {
             let s = text()?;
@@ -252,7 +254,10 @@ mod tests {
 
     #[test]
     fn cells_become_typed_values() {
-        assert_eq!(parse_cell(FieldKind::Number, "12").unwrap(), Some(12.into()));
+        assert_eq!(
+            parse_cell(FieldKind::Number, "12").unwrap(),
+            Some(12.into())
+        );
         assert_eq!(parse_cell(FieldKind::Number, " ").unwrap(), None);
         assert_eq!(
             parse_cell(FieldKind::Boolean, "TRUE").unwrap(),
@@ -283,7 +288,9 @@ mod tests {
             "not_an_email"
         );
         assert_eq!(
-            check_value(FieldKind::Text, &Value::from(3)).unwrap_err().code,
+            check_value(FieldKind::Text, &Value::from(3))
+                .unwrap_err()
+                .code,
             "wrong_type"
         );
     }

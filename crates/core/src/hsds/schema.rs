@@ -355,7 +355,13 @@ mod tests {
         let service = registry().get("service").unwrap();
         assert!(service.field("name").unwrap().required);
         assert_eq!(
-            service.field("status").unwrap().allowed.as_ref().unwrap().len(),
+            service
+                .field("status")
+                .unwrap()
+                .allowed
+                .as_ref()
+                .unwrap()
+                .len(),
             4
         );
     }

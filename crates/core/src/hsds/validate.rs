@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::record::{Record, check_value};
-use super::schema::registry;
 
 /// Where a row came from: a file and a row number (CSV: the line, header = 1; JSON: the
 /// object's position, 1-based) and, inside a nested JSON object, a path.
@@ -94,13 +93,12 @@ pub fn validate(
         check_fields(s, &mut problems);
     }
     dedupe(batch, &mut problems);
-    let in_batch: HashMap<&str, Vec<&str>> =
-        batch.iter().fold(HashMap::new(), |mut m, s| {
-            m.entry(s.record.id.as_str())
-                .or_default()
-                .push(s.record.table.as_str());
-            m
-        });
+    let in_batch: HashMap<&str, Vec<&str>> = batch.iter().fold(HashMap::new(), |mut m, s| {
+        m.entry(s.record.id.as_str())
+            .or_default()
+            .push(s.record.table.as_str());
+        m
+    });
     for s in batch.iter() {
         if mode == ExistingRows::Refuse
             && existing
@@ -120,9 +118,9 @@ pub fn validate(
         for (field, target, table) in s.record.references() {
             let found = |tables: &Vec<&str>| table.is_none_or(|t| tables.contains(&t));
             let resolves = in_batch.get(target).is_some_and(found)
-                || existing.get(target).is_some_and(|tables| {
-                    found(&tables.iter().map(String::as_str).collect())
-                });
+                || existing
+                    .get(target)
+                    .is_some_and(|tables| found(&tables.iter().map(String::as_str).collect()));
             if !resolves {
                 problems.push(problem(
                     s,
@@ -157,7 +155,10 @@ fn problem(s: &SourcedRecord, field: Option<&str>, code: &'static str, message: 
 
 fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
     let spec = s.record.spec();
-    match check_value(super::schema::FieldKind::Uuid, &Value::String(s.record.id.clone())) {
+    match check_value(
+        super::schema::FieldKind::Uuid,
+        &Value::String(s.record.id.clone()),
+    ) {
         Ok(Value::String(id)) => s.record.id = id,
         _ => problems.push(problem(
             s,
@@ -205,33 +206,46 @@ fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
                 s,
                 Some(name),
                 "unexpected_nesting",
-                format!("{name} is not a field of {} that can hold a list or object", spec.name),
+                format!(
+                    "{name} is not a field of {} that can hold a list or object",
+                    spec.name
+                ),
             ));
         }
     }
 }
 
+/// Merges repeats of a row. Nested JSON repeats objects (an organisation's phone appears under
+/// the organisation, its location and its contact), each time with the link to where it sits;
+/// the repeats together make the one row, as the tabular form has it. Two repeats giving the
+/// same field different values are an error.
 fn dedupe(batch: &mut Vec<SourcedRecord>, problems: &mut Vec<Problem>) {
     let mut first: HashMap<(String, String), usize> = HashMap::new();
     let mut keep = vec![true; batch.len()];
     for i in 0..batch.len() {
         let key = (batch[i].record.table.clone(), batch[i].record.id.clone());
-        match first.get(&key) {
-            None => {
-                first.insert(key, i);
-            }
-            Some(&j) => {
-                keep[i] = false;
-                if batch[j].record != batch[i].record {
-                    let earlier = &batch[j].origin;
+        let Some(&j) = first.get(&key) else {
+            first.insert(key, i);
+            continue;
+        };
+        keep[i] = false;
+        let repeat = batch[i].record.fields.clone();
+        for (field, value) in repeat {
+            match batch[j].record.fields.get(&field) {
+                None => {
+                    batch[j].record.fields.insert(field, value);
+                }
+                Some(earlier) if *earlier == value => {}
+                Some(earlier) => {
+                    let message = format!(
+                        "another {} with id {} gives {field} as {earlier} at {}, row {}",
+                        key.0, key.1, batch[j].origin.file, batch[j].origin.row
+                    );
                     problems.push(problem(
                         &batch[i],
-                        Some("id"),
-                        "duplicate_id",
-                        format!(
-                            "another {} with id {} and different values is at {}, row {}",
-                            key.0, key.1, earlier.file, earlier.row
-                        ),
+                        Some(&field),
+                        "conflicting_duplicate",
+                        message,
                     ));
                 }
             }
@@ -239,6 +253,54 @@ fn dedupe(batch: &mut Vec<SourcedRecord>, problems: &mut Vec<Problem>) {
     }
     let mut flags = keep.into_iter();
     batch.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// What comparing a batch with the rows the directory already holds found.
+#[derive(Debug, Default)]
+pub struct StoredComparison {
+    /// Rows identical to the stored ones, dropped from the batch: there is nothing to write.
+    pub unchanged: usize,
+    /// Rows that exist with other values, when existing rows may not be replaced.
+    pub problems: Vec<Problem>,
+}
+
+/// Compares the batch with `stored` (the rows of the directory with the batch's ids). Identical
+/// rows leave the batch, so re-importing an export of another installation that shares rows
+/// with this one (the needs taxonomy) works; a row that exists with other values is refused
+/// (`already_exists`) unless `mode` is `Replace`.
+pub fn compare_with_stored(
+    batch: &mut Vec<SourcedRecord>,
+    stored: &[Record],
+    mode: ExistingRows,
+) -> StoredComparison {
+    let stored: HashMap<(&str, &str), &Record> = stored
+        .iter()
+        .map(|r| ((r.table.as_str(), r.id.as_str()), r))
+        .collect();
+    let mut outcome = StoredComparison::default();
+    batch.retain(|s| {
+        match stored.get(&(s.record.table.as_str(), s.record.id.as_str())) {
+            None => true,
+            Some(existing) if **existing == s.record => {
+                outcome.unchanged += 1;
+                false
+            }
+            Some(_) if mode == ExistingRows::Replace => true,
+            Some(_) => {
+                outcome.problems.push(problem(
+                    s,
+                    None,
+                    "already_exists",
+                    format!(
+                        "a {} with id {} and other values is already in the directory; import with --replace to update it",
+                        s.record.table, s.record.id
+                    ),
+                ));
+                true
+            }
+        }
+    });
+    outcome
 }
 
 /// Fields of the batch that are not in the standard (kept, and worth a warning).
@@ -256,11 +318,6 @@ pub fn extra_fields(batch: &[SourcedRecord]) -> Vec<(String, String)> {
         }
     }
     seen
-}
-
-/// Sanity check for callers: every table name in the registry.
-pub fn is_known_table(name: &str) -> bool {
-    registry().get(name).is_some()
 }
 
 #[cfg(test)]
@@ -315,7 +372,12 @@ mod tests {
             .into_iter()
             .map(|p| p.code)
             .collect();
-        for code in ["not_a_uuid", "missing_required", "not_allowed", "wrong_type"] {
+        for code in [
+            "not_a_uuid",
+            "missing_required",
+            "not_allowed",
+            "wrong_type",
+        ] {
             assert!(codes.contains(&code), "{code} missing from {codes:?}");
         }
     }
@@ -334,16 +396,19 @@ mod tests {
     }
 
     #[test]
-    fn identical_repeats_merge_and_different_ones_conflict() {
+    fn repeats_merge_and_conflicting_values_are_reported() {
         let org = Record::new("organization", ORG)
             .with("name", "Comune")
             .with("description", "d");
-        let mut batch = vec![sourced(org.clone(), 2), sourced(org.clone(), 3)];
+        let with_email = org.clone().with("email", "info@comune.example");
+        let mut batch = vec![sourced(org.clone(), 2), sourced(with_email, 3)];
         assert!(validate(&mut batch, &Existing::new(), ExistingRows::Refuse).is_empty());
         assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].record.text("email"), Some("info@comune.example"));
         let other = org.with("name", "Altro");
         let mut batch = vec![sourced(batch[0].record.clone(), 2), sourced(other, 3)];
         let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
-        assert_eq!(problems[0].code, "duplicate_id");
+        assert_eq!(problems[0].code, "conflicting_duplicate");
+        assert_eq!(problems[0].field.as_deref(), Some("name"));
     }
 }

@@ -1,0 +1,9 @@
+//! Crocevia's domain logic: the HSDS directory model and its formats, Italian territories and
+//! the needs taxonomy. It knows no HTTP and no SQL, and does no I/O: callers hand it bytes and
+//! values, so every rule here is testable on its own.
+
+pub mod clock;
+pub mod demo;
+pub mod hsds;
+pub mod taxonomy;
+pub mod territory;

@@ -1,0 +1,148 @@
+//! Configuration: built-in defaults, overridden by `crocevia.toml`, overridden by environment
+//! variables (`CROCEVIA_*`), overridden by command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; by default a SQLite file in the data directory.
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// The URL users reach the server at (for links in API answers).
+    pub public_url: String,
+}
+
+/// What may be set in `crocevia.toml`, every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    public_url: Option<String>,
+}
+
+/// Values given on the command line.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [env: CROCEVIA_DATABASE_URL]
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the embedded database and other data [env: CROCEVIA_DATA_DIR]
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on [env: CROCEVIA_LISTEN]
+    #[arg(long, global = true)]
+    pub listen: Option<String>,
+    /// Configuration file (default: ./crocevia.toml when present)
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+}
+
+impl Config {
+    /// Resolves the configuration from the file, `env` (a lookup, so tests need not touch the
+    /// process environment) and the flags.
+    pub fn resolve(flags: &Overrides, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let file = match &flags.config {
+            Some(path) => read_file(path)?,
+            None if Path::new("crocevia.toml").exists() => read_file(Path::new("crocevia.toml"))?,
+            None => FileConfig::default(),
+        };
+        let data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| env("CROCEVIA_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./crocevia-data"));
+        let database_url = flags
+            .database_url
+            .clone()
+            .or_else(|| env("CROCEVIA_DATABASE_URL"))
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("crocevia.db").display()));
+        let listen_text = flags
+            .listen
+            .clone()
+            .or_else(|| env("CROCEVIA_LISTEN"))
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
+            format!("listen address '{listen_text}' is not HOST:PORT (for example 127.0.0.1:8080)")
+        })?;
+        let public_url = env("CROCEVIA_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| {
+                let host = if listen.ip().is_unspecified() || listen.ip().is_loopback() {
+                    "localhost".to_owned()
+                } else {
+                    listen.ip().to_string()
+                };
+                format!("http://{host}:{}", listen.port())
+            })
+            .trim_end_matches('/')
+            .to_owned();
+        Ok(Config {
+            database_url,
+            data_dir,
+            listen,
+            public_url,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid Crocevia configuration", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let c = Config::resolve(&Overrides::default(), |_| None).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./crocevia-data/crocevia.db");
+        assert_eq!(c.public_url, "http://localhost:8080");
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/file\"\n",
+        )
+        .unwrap();
+        let mut flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let env = |k: &str| (k == "CROCEVIA_DATA_DIR").then(|| "/srv/env".to_owned());
+        let c = Config::resolve(&flags, env).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/env"));
+        flags.data_dir = Some("/srv/flag".into());
+        let c = Config::resolve(&flags, env).unwrap();
+        assert_eq!(c.database_url, "sqlite:///srv/flag/crocevia.db");
+    }
+
+    #[test]
+    fn a_bad_listen_address_says_what_is_expected() {
+        let flags = Overrides {
+            listen: Some("localhost".into()),
+            ..Overrides::default()
+        };
+        let err = Config::resolve(&flags, |_| None).unwrap_err().to_string();
+        assert!(err.contains("HOST:PORT"), "{err}");
+    }
+}

@@ -1,0 +1,301 @@
+//! `crocevia`: one binary for serving, migrating, importing, exporting and the demo.
+
+mod config;
+mod transfer;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use crocevia_core::clock::{Clock, SystemClock};
+use crocevia_store::Store;
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "crocevia",
+    version,
+    about = "Services network for third-country nationals: directory, desk, observatory."
+)]
+struct Cli {
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Load the demo network first, if it is not loaded yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date, and load reference data on first start.
+    Migrate,
+    /// Load the demo network (L'Aquila and Barletta-Andria-Trani).
+    Demo,
+    /// Import data.
+    Import {
+        #[command(subcommand)]
+        what: ImportKind,
+    },
+    /// Export data.
+    Export {
+        #[command(subcommand)]
+        what: ExportKind,
+    },
+    /// Manage API tokens of organisations.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportKind {
+    /// HSDS 3.0 data: directories of CSV files (with datapackage.json) and/or JSON/NDJSON
+    /// files, imported together in one transaction.
+    Hsds {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Replace rows that already exist instead of refusing the import.
+        #[arg(long)]
+        replace: bool,
+        /// Also write the problems found, as JSON, to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum ExportKind {
+    /// The whole directory as HSDS 3.0: a directory of CSV files, or one JSON file.
+    Hsds {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        path: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token for an organisation; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        organization: String,
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+}
+
+/// Exit codes: 0 done, 1 failure, 2 the input data was refused.
+const EXIT_INVALID_DATA: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CROCEVIA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("CROCEVIA_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let config = Config::resolve(&cli.overrides, |k| std::env::var(k).ok())?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = open_store(&config).await?;
+    match cli.command {
+        Command::Migrate => {
+            println!("database is up to date ({})", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { demo } => {
+            if demo {
+                transfer::load_demo(store.as_ref(), clock.as_ref()).await?;
+            }
+            serve(config, store, clock).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            transfer::load_demo(store.as_ref(), clock.as_ref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            what:
+                ImportKind::Hsds {
+                    paths,
+                    replace,
+                    report,
+                },
+        } => {
+            let ok = transfer::import_hsds(
+                store.as_ref(),
+                clock.as_ref(),
+                &paths,
+                replace,
+                report.as_deref(),
+            )
+            .await?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_INVALID_DATA)
+            })
+        }
+        Command::Export {
+            what: ExportKind::Hsds { format, path },
+        } => {
+            transfer::export_hsds(store.as_ref(), matches!(format, ExportFormat::Json), &path)
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    organization,
+                    label,
+                },
+        } => {
+            if store.get("organization", &organization).await?.is_none() {
+                anyhow::bail!(
+                    "no organization with id {organization}; list them at /api/hsds/organizations"
+                );
+            }
+            let (token, token_hash) = crocevia_web::write_api::new_token();
+            store
+                .insert_token(&crocevia_store::ApiToken {
+                    token_hash,
+                    organization_id: organization,
+                    label,
+                    created_at: clock.now(),
+                })
+                .await?;
+            println!("{token}");
+            eprintln!(
+                "Keep this token safe: it is shown only now. Send it as 'Authorization: Bearer TOKEN'."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Opens the database (creating the data directory for SQLite), migrates it and loads the
+/// reference data a new installation needs.
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let store = crocevia_store_sql::open(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                redact_password(&config.database_url)
+            )
+        })?;
+    transfer::load_reference_data(store.as_ref()).await?;
+    Ok(store)
+}
+
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
+    let web_config = crocevia_web::WebConfig {
+        public_url: config.public_url.clone(),
+        ..crocevia_web::WebConfig::default()
+    };
+    let app = crocevia_web::router(crocevia_web::AppState::new(store, clock, web_config));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}: is another server using the port? Choose another with --listen", config.listen))?;
+    tracing::info!(url = %config.public_url, listen = %config.listen, "Crocevia is serving");
+    println!("Crocevia is running at {}", config.public_url);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests finish, then the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(
+            super::redact_password("postgres://app:s3cret@db/crocevia"),
+            "postgres://app:***@db/crocevia"
+        );
+        assert_eq!(super::redact_password("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

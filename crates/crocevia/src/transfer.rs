@@ -1,0 +1,303 @@
+//! Moving data in and out: HSDS import and export, the demo network, and the reference data a
+//! new installation loads on first start. Progress shows on the terminal; problems are listed
+//! by file, row and field.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use crocevia_core::clock::Clock;
+use crocevia_core::hsds::formats::{
+    ReadOutcome, read_json, read_tabular, write_json, write_tabular,
+};
+use crocevia_core::hsds::validate::{ExistingRows, extra_fields};
+use crocevia_core::hsds::{Origin, Problem, SourcedRecord};
+use crocevia_core::taxonomy;
+use crocevia_store::Store;
+use crocevia_store::import::{ImportError, validate_and_apply};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Problems printed on the terminal; the full list goes to `--report`.
+const SHOWN_PROBLEMS: usize = 200;
+
+fn spinner(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"));
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn counting_bar(len: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} [{elapsed}]").expect("template"),
+    );
+    bar.set_message(message.to_owned());
+    bar
+}
+
+/// Reads an HSDS package from disk: a directory of CSV files, or a JSON/NDJSON file.
+pub fn read_package(path: &Path) -> Result<ReadOutcome> {
+    if path.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        names.sort();
+        let bar = counting_bar(names.len() as u64, "reading");
+        let mut files = Vec::new();
+        for p in names {
+            let bytes =
+                std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((name, bytes));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        if !files.iter().any(|(n, _)| n.ends_with(".csv")) {
+            bail!(
+                "{} holds no CSV files: an HSDS tabular package is a directory of CSV files with datapackage.json",
+                path.display()
+            );
+        }
+        Ok(read_tabular(&files))
+    } else {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(read_json(&name, &bytes))
+    }
+}
+
+fn print_problems(problems: &[Problem], report: Option<&Path>) -> Result<()> {
+    eprintln!(
+        "The import was refused: {} problem(s). Nothing was written.",
+        problems.len()
+    );
+    for p in problems.iter().take(SHOWN_PROBLEMS) {
+        eprintln!("  {p}");
+    }
+    if problems.len() > SHOWN_PROBLEMS {
+        eprintln!(
+            "  … and {} more (use --report FILE for the full list)",
+            problems.len() - SHOWN_PROBLEMS
+        );
+    }
+    if let Some(path) = report {
+        std::fs::write(path, serde_json::to_vec_pretty(problems)?)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        eprintln!("Full report: {}", path.display());
+    }
+    Ok(())
+}
+
+/// Imports HSDS packages in one transaction. Returns false (and writes nothing) when the
+/// data has problems, after listing them.
+pub async fn import_hsds(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    paths: &[PathBuf],
+    replace: bool,
+    report: Option<&Path>,
+) -> Result<bool> {
+    let mut outcome = ReadOutcome::default();
+    for path in paths {
+        let read = read_package(path)?;
+        outcome.records.extend(read.records);
+        outcome.problems.extend(read.problems);
+        outcome.warnings.extend(read.warnings);
+    }
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    for (table, field) in extra_fields(&outcome.records) {
+        eprintln!("warning: {table}.{field} is not in HSDS 3.0; kept as an extension field");
+    }
+    if !outcome.problems.is_empty() {
+        // Report unreadable cells together with everything validation finds in the rest.
+        let mut problems = outcome.problems;
+        let mut batch = outcome.records;
+        let existing = store
+            .existing(&crocevia_core::hsds::validate::ids_to_look_up(&batch))
+            .await?;
+        let mode = if replace {
+            ExistingRows::Replace
+        } else {
+            ExistingRows::Refuse
+        };
+        problems.extend(crocevia_core::hsds::validate::validate(
+            &mut batch, &existing, mode,
+        ));
+        print_problems(&problems, report)?;
+        return Ok(false);
+    }
+    let rows = outcome.records.len();
+    let bar = spinner(&format!("validating and writing {rows} rows"));
+    let mode = if replace {
+        ExistingRows::Replace
+    } else {
+        ExistingRows::Refuse
+    };
+    let result = validate_and_apply(
+        store,
+        outcome.records,
+        mode,
+        Vec::new(),
+        "import",
+        clock.now(),
+    )
+    .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(applied) => {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            println!(
+                "Imported {} rows from {} ({} already there, unchanged).",
+                applied.changes.len(),
+                names.join(", "),
+                applied.unchanged
+            );
+            Ok(true)
+        }
+        Err(ImportError::Invalid(problems)) => {
+            print_problems(&problems, report)?;
+            Ok(false)
+        }
+        Err(e @ ImportError::AlreadyImported(_)) => {
+            eprintln!(
+                "The import was refused: {e} [{}]. Use --replace to write it again.",
+                e.code()
+            );
+            Ok(false)
+        }
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Writes the whole directory: CSV files plus datapackage.json into the directory `path`, or
+/// one JSON document to the file `path`.
+pub async fn export_hsds(store: &dyn Store, json: bool, path: &Path) -> Result<()> {
+    let bar = spinner("reading the directory");
+    let records = store.all_records().await?;
+    bar.finish_and_clear();
+    if json {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let document = write_json(&records);
+        write_atomically(path, &serde_json::to_vec_pretty(&document)?)?;
+    } else {
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let files = write_tabular(&records);
+        let bar = counting_bar(files.len() as u64, "writing");
+        for (name, bytes) in files {
+            write_atomically(&path.join(&name), &bytes)?;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+    }
+    println!("Exported {} rows to {}.", records.len(), path.display());
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn sourced(records: Vec<crocevia_core::hsds::Record>, file: &str) -> Vec<SourcedRecord> {
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| SourcedRecord {
+            record,
+            origin: Origin {
+                file: file.to_owned(),
+                row: i + 1,
+                path: String::new(),
+            },
+        })
+        .collect()
+}
+
+/// Loads what every installation needs, once: the needs taxonomy (refreshed when the shipped
+/// version changes).
+pub async fn load_reference_data(store: &dyn Store) -> Result<()> {
+    let shipped = taxonomy::to_hsds_records();
+    let current = store.get("taxonomy", taxonomy::TAXONOMY_ID).await?;
+    let shipped_root = shipped.iter().find(|r| r.table == "taxonomy");
+    if current.as_ref() == shipped_root {
+        return Ok(());
+    }
+    let at = chrono::Utc::now();
+    validate_and_apply(
+        store,
+        sourced(shipped, "needs taxonomy"),
+        ExistingRows::Replace,
+        Vec::new(),
+        "reference-data",
+        at,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("loading the needs taxonomy failed: {e}"))?;
+    tracing::info!("needs taxonomy loaded");
+    Ok(())
+}
+
+/// Loads the demo network unless it is there already.
+pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
+    let records = crocevia_core::demo::network(clock.now().date_naive());
+    let first_org = records
+        .iter()
+        .find(|r| r.table == "organization")
+        .context("the demo network has organisations")?;
+    if store.get("organization", &first_org.id).await?.is_some() {
+        println!("The demo network is already loaded.");
+        return Ok(());
+    }
+    let services = records.iter().filter(|r| r.table == "service").count();
+    let bar = spinner(&format!("loading the demo network ({services} services)"));
+    let result = validate_and_apply(
+        store,
+        sourced(records, "demo"),
+        ExistingRows::Refuse,
+        Vec::new(),
+        "demo",
+        clock.now(),
+    )
+    .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(applied) => {
+            println!(
+                "Demo network loaded: {services} services, {} rows.",
+                applied.changes.len()
+            );
+            Ok(())
+        }
+        Err(ImportError::Invalid(problems)) => {
+            for p in problems.iter().take(20) {
+                eprintln!("  {p}");
+            }
+            bail!(
+                "the demo network is invalid ({} problems); this is a bug, please report it",
+                problems.len()
+            )
+        }
+        Err(ImportError::AlreadyImported(_)) => Ok(()),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}

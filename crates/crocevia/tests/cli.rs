@@ -1,0 +1,189 @@
+//! The `crocevia` binary as a user runs it: real files, a real SQLite database in a temporary
+//! data directory, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn conformance() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance/hsds")
+}
+
+struct Install {
+    dir: tempfile::TempDir,
+}
+
+impl Install {
+    fn new() -> Self {
+        Install {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_crocevia"))
+            .arg("--data-dir")
+            .arg(self.path("data"))
+            .args(args)
+            .env("CROCEVIA_LOG", "warn")
+            .env_remove("CROCEVIA_DATABASE_URL")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "crocevia {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_csv_example_alone_is_refused_with_each_dangling_reference_located() {
+    let install = Install::new();
+    let csv = conformance().join("examples/csv");
+    let out = install.run(&[
+        "import",
+        "hsds",
+        s(&csv),
+        "--report",
+        s(&install.path("report.json")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "attributes.csv, row 2, field link_id",
+        "contacts.csv, row 2, field organization_id",
+        "locations.csv, row 2, field organization_id",
+        "taxonomy_terms.csv, row 2, field taxonomy_id",
+        "[dangling_reference]",
+        "Nothing was written",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "{expected} missing from:\n{stderr}"
+        );
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(install.path("report.json")).unwrap()).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 8);
+    install.ok(&["export", "hsds", "--format", "csv", s(&install.path("out"))]);
+    let services = std::fs::read_to_string(install.path("out/services.csv")).unwrap();
+    assert_eq!(
+        services.lines().count(),
+        1,
+        "nothing was imported: only the header"
+    );
+}
+
+#[test]
+fn the_examples_round_trip_through_csv_and_json_exports() {
+    let first = Install::new();
+    let csv = conformance().join("examples/csv");
+    let supplement = conformance().join("supplement/missing_rows.json");
+    let stdout = first.ok(&["import", "hsds", s(&csv), s(&supplement)]);
+    assert!(stdout.contains("Imported"), "{stdout}");
+    first.ok(&["export", "hsds", "--format", "csv", s(&first.path("csv1"))]);
+    first.ok(&[
+        "export",
+        "hsds",
+        "--format",
+        "json",
+        s(&first.path("export.json")),
+    ]);
+
+    let second = Install::new();
+    second.ok(&["import", "hsds", s(&first.path("csv1"))]);
+    second.ok(&["export", "hsds", "--format", "csv", s(&second.path("csv2"))]);
+    assert_eq!(
+        read_dir_sorted(&first.path("csv1")),
+        read_dir_sorted(&second.path("csv2")),
+        "CSV → import → CSV is identical"
+    );
+
+    let third = Install::new();
+    third.ok(&["import", "hsds", s(&first.path("export.json"))]);
+    third.ok(&["export", "hsds", "--format", "csv", s(&third.path("csv3"))]);
+    assert_eq!(
+        read_dir_sorted(&first.path("csv1")),
+        read_dir_sorted(&third.path("csv3")),
+        "JSON → import → CSV is identical"
+    );
+}
+
+#[test]
+fn importing_the_same_package_twice_is_refused_unless_replacing() {
+    let install = Install::new();
+    let example = conformance().join("examples/service_full.json");
+    let supplement = conformance().join("supplement/missing_rows.json");
+    install.ok(&["import", "hsds", s(&example), s(&supplement)]);
+    let again = install.run(&["import", "hsds", s(&example), s(&supplement)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("[already_imported]"));
+    let replaced = install.ok(&["import", "hsds", "--replace", s(&example), s(&supplement)]);
+    assert!(replaced.contains("Imported 0 rows"), "{replaced}");
+
+    let changed = install.path("changed.json");
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("Community Counselling", "Counselling di comunità");
+    std::fs::write(&changed, text).unwrap();
+    let refused = install.run(&["import", "hsds", s(&changed)]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("[already_exists]"));
+    install.ok(&["import", "hsds", "--replace", s(&changed)]);
+}
+
+#[test]
+fn unreadable_files_get_a_clear_error() {
+    let install = Install::new();
+    let broken = install.path("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    let mut bytes = b"id,name,description\r\nd9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,Caf".to_vec();
+    bytes.extend_from_slice(&[0xE9, b',', b'x', b'\r', b'\n']);
+    std::fs::write(broken.join("organizations.csv"), bytes).unwrap();
+    let out = install.run(&["import", "hsds", s(&broken)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("organizations.csv, row 2, field name")
+            && stderr.contains("[invalid_utf8]"),
+        "{stderr}"
+    );
+
+    let json = install.path("bad.json");
+    std::fs::write(&json, "{\"id\": \"x\", \"name\": ").unwrap();
+    let out = install.run(&["import", "hsds", s(&json)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[invalid_json]"));
+
+    let out = install.run(&["import", "hsds", s(&install.path("missing"))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

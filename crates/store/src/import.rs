@@ -1,0 +1,80 @@
+//! Validate-then-write for any batch of records (a file import, an API write): every problem
+//! is reported by file, row and field, and nothing is written unless there are none.
+
+use chrono::{DateTime, Utc};
+use crocevia_core::hsds::validate::{ExistingRows, compare_with_stored, ids_to_look_up, validate};
+use crocevia_core::hsds::{Problem, SourcedRecord};
+
+use crate::{Change, ChangeSet, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} problem(s) in the data; nothing was written", .0.len())]
+    Invalid(Vec<Problem>),
+    /// Every row is already in the directory with the same values: the same data was imported
+    /// before. Refused so a repeated upload is noticed rather than silently accepted.
+    #[error("all {0} rows are already in the directory, unchanged: this data was imported before")]
+    AlreadyImported(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ImportError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImportError::Invalid(_) => "invalid_data",
+            ImportError::AlreadyImported(_) => "already_imported",
+            ImportError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// What a successful write did.
+#[derive(Debug)]
+pub struct Applied {
+    pub changes: Vec<Change>,
+    /// Rows that were already there with the same values, so not written again.
+    pub unchanged: usize,
+}
+
+/// Checks the batch against itself and the database, then writes it in one transaction.
+/// `deletes` are applied in the same transaction (a replacement dropping old children).
+pub async fn validate_and_apply(
+    store: &dyn Store,
+    mut batch: Vec<SourcedRecord>,
+    mode: ExistingRows,
+    deletes: Vec<(String, String)>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Applied, ImportError> {
+    let existing = store.existing(&ids_to_look_up(&batch)).await?;
+    let mut problems = validate(&mut batch, &existing, ExistingRows::Replace);
+    let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
+    let stored = store.get_many(None, &own_ids).await?;
+    let comparison = compare_with_stored(&mut batch, &stored, mode);
+    problems.extend(comparison.problems);
+    if !problems.is_empty() {
+        problems
+            .sort_by(|a, b| (&a.origin.file, a.origin.row).cmp(&(&b.origin.file, b.origin.row)));
+        return Err(ImportError::Invalid(problems));
+    }
+    if mode == ExistingRows::Refuse
+        && batch.is_empty()
+        && deletes.is_empty()
+        && comparison.unchanged > 0
+    {
+        return Err(ImportError::AlreadyImported(comparison.unchanged));
+    }
+    let changes = store
+        .apply(ChangeSet {
+            upserts: batch.into_iter().map(|s| s.record).collect(),
+            deletes,
+            actor: actor.to_owned(),
+            at,
+        })
+        .await?;
+    Ok(Applied {
+        changes,
+        unchanged: comparison.unchanged,
+    })
+}

@@ -1,0 +1,119 @@
+//! HTTP for Crocevia: the HSDS API, the write API, operations endpoints. The only crate that
+//! knows HTTP; it talks to storage only through the `Store` trait.
+
+pub mod error;
+pub mod hsds_api;
+pub mod openapi;
+pub mod ops;
+pub mod write_api;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::Html;
+use axum::routing::get;
+use crocevia_core::clock::Clock;
+use crocevia_store::Store;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The URL clients reach this server at, without a trailing slash (for `openapi_url`).
+    pub public_url: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: "http://localhost:8080".into(),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<ops::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        AppState {
+            store,
+            clock,
+            config: Arc::new(config),
+            metrics: Arc::default(),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    use axum::routing::{post, put};
+    let hsds = Router::new()
+        .route("/", get(hsds_api::root))
+        .route("/services", get(hsds_api::services))
+        .route("/services/{id}", get(hsds_api::service))
+        .route("/organizations", get(hsds_api::organizations))
+        .route("/organizations/{id}", get(hsds_api::organization))
+        .route("/taxonomies", get(hsds_api::taxonomies))
+        .route("/taxonomies/{id}", get(hsds_api::taxonomy))
+        .route("/taxonomy_terms", get(hsds_api::taxonomy_terms))
+        .route("/taxonomy_terms/{id}", get(hsds_api::taxonomy_term))
+        .route("/service_at_locations", get(hsds_api::service_at_locations))
+        .route(
+            "/service_at_locations/{id}",
+            get(hsds_api::service_at_location),
+        )
+        .layer(CorsLayer::permissive());
+    let write = Router::new()
+        .route("/organizations", post(write_api::create_organization))
+        .route(
+            "/organizations/{id}",
+            put(write_api::replace_organization).delete(write_api::delete_organization),
+        )
+        .route("/services", post(write_api::create_service))
+        .route(
+            "/services/{id}",
+            put(write_api::replace_service).delete(write_api::delete_service),
+        )
+        .route("/locations", post(write_api::create_location))
+        .route(
+            "/locations/{id}",
+            put(write_api::replace_location).delete(write_api::delete_location),
+        );
+    let api = Router::new()
+        .route("/hsds/", get(hsds_api::root).layer(CorsLayer::permissive()))
+        .nest("/hsds", hsds)
+        .nest("/v1", write)
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
+        .route("/credits", get(ops::credits_endpoint))
+        .fallback(hsds_api::unknown_path);
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .nest("/api", api)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::track,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A plain landing page until the portal (issue 3) replaces it.
+async fn home() -> Html<&'static str> {
+    Html(include_str!("home.html"))
+}

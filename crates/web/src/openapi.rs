@@ -1,0 +1,123 @@
+//! The OpenAPI 3.1 document for both APIs, served at `/api/openapi.json` and committed as
+//! `crates/web/openapi.json` (a test fails when they differ, so an API change shows as a diff).
+//!
+//! The HSDS part is the standard's own `openapi.json` (CC BY-SA 4.0, Open Referral), with its
+//! paths moved under `/api/hsds`; our write API and operations endpoints are added to it.
+
+use serde_json::{Map, Value, json};
+
+const HSDS_OPENAPI: &str = include_str!("../hsds-openapi.json");
+
+pub fn document() -> Value {
+    let hsds: Value = serde_json::from_str(HSDS_OPENAPI).expect("embedded HSDS OpenAPI is JSON");
+    let mut paths = Map::new();
+    for (path, item) in hsds["paths"].as_object().expect("paths") {
+        let mut item = item.clone();
+        if path == "/service_at_locations" {
+            let params = item["get"]["parameters"]
+                .as_array_mut()
+                .expect("parameters");
+            for (name, description) in [
+                (
+                    "latitude",
+                    "Crocevia extension: latitude of the point `proximity` is measured from (with longitude), instead of a postcode.",
+                ),
+                (
+                    "longitude",
+                    "Crocevia extension: longitude of the point `proximity` is measured from.",
+                ),
+            ] {
+                params.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "number"}}));
+            }
+        }
+        let full = if path == "/" {
+            "/api/hsds/".to_owned()
+        } else {
+            format!("/api/hsds{path}")
+        };
+        paths.insert(full, item);
+    }
+    for (kind, plural) in [
+        ("organization", "organizations"),
+        ("service", "services"),
+        ("location", "locations"),
+    ] {
+        paths.insert(format!("/api/v1/{plural}"), json!({
+            "post": write_operation(kind, &format!("create_{kind}"), "Creates a {kind} with everything nested in it. 409 already_exists when the id is taken.", "201")
+        }));
+        paths.insert(format!("/api/v1/{plural}/{{id}}"), json!({
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+            "put": write_operation(kind, &format!("replace_{kind}"), "Replaces a {kind} and what is nested in it: nested rows left out are deleted.", "200"),
+            "delete": {
+                "operationId": format!("delete_{kind}"),
+                "summary": format!("Deletes a {kind} and what is nested in it; 409 still_referenced while other rows point to it."),
+                "security": [{"bearer": []}],
+                "responses": error_responses(json!({"204": {"description": "Deleted."}}))
+            }
+        }));
+    }
+    paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness and database reachability.", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));
+    paths.insert("/metrics".into(), json!({"get": {"operationId": "metrics", "summary": "Prometheus metrics (text exposition format).", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}}));
+    paths.insert("/api/credits".into(), json!({"get": {"operationId": "credits", "summary": "Sources and licences of the data Crocevia ships.", "responses": {"200": {"description": "Credits.", "content": {"application/json": {}}}}}}));
+    paths.insert("/api/openapi.json".into(), json!({"get": {"operationId": "openapi", "summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {}}}}}}));
+
+    let mut components = hsds["components"].clone();
+    components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "An organisation's API token (crocevia token create)."}});
+    components["schemas"]["Error"] = json!({
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "description": "Stable machine-readable code."},
+            "message": {"type": "string"},
+            "problems": {"type": "array", "items": {"type": "object", "properties": {
+                "file": {"type": "string"}, "row": {"type": "integer"}, "path": {"type": "string"},
+                "field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}}
+        }}}
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Crocevia API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "summary": "The HSDS 3.0 directory API and Crocevia's own write API.",
+            "description": "Read the service directory as Open Referral HSDS 3.0 under /api/hsds; organisations write their own records under /api/v1 with a bearer token. Errors are JSON with a stable code. The HSDS part follows the Open Referral specification (CC BY-SA 4.0).",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}
+        },
+        "jsonSchemaDialect": hsds["jsonSchemaDialect"],
+        "paths": paths,
+        "components": components
+    })
+}
+
+fn write_operation(kind: &str, id: &str, summary: &str, success: &str) -> Value {
+    json!({
+        "operationId": id,
+        "summary": summary.replace("{kind}", kind),
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "description": format!("An HSDS {kind} object; nested objects as in the HSDS API.")}}}},
+        "responses": error_responses(json!({success: {"description": format!("The saved {kind}, nested."), "content": {"application/json": {"schema": {"type": "object"}}}}}))
+    })
+}
+
+fn error_responses(mut ok: Value) -> Value {
+    let error = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    for (status, description) in [
+        ("400", "Malformed JSON or parameters."),
+        ("401", "No valid bearer token."),
+        ("403", "The token's organisation does not own the record."),
+        ("404", "No such record."),
+        (
+            "409",
+            "Conflict: the id exists, or the record is still referenced.",
+        ),
+        ("413", "Body too large."),
+        (
+            "422",
+            "Invalid data: every problem is listed with its path and field.",
+        ),
+    ] {
+        let mut e = error.clone();
+        e["description"] = json!(description);
+        ok[status] = e;
+    }
+    ok
+}
