@@ -247,16 +247,23 @@ fn redact_password(url: &str) -> String {
 }
 
 async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
-    let web_config = crocevia_web::WebConfig {
-        public_url: config.public_url.clone(),
-        ..crocevia_web::WebConfig::default()
-    };
-    let app = crocevia_web::router(crocevia_web::AppState::new(store, clock, web_config));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}: is another server using the port? Choose another with --listen", config.listen))?;
-    tracing::info!(url = %config.public_url, listen = %config.listen, "Crocevia is serving");
-    println!("Crocevia is running at {}", config.public_url);
+    let bound = listener.local_addr()?;
+    // Port 0 asks the system for a free port: the URL must name the one we got.
+    let public_url = if config.listen.port() == 0 {
+        format!("http://{bound}")
+    } else {
+        config.public_url.clone()
+    };
+    let web_config = crocevia_web::WebConfig {
+        public_url: public_url.clone(),
+        ..crocevia_web::WebConfig::default()
+    };
+    let app = crocevia_web::router(crocevia_web::AppState::new(store, clock, web_config));
+    tracing::info!(url = %public_url, listen = %bound, "Crocevia is serving");
+    println!("Crocevia is running at {public_url}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

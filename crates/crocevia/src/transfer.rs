@@ -234,26 +234,38 @@ fn sourced(records: Vec<crocevia_core::hsds::Record>, file: &str) -> Vec<Sourced
 }
 
 /// Loads what every installation needs, once: the needs taxonomy (refreshed when the shipped
-/// version changes).
+/// version changes) and Italy's territories (when none are stored).
 pub async fn load_reference_data(store: &dyn Store) -> Result<()> {
     let shipped = taxonomy::to_hsds_records();
     let current = store.get("taxonomy", taxonomy::TAXONOMY_ID).await?;
     let shipped_root = shipped.iter().find(|r| r.table == "taxonomy");
-    if current.as_ref() == shipped_root {
-        return Ok(());
+    if current.as_ref() != shipped_root {
+        let at = chrono::Utc::now();
+        validate_and_apply(
+            store,
+            sourced(shipped, "needs taxonomy"),
+            ExistingRows::Replace,
+            Vec::new(),
+            "reference-data",
+            at,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the needs taxonomy failed: {e}"))?;
+        tracing::info!("needs taxonomy loaded");
     }
-    let at = chrono::Utc::now();
-    validate_and_apply(
-        store,
-        sourced(shipped, "needs taxonomy"),
-        ExistingRows::Replace,
-        Vec::new(),
-        "reference-data",
-        at,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("loading the needs taxonomy failed: {e}"))?;
-    tracing::info!("needs taxonomy loaded");
+    if store.territory_counts().await?.2 == 0 {
+        let started = std::time::Instant::now();
+        let territories = crocevia_core::territory::load_embedded()
+            .context("the shipped territory data is invalid; this is a bug, please report it")?;
+        store.replace_territories(&territories).await?;
+        tracing::info!(
+            regions = territories.regions.len(),
+            provinces = territories.provinces.len(),
+            comuni = territories.comuni.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "territories loaded"
+        );
+    }
     Ok(())
 }
 
