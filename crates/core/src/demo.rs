@@ -791,7 +791,7 @@ mod tests {
     use std::collections::{BTreeSet, HashSet};
 
     use super::*;
-    use crate::hsds::validate::{Existing, ExistingRows, Origin, SourcedRecord, validate};
+    use crate::hsds::validate::{Existing, Origin, SourcedRecord, validate};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
@@ -838,7 +838,7 @@ mod tests {
                 .chain(network(today()))
                 .collect(),
         );
-        let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
+        let problems = validate(&mut batch, &Existing::new());
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
@@ -849,7 +849,7 @@ mod tests {
             .map(|r| (r.id, vec![r.table]))
             .collect();
         let mut batch = sourced(network(today()));
-        let problems = validate(&mut batch, &existing, ExistingRows::Refuse);
+        let problems = validate(&mut batch, &existing);
         assert!(problems.is_empty(), "{problems:#?}");
     }
 

@@ -380,7 +380,7 @@ mod tests {
 
     use super::*;
     use crate::hsds::validate::validate;
-    use crate::hsds::{ExistingRows, Origin, SourcedRecord};
+    use crate::hsds::{Origin, SourcedRecord};
 
     fn codes(terms: &[&NeedTerm]) -> Vec<String> {
         terms.iter().map(|t| t.code.clone()).collect()
@@ -567,7 +567,7 @@ mod tests {
                 },
             })
             .collect();
-        let problems = validate(&mut batch, &Default::default(), ExistingRows::Refuse);
+        let problems = validate(&mut batch, &Default::default());
         assert!(problems.is_empty(), "{problems:#?}");
         assert_eq!(batch.len(), 1 + terms + translations, "no id repeats");
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crocevia_core::hsds::formats::{read_json, read_tabular, write_json, write_tabular};
-use crocevia_core::hsds::validate::{Existing, ExistingRows, validate};
+use crocevia_core::hsds::validate::{Existing, validate};
 use crocevia_core::hsds::{Problem, Record, SourcedRecord};
 
 fn examples() -> PathBuf {
@@ -27,7 +27,7 @@ fn csv_files() -> Vec<(String, Vec<u8>)> {
 }
 
 fn validated(mut batch: Vec<SourcedRecord>) -> (Vec<SourcedRecord>, Vec<Problem>) {
-    let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
+    let problems = validate(&mut batch, &Existing::new());
     (batch, problems)
 }
 

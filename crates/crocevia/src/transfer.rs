@@ -10,7 +10,7 @@ use crocevia_core::clock::Clock;
 use crocevia_core::hsds::formats::{
     ReadOutcome, read_json, read_tabular, write_json, write_tabular,
 };
-use crocevia_core::hsds::validate::{ExistingRows, extra_fields};
+use crocevia_core::hsds::validate::{ExistingRows, extra_fields, ids_to_look_up, validate};
 use crocevia_core::hsds::{Origin, Problem, SourcedRecord};
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
@@ -126,17 +126,8 @@ pub async fn import_hsds(
         // Report unreadable cells together with everything validation finds in the rest.
         let mut problems = outcome.problems;
         let mut batch = outcome.records;
-        let existing = store
-            .existing(&crocevia_core::hsds::validate::ids_to_look_up(&batch))
-            .await?;
-        let mode = if replace {
-            ExistingRows::Replace
-        } else {
-            ExistingRows::Refuse
-        };
-        problems.extend(crocevia_core::hsds::validate::validate(
-            &mut batch, &existing, mode,
-        ));
+        let existing = store.existing(&ids_to_look_up(&batch)).await?;
+        problems.extend(validate(&mut batch, &existing));
         print_problems(&problems, report)?;
         return Ok(false);
     }

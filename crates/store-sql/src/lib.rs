@@ -305,12 +305,20 @@ pub(crate) mod territory {
         (!folded.is_empty()).then(|| format!("{}%", super::like_escape(&folded)))
     }
 
-    /// The latitude and longitude ranges (degrees) holding every point within `radius_km` of
-    /// `centre` on the sphere [`Point::distance_km`] uses; the longitude range is `None` when
-    /// the circle reaches a pole or the antimeridian. A hair wider than exact, so rounding
-    /// never drops a point on the circle: callers measure each candidate anyway. `None` for
-    /// a negative or non-finite radius or centre.
-    pub fn bounding_box(centre: Point, radius_km: f64) -> Option<((f64, f64), Option<(f64, f64)>)> {
+    /// Latitude and longitude ranges, in degrees, both ends included.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct BoundingBox {
+        pub latitudes: (f64, f64),
+        /// `None` when the box spans every longitude.
+        pub longitudes: Option<(f64, f64)>,
+    }
+
+    /// The box holding every point within `radius_km` of `centre` on the sphere
+    /// [`Point::distance_km`] uses; it spans every longitude when the circle reaches a pole or
+    /// the antimeridian. A hair wider than exact, so rounding never drops a point on the
+    /// circle: callers measure each candidate anyway. `None` for a negative or non-finite
+    /// radius or centre.
+    pub fn bounding_box(centre: Point, radius_km: f64) -> Option<BoundingBox> {
         if !(radius_km >= 0.0
             && radius_km.is_finite()
             && centre.lat.is_finite()
@@ -322,16 +330,23 @@ pub(crate) mod territory {
         let angle = radius_km / Point::EARTH_RADIUS_KM;
         let lat = centre.lat.to_radians();
         let (south, north) = ((lat - angle).to_degrees(), (lat + angle).to_degrees());
-        let lat_range = (south - MARGIN, north + MARGIN);
+        let latitudes = (south - MARGIN, north + MARGIN);
         if south <= -90.0 || north >= 90.0 {
-            return Some((lat_range, None));
+            return Some(BoundingBox {
+                latitudes,
+                longitudes: None,
+            });
         }
         // Widest longitude reached on the circle (it does not contain a pole, so the sine's
         // argument is below 1).
         let half_width = (angle.sin() / lat.cos()).asin().to_degrees();
         let (west, east) = (centre.lon - half_width, centre.lon + half_width);
-        let lon_range = (west >= -180.0 && east <= 180.0).then_some((west - MARGIN, east + MARGIN));
-        Some((lat_range, lon_range))
+        let longitudes =
+            (west >= -180.0 && east <= 180.0).then_some((west - MARGIN, east + MARGIN));
+        Some(BoundingBox {
+            latitudes,
+            longitudes,
+        })
     }
 
     #[cfg(test)]
@@ -344,7 +359,10 @@ pub(crate) mod territory {
                 lat: 42.35,
                 lon: 13.4,
             };
-            let ((south, north), lon) = bounding_box(centre, 15.0).unwrap();
+            let BoundingBox {
+                latitudes: (south, north),
+                longitudes: lon,
+            } = bounding_box(centre, 15.0).unwrap();
             let (west, east) = lon.unwrap();
             // Points on the circle at the box's edges are inside it, just.
             for bearing in 0..360 {
@@ -369,30 +387,10 @@ pub(crate) mod territory {
             );
             assert_eq!(bounding_box(centre, -1.0), None);
             assert_eq!(bounding_box(centre, f64::NAN), None);
-            assert_eq!(
-                bounding_box(
-                    Point {
-                        lat: 89.9,
-                        lon: 0.0
-                    },
-                    50.0
-                )
-                .unwrap()
-                .1,
-                None
-            );
-            assert_eq!(
-                bounding_box(
-                    Point {
-                        lat: 0.0,
-                        lon: 179.9
-                    },
-                    50.0
-                )
-                .unwrap()
-                .1,
-                None
-            );
+            for (lat, lon) in [(89.9, 0.0), (0.0, 179.9)] {
+                let near_pole_or_antimeridian = bounding_box(Point { lat, lon }, 50.0).unwrap();
+                assert_eq!(near_pole_or_antimeridian.longitudes, None);
+            }
         }
 
         #[test]
@@ -426,7 +424,7 @@ macro_rules! sql_store {
         use sqlx::{AssertSqlSafe, Row as _};
 
         use crate::territory::{
-            COMUNE_COLUMNS, COMUNE_KEY_COLUMNS, PROVINCE_COLUMNS, REGION_COLUMNS, bounding_box,
+            BoundingBox, COMUNE_COLUMNS, COMUNE_KEY_COLUMNS, PROVINCE_COLUMNS, REGION_COLUMNS, bounding_box,
             comune_binds, insert_sql, point_of, prefix_pattern, province_binds, region_binds,
             rows_per_insert,
         };
@@ -1002,7 +1000,7 @@ macro_rules! sql_store {
             }
 
             async fn comuni_near(&self, point: Point, radius_km: f64, limit: u32) -> Result<Vec<(Comune, f64)>> {
-                let Some(((south, north), longitudes)) = bounding_box(point, radius_km) else {
+                let Some(BoundingBox { latitudes: (south, north), longitudes }) = bounding_box(point, radius_km) else {
                     return Ok(Vec::new());
                 };
                 let mut sql = format!(

@@ -48,7 +48,7 @@ pub async fn validate_and_apply(
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
     let existing = store.existing(&ids_to_look_up(&batch)).await?;
-    let mut problems = validate(&mut batch, &existing, ExistingRows::Replace);
+    let mut problems = validate(&mut batch, &existing);
     let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
     let stored = store.get_many(None, &own_ids).await?;
     let comparison = compare_with_stored(&mut batch, &stored, mode);

@@ -5,6 +5,7 @@ pub mod error;
 pub mod hsds_api;
 pub mod openapi;
 pub mod ops;
+pub mod territory_api;
 pub mod write_api;
 
 use std::sync::Arc;
@@ -89,10 +90,17 @@ pub fn router(state: AppState) -> Router {
             "/locations/{id}",
             put(write_api::replace_location).delete(write_api::delete_location),
         );
+    let territories = Router::new()
+        .route("/regions", get(territory_api::regions))
+        .route("/provinces", get(territory_api::provinces))
+        .route("/comuni", get(territory_api::comuni))
+        .route("/comuni/{code}", get(territory_api::comune))
+        .route("/comuni/{code}/near", get(territory_api::comuni_near));
     let api = Router::new()
         .route("/hsds/", get(hsds_api::root).layer(CorsLayer::permissive()))
         .nest("/hsds", hsds)
         .nest("/v1", write)
+        .nest("/territories", territories)
         .route(
             "/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),

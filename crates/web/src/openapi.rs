@@ -56,6 +56,7 @@ pub fn document() -> Value {
             }
         }));
     }
+    paths.extend(crate::territory_api::openapi_paths());
     paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness and database reachability.", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));
     paths.insert("/metrics".into(), json!({"get": {"operationId": "metrics", "summary": "Prometheus metrics (text exposition format).", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}}));
     paths.insert("/api/credits".into(), json!({"get": {"operationId": "credits", "summary": "Sources and licences of the data Crocevia ships.", "responses": {"200": {"description": "Credits.", "content": {"application/json": {}}}}}}));

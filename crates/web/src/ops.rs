@@ -13,10 +13,20 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 
+/// (method, route template, status).
+type RequestKey = (String, String, u16);
+
+/// Request count and total seconds.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    count: u64,
+    seconds: f64,
+}
+
 /// Request counts and total latency per (method, route, status), exported as Prometheus text.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<BTreeMap<RequestKey, Tally>>,
 }
 
 impl Metrics {
@@ -25,8 +35,8 @@ impl Metrics {
         let entry = map
             .entry((method.to_owned(), route.to_owned(), status))
             .or_default();
-        entry.0 += 1;
-        entry.1 += seconds;
+        entry.count += 1;
+        entry.seconds += seconds;
     }
 
     fn render(&self) -> String {
@@ -34,13 +44,13 @@ impl Metrics {
         let mut out = String::from(
             "# HELP crocevia_http_requests_total HTTP requests answered.\n# TYPE crocevia_http_requests_total counter\n",
         );
-        for ((method, route, status), (count, _)) in map.iter() {
+        for ((method, route, status), Tally { count, .. }) in map.iter() {
             out.push_str(&format!(
                 "crocevia_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}\n"
             ));
         }
         out.push_str("# HELP crocevia_http_request_duration_seconds_sum Time spent answering.\n# TYPE crocevia_http_request_duration_seconds_sum counter\n");
-        for ((method, route, status), (_, seconds)) in map.iter() {
+        for ((method, route, status), Tally { seconds, .. }) in map.iter() {
             out.push_str(&format!(
                 "crocevia_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {seconds:.6}\n"
             ));

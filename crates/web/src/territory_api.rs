@@ -232,36 +232,56 @@ pub fn openapi_paths() -> Map<String, Value> {
     let code = json!({"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{6}$"}});
     let mut near_item = comune.clone();
     near_item["properties"]["distance_km"] = json!({"type": "number"});
-    let mut paths = Map::new();
-    paths.insert("/api/territories/regions".into(), json!({"get": {
-        "operationId": "territory_regions", "summary": "Every region, by code.",
-        "responses": {"200": ok("Regions.", items(&region))}}}));
-    paths.insert("/api/territories/provinces".into(), json!({"get": {
-        "operationId": "territory_provinces", "summary": "Every province, by code, with the Prefettura that serves it.",
-        "responses": {"200": ok("Provinces.", items(&province))}}}));
-    paths.insert("/api/territories/comuni".into(), json!({"get": {
-        "operationId": "territory_comuni",
-        "summary": "Comuni by province and/or name prefix, ordered by name.",
-        "parameters": [
-            {"name": "province", "in": "query", "required": false, "description": "Current province code, 3 digits.", "schema": {"type": "string", "pattern": "^[0-9]{3}$"}},
-            {"name": "q", "in": "query", "required": false, "description": "Start of the Italian or other-language name; case, accents and apostrophe style do not matter.", "schema": {"type": "string", "maxLength": MAX_PREFIX_CHARS}},
-            limit(DEFAULT_COMUNI_LIMIT)],
-        "responses": {"200": ok("Comuni.", items(&comune)), "400": error.clone()}}}));
-    paths.insert("/api/territories/comuni/{code}".into(), json!({"get": {
-        "operationId": "territory_comune", "summary": "One comune.",
-        "parameters": [code.clone()],
-        "responses": {"200": ok("The comune.", comune.clone()), "404": error.clone()}}}));
-    paths.insert("/api/territories/comuni/{code}/near".into(), json!({"get": {
-        "operationId": "territory_comuni_near",
-        "summary": "Other comuni whose centroid is within radius_km of this one's, nearest first.",
-        "parameters": [code,
-            {"name": "radius_km", "in": "query", "required": false, "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM, "default": DEFAULT_RADIUS_KM}},
-            limit(DEFAULT_NEAR_LIMIT)],
-        "responses": {
-            "200": ok("The origin and the comuni near it.", json!({"type": "object", "properties": {
-                "origin": comune, "radius_km": {"type": "number"},
-                "items": {"type": "array", "items": near_item}}})),
-            "400": error.clone(), "404": error.clone(),
-            "422": {"description": "The comune has no centroid (code no_location).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}));
-    paths
+    let operations = [
+        (
+            "/api/territories/regions",
+            json!({
+            "operationId": "territory_regions", "summary": "Every region, by code.",
+            "responses": {"200": ok("Regions.", items(&region))}}),
+        ),
+        (
+            "/api/territories/provinces",
+            json!({
+            "operationId": "territory_provinces",
+            "summary": "Every province, by code, with the Prefettura that serves it.",
+            "responses": {"200": ok("Provinces.", items(&province))}}),
+        ),
+        (
+            "/api/territories/comuni",
+            json!({
+            "operationId": "territory_comuni",
+            "summary": "Comuni by province and/or name prefix, ordered by name.",
+            "parameters": [
+                {"name": "province", "in": "query", "required": false, "description": "Current province code, 3 digits.", "schema": {"type": "string", "pattern": "^[0-9]{3}$"}},
+                {"name": "q", "in": "query", "required": false, "description": "Start of the Italian or other-language name; case, accents and apostrophe style do not matter.", "schema": {"type": "string", "maxLength": MAX_PREFIX_CHARS}},
+                limit(DEFAULT_COMUNI_LIMIT)],
+            "responses": {"200": ok("Comuni.", items(&comune)), "400": error.clone()}}),
+        ),
+        (
+            "/api/territories/comuni/{code}",
+            json!({
+            "operationId": "territory_comune", "summary": "One comune.",
+            "parameters": [code.clone()],
+            "responses": {"200": ok("The comune.", comune.clone()), "404": error.clone()}}),
+        ),
+        (
+            "/api/territories/comuni/{code}/near",
+            json!({
+            "operationId": "territory_comuni_near",
+            "summary": "Other comuni whose centroid is within radius_km of this one's, nearest first.",
+            "parameters": [code,
+                {"name": "radius_km", "in": "query", "required": false, "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM, "default": DEFAULT_RADIUS_KM}},
+                limit(DEFAULT_NEAR_LIMIT)],
+            "responses": {
+                "200": ok("The origin and the comuni near it.", json!({"type": "object", "properties": {
+                    "origin": comune, "radius_km": {"type": "number"},
+                    "items": {"type": "array", "items": near_item}}})),
+                "400": error.clone(), "404": error.clone(),
+                "422": {"description": "The comune has no centroid (code no_location).", "content": error["content"].clone()}}}),
+        ),
+    ];
+    operations
+        .into_iter()
+        .map(|(path, get)| (path.to_owned(), json!({ "get": get })))
+        .collect()
 }

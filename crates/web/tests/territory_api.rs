@@ -218,3 +218,15 @@ async fn comuni_near_a_comune_nearest_first() {
     assert_eq!(body["radius_km"], 10.0);
     assert!(body["items"].as_array().unwrap().len() < items.len());
 }
+
+#[tokio::test]
+async fn every_documented_path_answers() {
+    let app = app().await;
+    let paths = crocevia_web::territory_api::openapi_paths();
+    assert_eq!(paths.len(), 5);
+    for path in paths.keys() {
+        let uri = path.replace("{code}", "066049");
+        let (status, body) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    }
+}

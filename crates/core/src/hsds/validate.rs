@@ -81,13 +81,10 @@ pub enum ExistingRows {
 }
 
 /// Normalises values (UUID case, times) in place and returns every problem of the batch.
-/// Identical repeats of a row (nested JSON repeats an organisation in each of its services)
-/// are merged; differing repeats are an error.
-pub fn validate(
-    batch: &mut Vec<SourcedRecord>,
-    existing: &Existing,
-    mode: ExistingRows,
-) -> Vec<Problem> {
+/// Repeats of a row (nested JSON repeats an organisation in each of its services) are merged;
+/// repeats giving a field different values are an error. Rows that already exist are the
+/// business of [`compare_with_stored`].
+pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Problem> {
     let mut problems = Vec::new();
     for s in batch.iter_mut() {
         check_fields(s, &mut problems);
@@ -100,21 +97,6 @@ pub fn validate(
         m
     });
     for s in batch.iter() {
-        if mode == ExistingRows::Refuse
-            && existing
-                .get(&s.record.id)
-                .is_some_and(|tables| tables.contains(&s.record.table))
-        {
-            problems.push(problem(
-                s,
-                None,
-                "already_exists",
-                format!(
-                    "a {} with id {} is already in the directory; import with --replace to update it",
-                    s.record.table, s.record.id
-                ),
-            ));
-        }
         for (field, target, table) in s.record.references() {
             let found = |tables: &Vec<&str>| table.is_none_or(|t| tables.contains(&t));
             let resolves = in_batch.get(target).is_some_and(found)
@@ -348,7 +330,7 @@ mod tests {
     #[test]
     fn a_reference_to_nowhere_is_reported_with_row_and_field() {
         let mut batch = vec![sourced(service(), 2)];
-        let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
+        let problems = validate(&mut batch, &Existing::new());
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].code, "dangling_reference");
         assert_eq!(problems[0].field.as_deref(), Some("organization_id"));
@@ -359,7 +341,7 @@ mod tests {
     fn a_reference_to_the_database_resolves() {
         let mut batch = vec![sourced(service(), 2)];
         let existing = Existing::from([(ORG.to_owned(), vec!["organization".to_owned()])]);
-        assert!(validate(&mut batch, &existing, ExistingRows::Refuse).is_empty());
+        assert!(validate(&mut batch, &existing).is_empty());
     }
 
     #[test]
@@ -368,7 +350,7 @@ mod tests {
             .with("status", "open")
             .with("minimum_age", "twelve");
         let mut batch = vec![sourced(bad, 3)];
-        let codes: Vec<_> = validate(&mut batch, &Existing::new(), ExistingRows::Refuse)
+        let codes: Vec<_> = validate(&mut batch, &Existing::new())
             .into_iter()
             .map(|p| p.code)
             .collect();
@@ -383,16 +365,27 @@ mod tests {
     }
 
     #[test]
-    fn importing_a_row_again_is_refused_unless_replacing() {
+    fn a_stored_row_with_other_values_is_refused_unless_replacing() {
         let org = Record::new("organization", ORG)
             .with("name", "Comune")
             .with("description", "d");
-        let existing = Existing::from([(ORG.to_owned(), vec!["organization".to_owned()])]);
+        let stored = vec![org.clone()];
         let mut batch = vec![sourced(org.clone(), 2)];
-        let problems = validate(&mut batch, &existing, ExistingRows::Refuse);
-        assert_eq!(problems[0].code, "already_exists");
-        let mut batch = vec![sourced(org, 2)];
-        assert!(validate(&mut batch, &existing, ExistingRows::Replace).is_empty());
+        let same = compare_with_stored(&mut batch, &stored, ExistingRows::Refuse);
+        assert_eq!(
+            (same.unchanged, batch.len()),
+            (1, 0),
+            "identical rows need no writing"
+        );
+
+        let changed = org.with("name", "Comune dell'Aquila");
+        let mut batch = vec![sourced(changed.clone(), 2)];
+        let refused = compare_with_stored(&mut batch, &stored, ExistingRows::Refuse);
+        assert_eq!(refused.problems[0].code, "already_exists");
+        let mut batch = vec![sourced(changed, 2)];
+        let replaced = compare_with_stored(&mut batch, &stored, ExistingRows::Replace);
+        assert!(replaced.problems.is_empty());
+        assert_eq!(batch.len(), 1);
     }
 
     #[test]
@@ -402,12 +395,12 @@ mod tests {
             .with("description", "d");
         let with_email = org.clone().with("email", "info@comune.example");
         let mut batch = vec![sourced(org.clone(), 2), sourced(with_email, 3)];
-        assert!(validate(&mut batch, &Existing::new(), ExistingRows::Refuse).is_empty());
+        assert!(validate(&mut batch, &Existing::new()).is_empty());
         assert_eq!(batch.len(), 1);
         assert_eq!(batch[0].record.text("email"), Some("info@comune.example"));
         let other = org.with("name", "Altro");
         let mut batch = vec![sourced(batch[0].record.clone(), 2), sourced(other, 3)];
-        let problems = validate(&mut batch, &Existing::new(), ExistingRows::Refuse);
+        let problems = validate(&mut batch, &Existing::new());
         assert_eq!(problems[0].code, "conflicting_duplicate");
         assert_eq!(problems[0].field.as_deref(), Some("name"));
     }
