@@ -135,7 +135,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let config = Config::resolve(&cli.overrides, |k| std::env::var(k).ok())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&config).await?;
-    match cli.command {
+    let outcome = execute(cli.command, config, store.clone(), clock).await;
+    store.close().await;
+    outcome
+}
+
+async fn execute(
+    command: Command,
+    config: Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<ExitCode> {
+    match command {
         Command::Migrate => {
             println!("database is up to date ({})", store.backend());
             Ok(ExitCode::SUCCESS)

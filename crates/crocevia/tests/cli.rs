@@ -228,3 +228,61 @@ fn the_server_answers_on_a_socket_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+/// A kill in the middle of a large import loses nothing committed before it and leaves
+/// nothing of the import; the same import then runs to the end.
+#[test]
+fn a_kill_during_an_import_loses_no_committed_data() {
+    let install = Install::new();
+    let example = conformance().join("examples/service_full.json");
+    let supplement = conformance().join("supplement/missing_rows.json");
+    install.ok(&["import", "hsds", s(&example), s(&supplement)]);
+
+    let org = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610";
+    let big = install.path("big.ndjson");
+    let mut lines = String::new();
+    for i in 0..20_000 {
+        lines.push_str(&format!(
+            "{{\"id\":\"00000000-0000-4000-8000-{i:012}\",\"name\":\"Servizio {i}\",\"status\":\"active\",\"organization_id\":\"{org}\",\"phones\":[{{\"id\":\"00000000-0000-4000-9000-{i:012}\",\"number\":\"0862 {i}\"}}]}}\n"
+        ));
+    }
+    std::fs::write(&big, lines).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crocevia"))
+        .arg("--data-dir")
+        .arg(install.path("data"))
+        .args(["import", "hsds", s(&big)])
+        .env("CROCEVIA_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once the write transaction is under way: its pages are filling the WAL (the
+    // earlier commands closed the database cleanly, so the WAL started empty).
+    let wal = install.path("data/crocevia.db-wal");
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 4 * 1024 * 1024
+        && started.elapsed() < std::time::Duration::from_secs(60)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+
+    install.ok(&[
+        "export",
+        "hsds",
+        "--format",
+        "csv",
+        s(&install.path("after")),
+    ]);
+    let services = std::fs::read_to_string(install.path("after/services.csv")).unwrap();
+    assert!(
+        services.contains("ac148810-d857-441c-9679-408f346de14b"),
+        "earlier data survives"
+    );
+    let rows = services.lines().count() - 1;
+    assert!(
+        rows == 1 || rows == 20_001,
+        "all or nothing of the import, found {rows} services"
+    );
+}

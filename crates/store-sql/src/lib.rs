@@ -649,6 +649,11 @@ macro_rules! sql_store {
                 Self::BACKEND
             }
 
+            async fn close(&self) {
+                self.read.close().await;
+                self.write.close().await;
+            }
+
             async fn ping(&self) -> Result<()> {
                 sqlx::query("SELECT 1")
                     .execute(&self.read)

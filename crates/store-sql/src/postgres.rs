@@ -38,10 +38,6 @@ impl PostgresStore {
             write: pool,
         })
     }
-
-    pub async fn close(&self) {
-        self.write.close().await;
-    }
 }
 
 crate::sql_store!(PostgresStore, Postgres);

@@ -47,12 +47,6 @@ impl SqliteStore {
             .map_err(crate::db_error)?;
         Ok(SqliteStore { read, write })
     }
-
-    /// Waits for open transactions and closes the database cleanly (checkpointing the WAL).
-    pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
-    }
 }
 
 crate::sql_store!(SqliteStore, Sqlite);

@@ -161,6 +161,9 @@ pub trait Store: Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 
+    /// Waits for work in flight and closes the connections (SQLite then checkpoints its WAL).
+    async fn close(&self);
+
     /// Answers a trivial query; used by `/healthz`.
     async fn ping(&self) -> Result<()>;
 

@@ -213,6 +213,11 @@ async fn comuni_near_a_comune_nearest_first() {
     .await;
     assert_eq!(codes(&body["items"]), near[..2].to_vec());
 
+    // Moransengo-Tonengo is missing from the boundary files: no centroid to measure from.
+    let (status, body) = get(&app, "/api/territories/comuni/005122/near").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "no_location");
+
     // The default radius is 10 km.
     let (_, body) = get(&app, "/api/territories/comuni/066049/near").await;
     assert_eq!(body["radius_km"], 10.0);
