@@ -154,7 +154,7 @@ impl ListSql {
         }
         if let Some(after) = q.modified_after {
             let n = s.push(Bind::Text(timestamp(after)));
-            s.and(format!("r.modified_at > ${n}"));
+            s.and(format!("r.modified_at >= ${n}"));
         }
         if let Some(postcode) = &q.postcode {
             let n = s.push(Bind::Text(postcode.trim().to_owned()));

@@ -111,6 +111,7 @@ pub struct ListQuery {
     pub taxonomy_id: Option<String>,
     /// Rows owned by this organisation (directly, or through their service).
     pub organization_id: Option<String>,
+    /// Rows written at or after this time (HSDS: "modified on or after").
     pub modified_after: Option<DateTime<Utc>>,
     /// Service-at-locations whose location has an address with this postcode.
     pub postcode: Option<String>,

@@ -1,13 +1,15 @@
 //! The HSDS 3.0 API (`/api/hsds/…`): read-only, public, paged as the standard says, with
 //! confidential addresses removed.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use crocevia_core::hsds::Record;
-use crocevia_core::hsds::nested::RecordIndex;
+use crocevia_core::hsds::nested::{Link, RecordIndex, children};
 use crocevia_core::hsds::schema::HSDS_VERSION;
 use crocevia_core::hsds::views::{list_item, redact_for_public};
 use crocevia_store::{ListQuery, Near, load_nested};
@@ -205,16 +207,23 @@ async fn rows_for(
     let mut rows = if full {
         load_nested(state.store.as_ref(), roots).await?
     } else {
-        let mut rows = roots.clone();
+        // The objects the roots point to (a service's organisation and program), one query
+        // per table rather than one per row.
+        let mut wanted: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for root in &roots {
-            for nesting in crocevia_core::hsds::nested::children(&root.table) {
-                if let crocevia_core::hsds::nested::Link::ParentField(field) = nesting.link
+            for nesting in children(&root.table) {
+                if let Link::ParentField(field) = nesting.link
                     && let Some(id) = root.text(field)
-                    && let Some(target) = state.store.get(nesting.table, id).await?
                 {
-                    rows.push(target);
+                    wanted.entry(nesting.table).or_default().push(id.to_owned());
                 }
             }
+        }
+        let mut rows = roots.clone();
+        for (table, mut ids) in wanted {
+            ids.sort();
+            ids.dedup();
+            rows.extend(state.store.get_many(Some(table), &ids).await?);
         }
         rows
     };
