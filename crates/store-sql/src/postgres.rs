@@ -12,6 +12,12 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// Taken at the start of every directory write. Directory writes from every app server take this transaction lock, so change-log
+    /// sequence numbers commit in order: a follower that has read up to seq N never later
+    /// finds a new entry below N (sequences are handed out before commit, so concurrent
+    /// writers would otherwise commit 5 before 4).
+    const WRITE_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7262137201)");
+
     const BACKEND: &'static str = "postgres";
 
     /// Most values bound in one multi-row `INSERT` (the protocol allows 65,535): fewer,

@@ -14,6 +14,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Taken at the start of every directory write. SQLite has one writer connection: writes are already serial.
+    const WRITE_LOCK: Option<&'static str> = None;
+
     const BACKEND: &'static str = "sqlite";
 
     /// Most values bound in one multi-row `INSERT`. SQLite looks `$n` parameters up by name

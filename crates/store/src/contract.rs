@@ -335,6 +335,60 @@ pub async fn existing_reports_tables_of_known_ids(store: &dyn Store) {
     assert_eq!(found[ORG], vec!["organization".to_owned()]);
 }
 
+/// Writers running at once (several app servers) never make a change-log entry appear below
+/// one a follower has already read: followers read "everything after N" and would miss it.
+pub async fn concurrent_writes_commit_in_sequence_order(store: &dyn Store) {
+    const WRITERS: usize = 4;
+    const WRITES: usize = 10;
+    let writer = |w: usize| async move {
+        for i in 0..WRITES {
+            let id = format!("8b0a6f3e-0c59-4a55-9d2d-{:06}{:06}", w, i);
+            let org = Record::new("organization", id)
+                .with("name", format!("Org {w}-{i}"))
+                .with("description", "concurrent");
+            store.apply(changes(vec![org], 1)).await.expect("write");
+        }
+    };
+    let follower = async {
+        let mut seen: std::collections::BTreeSet<i64> = Default::default();
+        while seen.len() < WRITERS * WRITES {
+            let all: Vec<i64> = store
+                .changes_since(0, 10_000)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.seq)
+                .collect();
+            let high_water = seen.last().copied().unwrap_or(0);
+            for seq in &all {
+                assert!(
+                    *seq > high_water || seen.contains(seq),
+                    "entry {seq} appeared after {high_water} had been read"
+                );
+            }
+            seen.extend(all);
+            yield_now().await;
+        }
+    };
+    let writers = futures::future::join_all((0..WRITERS).map(writer));
+    futures::join!(writers, follower);
+}
+
+/// Lets other futures of the same task run (no runtime dependency here).
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
 pub async fn tokens_are_found_by_hash(store: &dyn Store) {
     let token = ApiToken {
         token_hash: "ab".repeat(32),
@@ -548,6 +602,7 @@ macro_rules! store_contract_tests {
             replacing_territories_is_idempotent,
             comuni_are_found_by_name_prefix,
             comuni_near_a_point_nearest_first,
+            concurrent_writes_commit_in_sequence_order,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

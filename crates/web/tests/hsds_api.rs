@@ -246,7 +246,11 @@ async fn filters_and_formats() {
     assert_eq!(found["total_items"], 1);
     let (_, later) = get(&app, "/api/hsds/services?modified_after=2026-01-11").await;
     assert_eq!(later["total_items"], 0);
-    let (_, at) = get(&app, "/api/hsds/services?modified_after=2026-01-10T08:00:00Z").await;
+    let (_, at) = get(
+        &app,
+        "/api/hsds/services?modified_after=2026-01-10T08:00:00Z",
+    )
+    .await;
     assert_eq!(at["total_items"], 1, "modified on or after");
     let (_, minimal) = get(&app, "/api/hsds/services?minimal=true").await;
     assert_eq!(
