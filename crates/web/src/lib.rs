@@ -5,6 +5,7 @@ pub mod error;
 pub mod hsds_api;
 pub mod openapi;
 pub mod ops;
+pub mod portal;
 pub mod territory_api;
 pub mod write_api;
 
@@ -12,7 +13,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::response::Html;
 use axum::routing::get;
 use crocevia_core::clock::Clock;
 use crocevia_store::Store;
@@ -107,8 +107,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/credits", get(ops::credits_endpoint))
         .fallback(hsds_api::unknown_path);
+    let pages = Router::new()
+        .route("/{lang}/", get(portal::home))
+        .route("/{lang}/search", get(portal::search))
+        .route("/{lang}/services/{id}", get(portal::service))
+        .route("/{lang}/credits", get(portal::credits))
+        .route("/language", axum::routing::post(portal::choose_language));
     Router::new()
-        .route("/", get(home))
+        .route("/", get(portal::root))
+        .merge(pages)
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .nest("/api", api)
@@ -119,9 +126,4 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// A plain landing page until the portal (issue 3) replaces it.
-async fn home() -> Html<&'static str> {
-    Html(include_str!("home.html"))
 }

@@ -1,0 +1,329 @@
+//! The public portal: server-rendered pages in the visitor's language (`/{lang}/…`), working
+//! without JavaScript. Service content shows in the visitor's language where a translation
+//! exists, else in Italian with a note saying so.
+
+mod views;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use crocevia_core::hsds::nested::RecordIndex;
+use crocevia_core::hsds::views::redact_for_public;
+use crocevia_core::taxonomy;
+use crocevia_i18n::{Arg, LANGUAGES, Language, Messages};
+use crocevia_store::{ListQuery, load_nested};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::AppError;
+pub use views::{NeedCard, ServiceCard, ServiceView};
+
+/// What every page needs: its language, direction, messages and where it is.
+pub struct Page {
+    pub lang: &'static str,
+    pub dir: &'static str,
+    messages: &'static Messages,
+    /// The path without the language prefix (`/search?q=…`), for the language switcher.
+    pub path_rest: String,
+    pub title: String,
+}
+
+impl Page {
+    fn new(lang: &'static Language, path_rest: impl Into<String>) -> Self {
+        Page {
+            lang: lang.code,
+            dir: crocevia_i18n::direction(lang.code),
+            messages: messages(),
+            path_rest: path_rest.into(),
+            title: String::new(),
+        }
+    }
+
+    /// A message in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        self.messages.get(self.lang, id, &[])
+    }
+
+    /// A message with one numeric argument (`count`, …).
+    pub fn tn(&self, id: &str, name: &str, value: &u64) -> String {
+        self.messages
+            .get(self.lang, id, &[(name, Arg::Number(*value as f64))])
+    }
+
+    /// A message with one text argument.
+    pub fn ts(&self, id: &str, name: &str, value: &str) -> String {
+        self.messages
+            .get(self.lang, id, &[(name, Arg::Text(value))])
+    }
+
+    pub fn languages(&self) -> &'static [Language] {
+        LANGUAGES
+    }
+
+    /// `/xx/…` for the same page in another language.
+    pub fn url_in(&self, code: &str) -> String {
+        format!("/{code}{}", self.path_rest)
+    }
+
+    pub fn href(&self, rest: &str) -> String {
+        format!("/{}{rest}", self.lang)
+    }
+}
+
+/// The messages, parsed once per process.
+pub fn messages() -> &'static Messages {
+    static MESSAGES: std::sync::OnceLock<Messages> = std::sync::OnceLock::new();
+    MESSAGES.get_or_init(Messages::embedded)
+}
+
+fn lang_or_404(code: &str) -> Result<&'static Language, AppError> {
+    crocevia_i18n::language(code).ok_or_else(|| {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_language",
+            format!("no pages in language '{code}'"),
+        )
+    })
+}
+
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `/`: to the visitor's language, from the cookie or `Accept-Language`.
+pub async fn root(headers: HeaderMap) -> Redirect {
+    let cookie = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix("lang=")));
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Redirect::to(&format!("/{}/", crocevia_i18n::negotiate(cookie, accept)))
+}
+
+/// Remembers a language the visitor chose explicitly, then shows the page.
+fn with_language_cookie(lang: &str, response: Response) -> Response {
+    let mut response = response;
+    if let Ok(value) = format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax").parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomeTemplate {
+    page: Page,
+    needs: Vec<NeedCard>,
+    services_total: u64,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let mut page = Page::new(language, "/");
+    page.title = page.t("portal-home-title");
+    let total = state
+        .store
+        .list(&ListQuery {
+            table: "service".into(),
+            page: 1,
+            per_page: 1,
+            ..ListQuery::default()
+        })
+        .await?
+        .total_items;
+    let needs = views::top_needs(language.code);
+    Ok(with_language_cookie(
+        language.code,
+        render(&HomeTemplate {
+            page,
+            needs,
+            services_total: total,
+        }),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    need: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchTemplate {
+    page: Page,
+    q: String,
+    need: String,
+    needs: Vec<NeedCard>,
+    results: Vec<ServiceCard>,
+    total: u64,
+    page_number: u32,
+    total_pages: u32,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    map_points: String,
+}
+
+const RESULTS_PER_PAGE: u32 = 20;
+
+pub async fn search(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let page_number = params.page.unwrap_or(1).max(1);
+    let need_id = taxonomy::term(&params.need).map(|t| t.id());
+    let query = ListQuery {
+        table: "service".into(),
+        search: Some(params.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        taxonomy_term_id: need_id,
+        page: page_number,
+        per_page: RESULTS_PER_PAGE,
+        ..ListQuery::default()
+    };
+    let found = state.store.list(&query).await?;
+    let mut rows = load_nested(state.store.as_ref(), found.items.clone()).await?;
+    redact_for_public(&mut rows);
+    let index = RecordIndex::new(&rows);
+    let results: Vec<ServiceCard> = found
+        .items
+        .iter()
+        .map(|s| views::service_card(s, &index, language.code))
+        .collect();
+    let total_pages = found
+        .total_items
+        .div_ceil(u64::from(RESULTS_PER_PAGE))
+        .max(1) as u32;
+    let link = |p: u32| {
+        format!(
+            "/{}/search?q={}&need={}&page={p}",
+            language.code,
+            views::url_encode(&params.q),
+            views::url_encode(&params.need)
+        )
+    };
+    let rest = format!(
+        "/search?q={}&need={}",
+        views::url_encode(&params.q),
+        views::url_encode(&params.need)
+    );
+    let mut page = Page::new(language, rest);
+    page.title = page.t("portal-search-title");
+    let map_points = views::map_points(&results);
+    let prev_url = (page_number > 1).then(|| link(page_number - 1));
+    let next_url = (page_number < total_pages).then(|| link(page_number + 1));
+    Ok(render(&SearchTemplate {
+        q: params.q,
+        need: params.need,
+        needs: views::top_needs(language.code),
+        total: found.total_items,
+        page_number,
+        total_pages,
+        prev_url,
+        next_url,
+        results,
+        map_points,
+        page,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServiceTemplate {
+    page: Page,
+    service: ServiceView,
+    map_points: String,
+}
+
+pub async fn service(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let record = state
+        .store
+        .get("service", &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("service", &id))?;
+    let mut rows = load_nested(state.store.as_ref(), vec![record.clone()]).await?;
+    redact_for_public(&mut rows);
+    let index = RecordIndex::new(&rows);
+    let view = views::service_view(&record, &index, language.code, state.clock.now());
+    let mut page = Page::new(language, format!("/services/{id}"));
+    page.title = view.name.clone();
+    let map_points = views::locations_map_points(&view);
+    Ok(render(&ServiceTemplate {
+        page,
+        service: view,
+        map_points,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "credits.html")]
+struct CreditsTemplate {
+    page: Page,
+    sources: Vec<(String, String, String, String)>,
+}
+
+pub async fn credits(Path(lang): Path<String>) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let mut page = Page::new(language, "/credits");
+    page.title = page.t("portal-credits-title");
+    let credits = crate::ops::credits();
+    let sources = credits["sources"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|s| {
+                    let text = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+                    (text("name"), text("by"), text("licence"), text("url"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(render(&CreditsTemplate { page, sources }))
+}
+
+/// The language switcher posts here when JavaScript is off; it sets the cookie and goes back.
+#[derive(Deserialize)]
+pub struct LanguageChoice {
+    lang: String,
+    #[serde(default)]
+    rest: String,
+}
+
+pub async fn choose_language(Form(choice): Form<LanguageChoice>) -> Result<Response, AppError> {
+    let language = lang_or_404(&choice.lang)?;
+    let rest = if choice.rest.starts_with('/') && !choice.rest.starts_with("//") {
+        choice.rest
+    } else {
+        "/".to_owned()
+    };
+    Ok(with_language_cookie(
+        language.code,
+        Redirect::to(&format!("/{}{rest}", language.code)).into_response(),
+    ))
+}
