@@ -1,0 +1,245 @@
+//! The public portal in-process over the demo network: languages, directions, content
+//! fallbacks and what must never be shown.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{TimeZone, Utc};
+use crocevia_core::clock::FixedClock;
+use crocevia_core::hsds::validate::ExistingRows;
+use crocevia_core::hsds::{Origin, Record, SourcedRecord};
+use crocevia_core::{demo, taxonomy};
+use crocevia_store::Store;
+use crocevia_store::import::validate_and_apply;
+use crocevia_web::{AppState, WebConfig, router};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn app() -> (axum::Router, Arc<dyn Store>, Vec<Record>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+    std::mem::forget(dir);
+    let today = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let records: Vec<Record> = taxonomy::to_hsds_records()
+        .into_iter()
+        .chain(demo::network(today.date_naive()))
+        .collect();
+    let batch = records
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, record)| SourcedRecord {
+            record,
+            origin: Origin {
+                file: "demo".into(),
+                row: i + 1,
+                path: String::new(),
+            },
+        })
+        .collect();
+    validate_and_apply(
+        store.as_ref(),
+        batch,
+        ExistingRows::Refuse,
+        Vec::new(),
+        "test",
+        today,
+    )
+    .await
+    .unwrap();
+    let app = router(AppState::new(
+        store.clone(),
+        Arc::new(FixedClock(today)),
+        WebConfig::default(),
+    ));
+    (app, store, records)
+}
+
+async fn page(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+    let response = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_root_sends_visitors_to_their_language() {
+    let (app, _, _) = app().await;
+    let to = |headers: &[(header::HeaderName, &str)]| {
+        let mut request = Request::get("/");
+        for (k, v) in headers {
+            request = request.header(k, *v);
+        }
+        let app = app.clone();
+        let request = request.body(Body::empty()).unwrap();
+        async move {
+            app.oneshot(request).await.unwrap().headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(
+        to(&[(header::ACCEPT_LANGUAGE, "ar-MA,fr;q=0.8")]).await,
+        "/ar/"
+    );
+    assert_eq!(to(&[(header::ACCEPT_LANGUAGE, "de")]).await, "/it/");
+    assert_eq!(
+        to(&[
+            (header::COOKIE, "x=1; lang=uk"),
+            (header::ACCEPT_LANGUAGE, "fr")
+        ])
+        .await,
+        "/uk/"
+    );
+}
+
+#[tokio::test]
+async fn every_portal_language_renders_the_home_with_its_direction() {
+    let (app, _, _) = app().await;
+    for (lang, dir) in [
+        ("it", "ltr"),
+        ("en", "ltr"),
+        ("fr", "ltr"),
+        ("ar", "rtl"),
+        ("es", "ltr"),
+        ("uk", "ltr"),
+    ] {
+        let (status, html) = page(&app, &format!("/{lang}/")).await;
+        assert_eq!(status, StatusCode::OK, "{lang}");
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\">")),
+            "{lang}"
+        );
+        assert!(
+            html.contains(&askama_escape(
+                &taxonomy::term("health").unwrap().label(lang).name
+            )),
+            "need labels in {lang}"
+        );
+        assert!(
+            !html.contains("portal-") && !html.contains("common-"),
+            "no raw message id in {lang}"
+        );
+    }
+    let (status, _) = page(&app, "/xx/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn search_finds_services_by_words_and_need() {
+    let (app, _, _) = app().await;
+    let (_, html) = page(&app, "/it/search?q=italiano").await;
+    assert!(html.contains("servizi trovati"), "{html}");
+    let (_, html) = page(&app, "/it/search?need=health").await;
+    assert!(html.contains("crocevia-map"), "results come with a map");
+    let (_, html) = page(&app, "/it/search?q=zzzzqqq").await;
+    assert!(html.contains("Nessun servizio trovato"));
+}
+
+fn service_named<'a>(records: &'a [Record], pred: impl Fn(&Record) -> bool) -> &'a Record {
+    records
+        .iter()
+        .find(|r| r.table == "service" && pred(r))
+        .expect("a demo service")
+}
+
+#[tokio::test]
+async fn a_service_page_shows_translation_or_says_it_is_italian() {
+    let (app, _, records) = app().await;
+    let translated_ids: Vec<&str> = records
+        .iter()
+        .filter(|r| {
+            r.table == "translation"
+                && r.text("language") == Some("ar")
+                && r.text("link_entity") == Some("service")
+        })
+        .filter_map(|r| r.text("link_id"))
+        .collect();
+    let translated = service_named(&records, |s| translated_ids.contains(&s.id.as_str()));
+    let arabic_name = records
+        .iter()
+        .find(|r| {
+            r.table == "translation"
+                && r.text("link_id") == Some(&translated.id)
+                && r.text("language") == Some("ar")
+        })
+        .and_then(|r| r.text("name"))
+        .unwrap();
+    let (status, html) = page(&app, &format!("/ar/services/{}", translated.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&askama_escape(arabic_name)),
+        "the Arabic name is shown"
+    );
+
+    let untranslated = service_named(&records, |s| !translated_ids.contains(&s.id.as_str()));
+    let (_, html) = page(&app, &format!("/en/services/{}", untranslated.id)).await;
+    assert!(html.contains("shown in Italian"));
+    assert!(
+        html.contains("lang=\"it\""),
+        "Italian text is marked as Italian for screen readers"
+    );
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn confidential_addresses_are_never_on_the_page() {
+    let (app, _, records) = app().await;
+    let hidden = records
+        .iter()
+        .find(|r| {
+            r.table == "location"
+                && r.fields.get("confidential") == Some(&serde_json::Value::Bool(true))
+        })
+        .unwrap();
+    let address = records
+        .iter()
+        .find(|r| r.table == "address" && r.text("location_id") == Some(&hidden.id))
+        .and_then(|a| a.text("address_1"))
+        .unwrap();
+    let sal = records
+        .iter()
+        .find(|r| r.table == "service_at_location" && r.text("location_id") == Some(&hidden.id))
+        .unwrap();
+    let (_, html) = page(
+        &app,
+        &format!("/it/services/{}", sal.text("service_id").unwrap()),
+    )
+    .await;
+    assert!(html.contains("Indirizzo fornito al momento del contatto"));
+    assert!(
+        !html.contains(&askama_escape(address)),
+        "the street is not shown"
+    );
+    let lat = hidden.fields["latitude"].to_string();
+    assert!(!html.contains(&lat), "nor the coordinates");
+}
+
+#[tokio::test]
+async fn stale_services_say_so() {
+    let (app, _, records) = app().await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let stale = service_named(&records, |s| {
+        s.text("assured_date")
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .is_some_and(|d| (today - d).num_days() > 183)
+    });
+    let (_, html) = page(&app, &format!("/it/services/{}", stale.id)).await;
+    assert!(html.contains("Da verificare"));
+}
