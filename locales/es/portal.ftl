@@ -1,0 +1,74 @@
+## Shared by every page
+
+common-site-name = Crocevia
+common-network-name = Red de servicios para personas extranjeras
+common-tagline = Encuentra servicios para personas extranjeras cerca de ti
+common-skip-to-content = Ir al contenido
+common-language-menu = Idioma
+common-main-menu = Menú principal
+common-nav-home = Inicio
+common-nav-search = Buscar un servicio
+common-nav-credits = Fuentes de los datos
+common-footer-data = Información de los servicios actualizada por las organizaciones de la red.
+
+## Public portal
+
+portal-home-title = Encuentra ayuda y servicios
+portal-home-intro = Oficinas públicas y asociaciones que ayudan a las personas extranjeras: documentos, salud, vivienda, trabajo, escuela y mucho más. Gratis y en tu idioma, cuando es posible.
+portal-home-needs-title = ¿Qué necesitas?
+portal-home-services-count = { $count ->
+    [one] Un servicio en la red
+   *[other] { $count } servicios en la red
+}
+portal-search-title = Buscar un servicio
+portal-search-label = ¿Qué estás buscando?
+portal-search-placeholder = Por ejemplo: médico, permiso de residencia, curso de italiano
+portal-search-button = Buscar
+portal-filter-need = Tipo de necesidad
+portal-filter-need-any = Todas las necesidades
+portal-results-count = { $count ->
+    [0] No se encontró ningún servicio. Prueba con otras palabras o quita un filtro.
+    [one] Un servicio encontrado
+   *[other] { $count } servicios encontrados
+}
+portal-map-label = Mapa de los servicios encontrados
+portal-not-translated = Este texto todavía no está traducido a tu idioma: se muestra en italiano.
+portal-free = Gratuito
+portal-pagination = Páginas de resultados
+portal-previous = Anterior
+portal-next = Siguiente
+portal-breadcrumb = Estás aquí
+portal-temporarily-closed = Este servicio está cerrado temporalmente.
+portal-service-who = Para quién es
+portal-service-how = Cómo acceder
+portal-service-documents = Documentos que debes llevar
+portal-service-cost = Precio
+portal-service-hours = Horario
+portal-service-hours-unknown = Horario no indicado: ponte en contacto con el servicio.
+portal-service-languages = Idiomas que se hablan
+portal-service-where = Dónde
+portal-service-address-on-contact = La dirección se da cuando te pones en contacto, para proteger a las personas acogidas.
+portal-service-contacts = Contacto
+portal-service-phone = Teléfono
+portal-service-email = Correo electrónico
+portal-service-website = Sitio web
+portal-service-verified = Información verificada el { $date }
+portal-service-never-verified = Información todavía no verificada
+portal-service-stale = Puede no estar actualizada: confírmalo con el servicio
+portal-print = Imprimir esta página
+portal-credits-title = Fuentes de los datos
+portal-credits-intro = Crocevia usa datos abiertos. Damos las gracias a quienes los publican; sus licencias piden citarlos así:
+portal-credits-source = Fuente
+portal-credits-by = Autor
+portal-credits-licence = Licencia
+portal-credits-demo = Los servicios de la red de demostración (L'Aquila y Barletta-Andria-Trani) son inventados y están marcados como "Dati dimostrativi" (datos de demostración).
+
+## Days of the week
+
+day-mo = Lunes
+day-tu = Martes
+day-we = Miércoles
+day-th = Jueves
+day-fr = Viernes
+day-sa = Sábado
+day-su = Domingo

@@ -1,0 +1,74 @@
+## Shared by every page
+
+common-site-name = Crocevia
+common-network-name = Réseau des services pour les personnes étrangères
+common-tagline = Trouvez des services pour les personnes étrangères près de chez vous
+common-skip-to-content = Aller au contenu
+common-language-menu = Langue
+common-main-menu = Menu principal
+common-nav-home = Accueil
+common-nav-search = Chercher un service
+common-nav-credits = Sources des données
+common-footer-data = Informations sur les services tenues à jour par les organismes du réseau.
+
+## Public portal
+
+portal-home-title = Trouver de l'aide et des services
+portal-home-intro = Des bureaux publics et des associations qui aident les personnes étrangères : papiers, santé, logement, travail, école et bien plus encore. Gratuit et dans votre langue, quand c'est possible.
+portal-home-needs-title = De quoi avez-vous besoin ?
+portal-home-services-count = { $count ->
+    [one] { $count } service dans le réseau
+   *[other] { $count } services dans le réseau
+}
+portal-search-title = Chercher un service
+portal-search-label = Que cherchez-vous ?
+portal-search-placeholder = Par exemple : médecin, titre de séjour, cours d'italien
+portal-search-button = Chercher
+portal-filter-need = Type de besoin
+portal-filter-need-any = Tous les besoins
+portal-results-count = { $count ->
+    [0] Aucun service trouvé. Essayez avec d'autres mots ou enlevez un filtre.
+    [one] Un service trouvé
+   *[other] { $count } services trouvés
+}
+portal-map-label = Carte des services trouvés
+portal-not-translated = Ce texte n'est pas encore traduit dans votre langue : il est affiché en italien.
+portal-free = Gratuit
+portal-pagination = Pages de résultats
+portal-previous = Précédente
+portal-next = Suivante
+portal-breadcrumb = Vous êtes ici
+portal-temporarily-closed = Ce service est temporairement fermé.
+portal-service-who = Pour qui
+portal-service-how = Comment y accéder
+portal-service-documents = Documents à apporter
+portal-service-cost = Coût
+portal-service-hours = Horaires
+portal-service-hours-unknown = Horaires non indiqués : contactez le service.
+portal-service-languages = Langues parlées
+portal-service-where = Où
+portal-service-address-on-contact = L'adresse vous est donnée quand vous prenez contact, pour la sécurité des personnes accueillies.
+portal-service-contacts = Contacts
+portal-service-phone = Téléphone
+portal-service-email = E-mail
+portal-service-website = Site web
+portal-service-verified = Informations vérifiées le { $date }
+portal-service-never-verified = Informations pas encore vérifiées
+portal-service-stale = Peut-être pas à jour : vérifiez auprès du service
+portal-print = Imprimer cette page
+portal-credits-title = Sources des données
+portal-credits-intro = Crocevia utilise des données ouvertes. Nous remercions celles et ceux qui les publient ; leurs licences demandent de les citer ainsi :
+portal-credits-source = Source
+portal-credits-by = Auteur
+portal-credits-licence = Licence
+portal-credits-demo = Les services du réseau de démonstration (L'Aquila et Barletta-Andria-Trani) sont inventés et marqués « Dati dimostrativi » (données de démonstration).
+
+## Days of the week
+
+day-mo = Lundi
+day-tu = Mardi
+day-we = Mercredi
+day-th = Jeudi
+day-fr = Vendredi
+day-sa = Samedi
+day-su = Dimanche

@@ -1,0 +1,78 @@
+## Shared by every page
+
+common-site-name = Crocevia
+common-network-name = Мережа послуг для іноземців
+common-tagline = Знайдіть послуги для іноземців поруч із вами
+common-skip-to-content = Перейти до основного вмісту
+common-language-menu = Мова
+common-main-menu = Головне меню
+common-nav-home = Головна
+common-nav-search = Знайти послугу
+common-nav-credits = Джерела даних
+common-footer-data = Інформацію про послуги оновлюють організації мережі.
+
+## Public portal
+
+portal-home-title = Знайдіть допомогу та послуги
+portal-home-intro = Державні установи та громадські організації, які допомагають іноземцям: документи, здоров’я, житло, робота, школа та багато іншого. Безкоштовно і, де можливо, вашою мовою.
+portal-home-needs-title = Що вам потрібно?
+portal-home-services-count = { $count ->
+    [one] { $count } послуга в мережі
+    [few] { $count } послуги в мережі
+    [many] { $count } послуг у мережі
+   *[other] { $count } послуги в мережі
+}
+portal-search-title = Знайти послугу
+portal-search-label = Що ви шукаєте?
+portal-search-placeholder = Наприклад: лікар, дозвіл на проживання, курси італійської мови
+portal-search-button = Шукати
+portal-filter-need = Тип потреби
+portal-filter-need-any = Усі потреби
+portal-results-count = { $count ->
+    [0] Жодної послуги не знайдено. Спробуйте інші слова або приберіть фільтр.
+    [one] Знайдено { $count } послугу
+    [few] Знайдено { $count } послуги
+    [many] Знайдено { $count } послуг
+   *[other] Знайдено { $count } послуги
+}
+portal-map-label = Карта знайдених послуг
+portal-not-translated = Цей текст ще не перекладено вашою мовою, тому його показано італійською.
+portal-free = Безкоштовно
+portal-pagination = Сторінки результатів
+portal-previous = Попередня
+portal-next = Наступна
+portal-breadcrumb = Ви тут
+portal-temporarily-closed = Ця служба тимчасово не працює.
+portal-service-who = Для кого
+portal-service-how = Як звернутися
+portal-service-documents = Які документи взяти з собою
+portal-service-cost = Вартість
+portal-service-hours = Години роботи
+portal-service-hours-unknown = Години роботи не вказано: зв’яжіться зі службою.
+portal-service-languages = Мови спілкування
+portal-service-where = Де
+portal-service-address-on-contact = Адресу повідомлять, коли ви зв’яжетеся зі службою, — для безпеки людей, яких тут приймають.
+portal-service-contacts = Контакти
+portal-service-phone = Телефон
+portal-service-email = Електронна пошта
+portal-service-website = Вебсайт
+portal-service-verified = Інформацію перевірено { $date }
+portal-service-never-verified = Інформацію ще не перевірено
+portal-service-stale = Інформація може бути застарілою: уточніть у службі
+portal-print = Надрукувати цю сторінку
+portal-credits-title = Джерела даних
+portal-credits-intro = Crocevia використовує відкриті дані. Дякуємо тим, хто їх публікує; їхні ліцензії вимагають зазначати джерела так:
+portal-credits-source = Джерело
+portal-credits-by = Автор
+portal-credits-licence = Ліцензія
+portal-credits-demo = Послуги демонстраційної мережі (Л’Аквіла та Барлетта-Андрія-Трані) вигадані й позначені як «Dati dimostrativi» (демонстраційні дані).
+
+## Days of the week
+
+day-mo = Понеділок
+day-tu = Вівторок
+day-we = Середа
+day-th = Четвер
+day-fr = П’ятниця
+day-sa = Субота
+day-su = Неділя
