@@ -1,6 +1,7 @@
 //! HTTP for Crocevia: the HSDS API, the write API, operations endpoints. The only crate that
 //! knows HTTP; it talks to storage only through the `Store` trait.
 
+pub mod assets;
 pub mod error;
 pub mod hsds_api;
 pub mod openapi;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(portal::root))
         .merge(pages)
         .route("/healthz", get(ops::healthz))
+        .route("/static/{*path}", get(assets::serve_static))
         .route("/metrics", get(ops::metrics))
         .nest("/api", api)
         .layer(axum::middleware::from_fn_with_state(

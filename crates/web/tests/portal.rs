@@ -145,7 +145,7 @@ async fn search_finds_services_by_words_and_need() {
     assert!(html.contains("Nessun servizio trovato"));
 }
 
-fn service_named<'a>(records: &'a [Record], pred: impl Fn(&Record) -> bool) -> &'a Record {
+fn service_named(records: &[Record], pred: impl Fn(&Record) -> bool) -> &Record {
     records
         .iter()
         .find(|r| r.table == "service" && pred(r))

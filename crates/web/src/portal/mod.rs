@@ -67,6 +67,11 @@ impl Page {
         format!("/{code}{}", self.path_rest)
     }
 
+    /// The URL of a static file, versioned so browsers refetch it after an upgrade.
+    pub fn asset(&self, path: &str) -> String {
+        crate::assets::url(path)
+    }
+
     pub fn href(&self, rest: &str) -> String {
         format!("/{}{rest}", self.lang)
     }

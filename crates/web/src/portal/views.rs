@@ -98,7 +98,12 @@ fn summary(text: &str, max: usize) -> String {
         return text.to_owned();
     }
     let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    let at_word_end = text.chars().nth(max).is_some_and(char::is_whitespace);
+    let cut = if at_word_end {
+        cut.as_str()
+    } else {
+        cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head)
+    };
     format!("{cut}…")
 }
 
@@ -256,6 +261,12 @@ fn language_name(code: &str) -> String {
         "am" => "አማርኛ",
         "ha" => "Hausa",
         "tr" => "Türkçe",
+        "bg" => "Български",
+        "hi" => "हिन्दी",
+        "tl" => "Tagalog",
+        "ig" => "Igbo",
+        "yo" => "Yorùbá",
+        "ku" => "Kurdî",
         other => other,
     };
     name.to_owned()

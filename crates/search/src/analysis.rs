@@ -1,0 +1,457 @@
+//! Text analysis: how names and descriptions become index terms, and queries become words.
+//!
+//! One tokenizer for every language ([`FoldingTokenizer`]) splits on anything that is not a
+//! letter or a digit and folds each word the way the needs taxonomy matches labels: lowercase,
+//! Latin diacritics removed (`é` → `e`, `œ` → `oe`), Arabic vowel marks and tatweel dropped
+//! (they do not split a word), alef forms unified, taa marbuta as haa, alef maqsura as yaa,
+//! `ё` → `е`, `ґ` → `г`. An apostrophe splits Latin words (`l'impiego` → `l`, `impiego`) and
+//! is part of a Cyrillic one (`сім'я`).
+//!
+//! On top of it each language field has a stemmer: tantivy's Snowball stemmers for English,
+//! French, Spanish and Arabic. Italian words get two terms: the Snowball stem, which joins
+//! derived words ("lavorativo", "lavoratori" → `lavor`), and a light stem of our own
+//! ([`italian_light_stem`]) that only removes the gender and number ending, because Snowball's
+//! Italian splits forms people use interchangeably ("italiano" → `ital` but "italiana" →
+//! `italian`; "gratuito" → `gratu`, "gratuita" → `gratu`, but "gratuitamente" → `gratuit`).
+//! Other languages (Ukrainian, …) are indexed folded, unstemmed.
+//! The `words` field holds every text of a service in every language, folded and unstemmed:
+//! it is the vocabulary typo correction and as-you-type prefixes are looked up in.
+
+use tantivy::Index;
+use tantivy::tokenizer::{
+    Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
+
+/// Tokenizer names registered on every index.
+pub(crate) const FOLD: &str = "crocevia_fold";
+
+/// The language groups with a field pair (name, description) each: the stemmed languages,
+/// then `xx` for every other language (folded only).
+pub(crate) const LANGS: [&str; 6] = ["it", "en", "fr", "es", "ar", "xx"];
+
+/// The tokenizer name of a language group.
+pub(crate) fn tokenizer_name(lang: &str) -> &'static str {
+    match lang {
+        "it" => "crocevia_it",
+        "en" => "crocevia_en",
+        "fr" => "crocevia_fr",
+        "es" => "crocevia_es",
+        "ar" => "crocevia_ar",
+        _ => FOLD,
+    }
+}
+
+/// The language group a BCP 47 tag is indexed under (`"en-GB"` → `"en"`, `"uk"` → `"xx"`).
+pub(crate) fn lang_group(tag: &str) -> &'static str {
+    let primary = primary_subtag(tag);
+    LANGS[..5]
+        .iter()
+        .find(|l| **l == primary)
+        .copied()
+        .unwrap_or("xx")
+}
+
+/// The primary language subtag, lowercase: `"en-GB"` → `"en"`.
+pub(crate) fn primary_subtag(tag: &str) -> String {
+    tag.trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// Words longer than this (in bytes) are dropped: they are never typed and only bloat the
+/// dictionary.
+const MAX_TOKEN_BYTES: usize = 48;
+
+pub(crate) fn analyzer(lang: &str) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(FoldingTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES));
+    let stemmer = match lang {
+        "it" => return base.filter(ItalianStemmer).build(),
+        "en" => Language::English,
+        "fr" => Language::French,
+        "es" => Language::Spanish,
+        "ar" => Language::Arabic,
+        _ => return base.build(),
+    };
+    base.filter(Stemmer::new(stemmer)).build()
+}
+
+/// Registers the analyzers every field of the schema names.
+pub(crate) fn register(index: &Index) {
+    let manager = index.tokenizers();
+    for lang in LANGS {
+        manager.register(tokenizer_name(lang), analyzer(lang));
+    }
+}
+
+/// The light Italian stem of a folded word: from five letters on, the final vowel goes, then a
+/// final `i` left by a `-io`/`-ia`/`-ie` ending, and the `h` of `-che`/`-ghi`:
+/// italiano, italiana, italiani → `italian`; ambulatorio, ambulatori → `ambulator`;
+/// famiglia, famiglie → `famigl`; medico, medici → `medic`; amiche → `amic`; corso, corsi →
+/// `cors`.
+pub fn italian_light_stem(word: &mut String) {
+    if word.chars().count() < 5 {
+        return;
+    }
+    if word.ends_with(['a', 'e', 'i', 'o']) {
+        word.pop();
+        if word.ends_with('i') && word.chars().count() >= 5 {
+            word.pop();
+        }
+        if word.ends_with("ch") || word.ends_with("gh") {
+            word.pop();
+        }
+    }
+}
+
+/// Italian stemming as a tantivy token filter: for each word, its Snowball stem and, when
+/// different, its [`italian_light_stem`] as a second term at the same place.
+#[derive(Clone, Copy)]
+pub struct ItalianStemmer;
+
+impl TokenFilter for ItalianStemmer {
+    type Tokenizer<T: Tokenizer> = ItalianStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ItalianStemmerFilter<T> {
+        ItalianStemmerFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+pub struct ItalianStemmerFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for ItalianStemmerFilter<T> {
+    type TokenStream<'a> = ItalianStemmerStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ItalianStemmerStream {
+            inner: self.0.token_stream(text),
+            snowball: frostem::Stemmer::new(frostem::Algorithm::Italian),
+            pending: None,
+        }
+    }
+}
+
+pub struct ItalianStemmerStream<S> {
+    inner: S,
+    snowball: frostem::Stemmer,
+    /// The light stem of the current word, still to be given.
+    pending: Option<String>,
+}
+
+impl<S: TokenStream> TokenStream for ItalianStemmerStream<S> {
+    fn advance(&mut self) -> bool {
+        if let Some(light) = self.pending.take() {
+            self.inner.token_mut().text = light;
+            return true;
+        }
+        if !self.inner.advance() {
+            return false;
+        }
+        let token = self.inner.token_mut();
+        let mut light = token.text.clone();
+        italian_light_stem(&mut light);
+        let snowball = self.snowball.stem(&token.text).into_owned();
+        if light != snowball {
+            self.pending = Some(light);
+        }
+        token.text = snowball;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
+}
+
+/// Splits `text` and folds each word; see the module documentation.
+#[derive(Clone, Default)]
+pub struct FoldingTokenizer {
+    token: Token,
+}
+
+pub struct FoldingTokenStream<'a> {
+    text: &'a str,
+    /// Byte offset where scanning resumes.
+    pos: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for FoldingTokenizer {
+    type TokenStream<'a> = FoldingTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> FoldingTokenStream<'a> {
+        self.token.reset();
+        FoldingTokenStream {
+            text,
+            pos: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for FoldingTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        let rest = &self.text[self.pos..];
+        let mut start = None;
+        let mut end = self.text.len();
+        let mut prev: Option<char> = None;
+        let mut chars = rest.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let at = self.pos + i;
+            let in_word = start.is_some();
+            if is_mark(c) {
+                // Vowel marks and tatweel belong to the word but are not kept (some are
+                // alphabetic for Unicode, so this comes first); one before any letter is
+                // dropped too.
+            } else if c.is_alphanumeric() {
+                start.get_or_insert(at);
+                for lower in c.to_lowercase() {
+                    fold(lower, &mut self.token.text);
+                }
+            } else if in_word
+                && is_apostrophe(c)
+                && prev.is_some_and(is_cyrillic)
+                && chars.peek().is_some_and(|&(_, n)| is_cyrillic(n))
+            {
+                // сім'я: one word
+            } else if in_word {
+                end = at;
+                break;
+            }
+            prev = Some(c);
+        }
+        let Some(start) = start else {
+            self.pos = self.text.len();
+            return false;
+        };
+        self.pos = end;
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}'
+    )
+}
+
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{04FF}')
+}
+
+/// Combining diacritics, Arabic vowel marks and Quranic annotations, tatweel.
+fn is_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{0610}'..='\u{061A}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{06D6}'..='\u{06ED}'
+        | '\u{0640}')
+}
+
+/// Pushes the folded form of one lowercase character (the same table as the taxonomy's
+/// matching, so a word folds alike in both).
+fn fold(c: char, out: &mut String) {
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
+        'ł' => 'l',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+        'ŕ' | 'ř' => 'r',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'ť' | 'ţ' | 'ț' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        'æ' => return out.push_str("ae"),
+        'œ' => return out.push_str("oe"),
+        'ß' => return out.push_str("ss"),
+        'ё' => 'е',
+        'ґ' => 'г',
+        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+        'ة' => 'ه',
+        'ى' | 'ی' => 'ي',
+        'ک' => 'ك',
+        other => other,
+    };
+    out.push(folded);
+}
+
+/// A word of a query: its folded form and where it ends in the query text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QueryWord {
+    pub text: String,
+    pub end: usize,
+}
+
+/// The folded words of `text`, at most `max` of them.
+pub(crate) fn query_words(text: &str, max: usize) -> Vec<QueryWord> {
+    let mut tokenizer = FoldingTokenizer::default();
+    let mut stream = tokenizer.token_stream(text);
+    let mut out = Vec::new();
+    while out.len() < max && stream.advance() {
+        let token = stream.token();
+        out.push(QueryWord {
+            text: token.text.clone(),
+            end: token.offset_to,
+        });
+    }
+    out
+}
+
+/// The terms `analyzer` makes of one folded word (usually one; none for an over-long word).
+pub(crate) fn analyze_into(analyzer: &mut TextAnalyzer, word: &str, out: &mut Vec<String>) {
+    let mut stream = analyzer.token_stream(word);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+}
+
+/// Words too common, or too much a part of how people phrase a request, to be required in
+/// a match ("cerco un medico", "I need a doctor", "j'ai besoin d'un médecin"). They still
+/// count inside a taxonomy phrase ("medico di base"). Folded forms.
+pub(crate) fn is_stopword(word: &str) -> bool {
+    #[rustfmt::skip]
+    const STOPWORDS: &[&str] = &[
+        // it
+        "a", "ad", "ai", "al", "alla", "alle", "allo", "che", "chi", "ci", "con", "come", "d",
+        "da", "dal", "dalla", "dei", "del", "dell", "della", "delle", "di", "dove", "e", "ed",
+        "gli", "ho", "i", "il", "in", "l", "la", "le", "lo", "mi", "mio", "mia", "ne", "nel",
+        "nella", "non", "o", "per", "posso", "qui", "quale", "se", "senza", "si", "sono", "su",
+        "sul", "sulla", "tra", "un", "una", "uno", "vicino", "cerco", "serve", "bisogno",
+        "aiuto", "voglio", "vorrei", "trovare", "informazioni",
+        // en
+        "an", "and", "are", "at", "be", "by", "can", "do", "does", "for", "from", "get",
+        "how", "is", "it", "me", "my", "near", "need", "of", "on", "or", "s", "the", "to",
+        "want", "where", "with", "without", "your", "help", "find", "looking", "information",
+        // fr
+        "au", "aux", "besoin", "ce", "cherche", "comment", "dans", "de", "des", "du", "en",
+        "est", "et", "j", "je", "les", "ma", "mes", "moi", "mon", "ou", "où", "pour", "pres",
+        "qu", "que", "sans", "sur", "trouver", "une", "aide",
+        // es
+        "el", "los", "las", "mis", "necesito", "para", "sin", "y", "donde", "ayuda",
+        // uk
+        "в", "й", "на", "до", "для", "з", "із", "та", "у", "і", "без", "за", "про", "по", "чи",
+        "або", "мені", "мій", "моя", "де", "потрібна", "потрібен", "допомога",
+        // ar (folded)
+        "في", "من", "و", "الى", "على", "عن", "بدون", "غير", "او", "اين", "اريد", "احتاج",
+        "ابحث", "مساعده",
+    ];
+    STOPWORDS.contains(&word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize)> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from, t.offset_to));
+        }
+        out
+    }
+
+    #[test]
+    fn folding_keeps_offsets_into_the_original_text() {
+        let mut a = analyzer("xx");
+        let text = "Città dell’Aquila – SÉ";
+        let got = tokens(&mut a, text);
+        let words: Vec<&str> = got.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(words, ["citta", "dell", "aquila", "se"]);
+        for (word, from, to) in &got {
+            let original = &text[*from..*to];
+            assert_eq!(
+                original.to_lowercase().chars().count(),
+                word.chars().count()
+            );
+        }
+        assert_eq!(&text[got[0].1..got[0].2], "Città");
+    }
+
+    #[test]
+    fn arabic_marks_do_not_split_words_and_cyrillic_apostrophes_join() {
+        let mut a = analyzer("xx");
+        let words: Vec<String> = tokens(&mut a, "طَبِيب الإقامة сім’я l'impiego")
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(words, ["طبيب", "الاقامه", "сімя", "l", "impiego"]);
+    }
+
+    #[test]
+    fn stemmers_conflate_inflections() {
+        let stem = |lang: &str, word: &str| {
+            let mut a = analyzer(lang);
+            tokens(&mut a, word).remove(0).0
+        };
+        assert_eq!(stem("it", "permessi"), stem("it", "permesso"));
+        let italian = |word: &str| {
+            let mut a = analyzer("it");
+            tokens(&mut a, word)
+                .into_iter()
+                .map(|t| t.0)
+                .collect::<Vec<_>>()
+        };
+        let shares = |a: &str, b: &str| {
+            let b = italian(b);
+            italian(a).iter().any(|t| b.contains(t))
+        };
+        assert!(shares("italiana", "italiano"));
+        assert!(shares("lavorativo", "lavoratori"));
+        assert!(shares("ambulatori", "ambulatorio"));
+        assert!(shares("famiglie", "famiglia"));
+        assert!(shares("gratuita", "gratuitamente"));
+        assert!(!shares("casa", "corso"));
+        let mut word = "amiche".to_owned();
+        italian_light_stem(&mut word);
+        assert_eq!(word, "amic");
+        assert_eq!(stem("en", "doctors"), stem("en", "doctor"));
+        assert_eq!(stem("fr", "médecins"), stem("fr", "médecin"));
+        assert_eq!(stem("es", "médicos"), stem("es", "médico"));
+        assert_eq!(stem("ar", "الطبيب"), stem("ar", "طبيب"));
+    }
+
+    #[test]
+    fn language_tags_map_to_field_groups() {
+        assert_eq!(lang_group("en-GB"), "en");
+        assert_eq!(lang_group("IT"), "it");
+        assert_eq!(lang_group("uk"), "xx");
+        assert_eq!(primary_subtag("pt_BR"), "pt");
+    }
+
+    #[test]
+    fn query_words_know_where_they_end() {
+        let words = query_words("Permesso di sogg", 10);
+        assert_eq!(words.len(), 3);
+        assert_eq!(words[2].text, "sogg");
+        assert_eq!(words[2].end, 16);
+    }
+}

@@ -1,0 +1,400 @@
+//! The tantivy index: its schema, opening (and rebuilding when the schema changed), and
+//! writing [`ServiceDoc`]s.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{
+    BytesOptions, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis::{self, FOLD, LANGS, lang_group, tokenizer_name};
+use crate::doc::ServiceDoc;
+use crate::{Result, geo, schedule};
+
+/// Version of the index layout (fields, analysis, encodings). Bump it whenever any of them
+/// changes: an index written with another version is wiped on [`SearchIndex::open`] and
+/// reported by [`SearchIndex::needs_rebuild`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Separates the parts of a stored text value: `language`, `name`, `description`.
+pub(crate) const UNIT_SEPARATOR: char = '\u{1F}';
+
+/// Every field of the schema.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    /// Per language group of [`LANGS`]: names and descriptions, stemmed.
+    pub name: [Field; 6],
+    pub desc: [Field; 6],
+    /// Organisation names (every language), folded.
+    pub org: Field,
+    /// Comune names, folded.
+    pub place: Field,
+    /// Every text above, every language, folded and unstemmed: the vocabulary of typo
+    /// correction and prefixes.
+    pub words: Field,
+    /// Needs codes with their ancestors. Indexed with frequencies and lengths, so BM25 on it
+    /// favours services tagged with few needs (more about each of them) and rarer needs.
+    pub category: Field,
+    pub comune: Field,
+    pub province: Field,
+    pub region: Field,
+    pub language: Field,
+    pub free: Field,
+    pub accessible: Field,
+    pub listed: Field,
+    pub closed: Field,
+    /// `assured_date` as days from the common era.
+    pub assured: Field,
+    /// Packed points ([`geo::pack`]).
+    pub point: Field,
+    pub cell: Field,
+    /// Compact schedules ([`schedule::encode`]).
+    pub schedule: Field,
+    /// Stored only: `language␟name␟description` per text, for hits and snippets.
+    pub texts: Field,
+}
+
+/// Fast-field names the collector reads.
+pub(crate) mod names {
+    pub const CATEGORY: &str = "category";
+    pub const COMUNE: &str = "comune";
+    pub const PROVINCE: &str = "province";
+    pub const REGION: &str = "region";
+    pub const LANGUAGE: &str = "language";
+    pub const FREE: &str = "free";
+    pub const ACCESSIBLE: &str = "accessible";
+    pub const CLOSED: &str = "closed";
+    pub const ASSURED: &str = "assured";
+    pub const POINT: &str = "point";
+    pub const SCHEDULE: &str = "schedule";
+}
+
+fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tokenizer: &str, option: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(option),
+        )
+    };
+    let id = b.add_text_field("id", STRING | STORED);
+    let name = LANGS.map(|lang| {
+        b.add_text_field(
+            &format!("name_{lang}"),
+            text(tokenizer_name(lang), IndexRecordOption::WithFreqs),
+        )
+    });
+    let desc = LANGS.map(|lang| {
+        b.add_text_field(
+            &format!("desc_{lang}"),
+            text(tokenizer_name(lang), IndexRecordOption::WithFreqs),
+        )
+    });
+    let org = b.add_text_field("org", text(FOLD, IndexRecordOption::WithFreqs));
+    let place = b.add_text_field("place", text(FOLD, IndexRecordOption::WithFreqs));
+    let words = b.add_text_field("words", text(FOLD, IndexRecordOption::WithFreqs));
+    let category = b.add_text_field(
+        names::CATEGORY,
+        text("raw", IndexRecordOption::WithFreqs).set_fast("raw"),
+    );
+    let comune = b.add_text_field(names::COMUNE, STRING | FAST);
+    let province = b.add_text_field(names::PROVINCE, STRING | FAST);
+    let region = b.add_text_field(names::REGION, STRING | FAST);
+    let language = b.add_text_field(names::LANGUAGE, STRING | FAST);
+    let free = b.add_bool_field(names::FREE, INDEXED | FAST);
+    let accessible = b.add_bool_field(names::ACCESSIBLE, INDEXED | FAST);
+    let listed = b.add_bool_field("listed", INDEXED);
+    let closed = b.add_bool_field(names::CLOSED, FAST);
+    let assured = b.add_i64_field(names::ASSURED, FAST);
+    let point = b.add_u64_field(names::POINT, FAST);
+    let cell = b.add_text_field("cell", STRING);
+    let schedule = b.add_bytes_field(names::SCHEDULE, BytesOptions::default().set_fast());
+    let texts = b.add_text_field("texts", STORED);
+    let fields = Fields {
+        id,
+        name,
+        desc,
+        org,
+        place,
+        words,
+        category,
+        comune,
+        province,
+        region,
+        language,
+        free,
+        accessible,
+        listed,
+        closed,
+        assured,
+        point,
+        cell,
+        schedule,
+        texts,
+    };
+    (b.build(), fields)
+}
+
+/// What every commit records in tantivy's commit payload.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    schema: u32,
+    cursor: Option<String>,
+}
+
+/// The service search index. Cheap to share (`&self` everywhere; writes are serialised
+/// inside): readers see what was committed as soon as [`commit`](Self::commit) returns.
+pub struct SearchIndex {
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    writer: Mutex<IndexWriter>,
+    needs_rebuild: AtomicBool,
+    cursor: Mutex<Option<String>>,
+}
+
+const WRITER_HEAP_BYTES: usize = 50_000_000;
+const WRITER_HEAP_BYTES_IN_MEMORY: usize = 20_000_000;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the directory and the index if missing. An index
+    /// written by another [`SCHEMA_VERSION`] (or unreadable) is deleted and created anew; so
+    /// is one that never completed a commit. Either way [`needs_rebuild`](Self::needs_rebuild)
+    /// is then true: load every service and [`upsert`](Self::upsert) it, then commit once.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = build_schema();
+        let existing = match Index::open_in_dir(dir) {
+            Ok(index) => {
+                let payload = index
+                    .load_metas()
+                    .ok()
+                    .and_then(|m| m.payload)
+                    .and_then(|p| serde_json::from_str::<Payload>(&p).ok());
+                match payload {
+                    Some(p) if p.schema == SCHEMA_VERSION && index.schema() == schema => {
+                        Some((index, p.cursor))
+                    }
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
+        let (index, cursor, fresh) = match existing {
+            Some((index, cursor)) => (index, cursor, false),
+            None => {
+                clear_index_files(dir)?;
+                let directory = MmapDirectory::open(dir)?;
+                (
+                    Index::create(directory, schema, Default::default())?,
+                    None,
+                    true,
+                )
+            }
+        };
+        Self::with_index(index, fields, WRITER_HEAP_BYTES, cursor, fresh)
+    }
+
+    /// An index in memory, for tests and one-off uses. It starts empty, so
+    /// [`needs_rebuild`](Self::needs_rebuild) is true until the first commit.
+    pub fn in_memory() -> Result<SearchIndex> {
+        let (schema, fields) = build_schema();
+        let index = Index::create_in_ram(schema);
+        Self::with_index(index, fields, WRITER_HEAP_BYTES_IN_MEMORY, None, true)
+    }
+
+    fn with_index(
+        index: Index,
+        fields: Fields,
+        heap: usize,
+        cursor: Option<String>,
+        fresh: bool,
+    ) -> Result<SearchIndex> {
+        analysis::register(&index);
+        let writer = index.writer_with_num_threads(1, heap)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            reader,
+            fields,
+            writer: Mutex::new(writer),
+            needs_rebuild: AtomicBool::new(fresh),
+            cursor: Mutex::new(cursor),
+        })
+    }
+
+    /// Whether the index was just created (missing, from another schema version, or never
+    /// committed) and must be filled from the directory before it is followed incrementally.
+    /// It turns false at the next commit.
+    pub fn needs_rebuild(&self) -> bool {
+        self.needs_rebuild.load(Ordering::Acquire)
+    }
+
+    /// The change-log position recorded by the last [`commit_at`](Self::commit_at), if any.
+    pub fn cursor(&self) -> Option<String> {
+        self.lock_cursor().clone()
+    }
+
+    /// Adds or replaces services (by id). Visible after the next commit.
+    pub fn upsert(&self, docs: &[ServiceDoc]) -> Result<()> {
+        let writer = self.lock_writer();
+        let mut schedule = Vec::new();
+        for doc in docs {
+            writer.delete_term(Term::from_field_text(self.fields.id, &doc.id));
+            writer.add_document(self.to_document(doc, &mut schedule))?;
+        }
+        Ok(())
+    }
+
+    /// Removes services by id. Visible after the next commit.
+    pub fn delete<S: AsRef<str>>(&self, ids: &[S]) -> Result<()> {
+        let writer = self.lock_writer();
+        for id in ids {
+            writer.delete_term(Term::from_field_text(self.fields.id, id.as_ref()));
+        }
+        Ok(())
+    }
+
+    /// Commits pending changes, keeping the recorded change-log position. Searches started
+    /// after it returns see them.
+    pub fn commit(&self) -> Result<()> {
+        let cursor = self.cursor();
+        self.commit_with(cursor)
+    }
+
+    /// Commits pending changes and records `cursor` (the change-log position they bring the
+    /// index to) atomically with them, so a follower restarts where the index really is.
+    pub fn commit_at(&self, cursor: &str) -> Result<()> {
+        self.commit_with(Some(cursor.to_owned()))
+    }
+
+    fn commit_with(&self, cursor: Option<String>) -> Result<()> {
+        let mut writer = self.lock_writer();
+        let payload = serde_json::to_string(&Payload {
+            schema: SCHEMA_VERSION,
+            cursor: cursor.clone(),
+        })?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        *self.lock_cursor() = cursor;
+        self.needs_rebuild.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// Number of services in the committed index.
+    pub fn len(&self) -> usize {
+        usize::try_from(self.reader.searcher().num_docs()).unwrap_or(usize::MAX)
+    }
+
+    /// Whether the committed index holds no service.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        // A panic while holding the lock leaves nothing half-done that the writer cannot
+        // roll back at the next commit, so a poisoned lock is still usable.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_cursor(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.cursor.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn to_document(&self, doc: &ServiceDoc, schedule: &mut Vec<u8>) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.id, &doc.id);
+        for text in &doc.texts {
+            let group = LANGS
+                .iter()
+                .position(|l| *l == lang_group(&text.language))
+                .unwrap_or(LANGS.len() - 1);
+            if !text.name.is_empty() {
+                d.add_text(f.name[group], &text.name);
+                d.add_text(f.words, &text.name);
+            }
+            if !text.description.is_empty() {
+                d.add_text(f.desc[group], &text.description);
+                d.add_text(f.words, &text.description);
+            }
+            if let Some(org) = &text.organization {
+                d.add_text(f.org, org);
+                d.add_text(f.words, org);
+            }
+            d.add_text(
+                f.texts,
+                format!(
+                    "{}{UNIT_SEPARATOR}{}{UNIT_SEPARATOR}{}",
+                    text.language, text.name, text.description
+                ),
+            );
+        }
+        for place in &doc.places {
+            d.add_text(f.place, place);
+            d.add_text(f.words, place);
+        }
+        for (field, values) in [
+            (f.category, &doc.categories),
+            (f.comune, &doc.comuni),
+            (f.province, &doc.provinces),
+            (f.region, &doc.regions),
+            (f.language, &doc.languages),
+        ] {
+            for v in values {
+                d.add_text(field, v);
+            }
+        }
+        d.add_bool(f.free, doc.free);
+        d.add_bool(f.accessible, doc.accessible);
+        d.add_bool(f.listed, doc.is_listed());
+        d.add_bool(f.closed, doc.status == "temporarily closed");
+        if let Some(date) = doc.assured_date {
+            d.add_i64(
+                f.assured,
+                i64::from(chrono::Datelike::num_days_from_ce(&date)),
+            );
+        }
+        for p in &doc.points {
+            d.add_u64(f.point, geo::pack(*p));
+            for cell in geo::cells_of(*p) {
+                d.add_text(f.cell, cell);
+            }
+        }
+        if !doc.schedules.is_empty() {
+            schedule.clear();
+            schedule::encode(&doc.schedules, schedule);
+            d.add_bytes(f.schedule, schedule);
+        }
+        d
+    }
+}
+
+/// Removes tantivy's files from `dir` (and nothing else a person may have put there).
+fn clear_index_files(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stem = name.split('.').next().unwrap_or_default();
+        let tantivy_file = name == "meta.json"
+            || name == ".managed.json"
+            || name.starts_with(".tantivy-")
+            || (stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+        if tantivy_file && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}

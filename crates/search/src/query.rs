@@ -1,0 +1,1013 @@
+//! Turning a [`SearchQuery`] into a tantivy query, running it and shaping the answer.
+//!
+//! # How free text is read
+//! 1. The text is split into folded words ([`crate::analysis`]). Function words and request
+//!    phrasing ("di", "the", "j'ai besoin", "cerco") are not required to match.
+//! 2. Typos: a word of 5+ letters found nowhere in the index (in no language field, stemmed,
+//!    and not in the unstemmed vocabulary) nor in the taxonomy's labels is replaced by its
+//!    closest vocabulary word within one edit (two from 9 letters; a transposition is one
+//!    edit), the most frequent on ties. The pair is reported in
+//!    [`Interpretation::corrections`]. Both forms are searched.
+//! 3. As-you-type: when the text does not end with a space, its last word also matches the
+//!    8 most frequent vocabulary words it begins (2+ letters).
+//! 4. Taxonomy: runs of up to four words (longest first) are given to
+//!    [`taxonomy::match_terms`]; a run that names a term exactly (a label or synonym in any
+//!    language) selects those terms, a longer or specific partial match selects its few
+//!    terms. Selected categories are reported in [`Interpretation::categories`] and *boost*
+//!    services tagged with them (or with a narrower term): they are an alternative way to
+//!    match, not a filter, so "doctor", "médecin" and "طبيب" reach primary-care services
+//!    described only in Italian.
+//! 5. A service matches when it contains enough of the words (all of one or two words; with
+//!    three or more, all but a third, rounded down), each in any language field, or when it
+//!    is tagged with a selected category. Every matching word adds to the score, so the
+//!    words not consumed by a category ("Andria" in "doctor Andria") still rank.
+//! 6. If that finds nothing, the words are tried again with any one of them enough
+//!    ([`Interpretation::relaxed`]).
+//!
+//! # Ranking
+//! BM25 over the language fields (names weigh 2.5 times descriptions, fields of the
+//! searcher's language 1.2 times the others; per word the best field counts plus a fifth of
+//! the others), plus the category boosts, times freshness (verified in the last six months:
+//! up to +10%; stale: ×0.85, older than a year ×0.75, never: ×0.8), times 0.6 when
+//! temporarily closed. With a point and text the score also decays linearly to half at the
+//! edge of the radius; with a point and no text hits are sorted nearest first.
+//!
+//! # Filters and facets
+//! Filters combine with AND; `categories` is an OR within itself (a category includes its
+//! narrower terms). Facet counts are over the services that pass *every* filter, the facet's
+//! own dimension included (so with `province` set, the province facet shows that one
+//! province). `inactive` and `defunct` services are never returned.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery,
+    Occur, Query, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use crocevia_core::taxonomy;
+use crocevia_core::territory::{Point, Territories};
+
+use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group, primary_subtag};
+use crate::collect::{Collect, Order, Settings};
+use crate::index::{SearchIndex, UNIT_SEPARATOR};
+use crate::schedule::{OpenAt, rome_time};
+use crate::{Result, geo};
+
+/// Hits per page when `limit` is 0.
+pub const DEFAULT_LIMIT: usize = 10;
+/// The largest page.
+pub const MAX_LIMIT: usize = 100;
+/// How deep paging goes (offset + limit).
+pub const MAX_DEPTH: usize = 1000;
+
+/// A search. `Default` is "everything, first page".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    /// Free text in any language.
+    pub text: Option<String>,
+    /// The searcher's language (BCP 47): names and snippets are shown in it when the service
+    /// is translated, and its fields weigh a little more.
+    pub language: Option<String>,
+    /// Needs-taxonomy codes; a service tagged with any of them (or a narrower term) passes.
+    pub categories: Vec<String>,
+    /// ISTAT codes.
+    pub comune: Option<String>,
+    pub province: Option<String>,
+    pub region: Option<String>,
+    /// A language the service speaks (ISO 639-1).
+    pub spoken_language: Option<String>,
+    pub free_only: bool,
+    pub accessible_only: bool,
+    /// Open at `now` (Europe/Rome), holidays and closures included. Services without
+    /// opening hours are not known to be open and are left out.
+    pub open_now: bool,
+    /// Within a radius of a point (confidential locations are never found this way).
+    pub near: Option<Near>,
+    pub offset: usize,
+    /// 0 means [`DEFAULT_LIMIT`]; at most [`MAX_LIMIT`].
+    pub limit: usize,
+}
+
+/// A point and a radius.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Near {
+    pub point: Point,
+    pub radius_km: f64,
+}
+
+impl Near {
+    /// Around a comune's centroid (ISTAT code); `None` when the comune is unknown or has no
+    /// centroid.
+    pub fn comune(territories: &Territories, code: &str, radius_km: f64) -> Option<Near> {
+        let point = territories.comune(code)?.centroid?;
+        Some(Near { point, radius_km })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Services matching the query and every filter.
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    pub interpretation: Interpretation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// The service's id.
+    pub id: String,
+    /// What hits are ordered by (relevance × freshness …; see the module docs).
+    pub score: f32,
+    /// To the nearest public location, when the query gave a point.
+    pub distance_km: Option<f64>,
+    /// In the searcher's language when translated, else Italian.
+    pub name: String,
+    /// A fragment of the description (same language), HTML-escaped, matched words in
+    /// `<mark>`; the description's beginning when no word matched it.
+    pub snippet: String,
+}
+
+/// Counts over the matching services, most frequent first (see the module docs for which
+/// filters apply).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    /// Category codes, narrower terms and their ancestors alike.
+    pub categories: Vec<(String, u64)>,
+    pub provinces: Vec<(String, u64)>,
+    pub comuni: Vec<(String, u64)>,
+    pub regions: Vec<(String, u64)>,
+    pub languages: Vec<(String, u64)>,
+    /// How many are free of charge.
+    pub free: u64,
+    /// How many describe their accessibility.
+    pub accessible: u64,
+}
+
+/// How the text was understood.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interpretation {
+    /// Category codes the text named through the taxonomy's labels or synonyms.
+    pub categories: Vec<String>,
+    /// Words not found anywhere, with the word searched instead.
+    pub corrections: Vec<(String, String)>,
+    /// Nothing had enough of the words: results match some of them.
+    pub relaxed: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights
+// ---------------------------------------------------------------------------------------------
+
+const NAME_BOOST: f32 = 2.5;
+const DESC_BOOST: f32 = 1.0;
+const ORG_BOOST: f32 = 1.5;
+const PLACE_BOOST: f32 = 1.5;
+/// Fields in the searcher's language.
+const OWN_LANGUAGE_BOOST: f32 = 1.2;
+/// A corrected word counts a little less than a word typed right.
+const CORRECTED_WEIGHT: f32 = 0.9;
+/// A completion of the word being typed.
+const PREFIX_BOOST: f32 = 0.8;
+/// Per word, the best field counts fully and the others this much.
+const TIE_BREAKER: f32 = 0.2;
+/// A category the text named exactly, and one it matched partly.
+const CATEGORY_EXACT_BOOST: f32 = 6.0;
+const CATEGORY_PARTIAL_BOOST: f32 = 3.0;
+
+/// Weight of BM25 on the service's tags relative to a category's boost.
+const CATEGORY_SPECIFICITY: f32 = 0.3;
+/// Added when a service matches every word of a query of two words or more.
+const ALL_WORDS_BONUS: f32 = 4.0;
+/// Added to free services when the text asks for free ones.
+const FREE_BOOST: f32 = 3.0;
+
+/// Words of a query considered.
+const MAX_WORDS: usize = 12;
+/// Longest run of words matched against the taxonomy.
+const MAX_RUN: usize = 4;
+/// Completions of the word being typed.
+const MAX_PREFIX_TERMS: usize = 8;
+/// Dictionary entries scanned per segment for completions.
+const MAX_PREFIX_SCAN: usize = 4096;
+const SNIPPET_CHARS: usize = 180;
+
+// ---------------------------------------------------------------------------------------------
+// The taxonomy's vocabulary
+// ---------------------------------------------------------------------------------------------
+
+/// Every word of every label and synonym of the needs taxonomy, folded, sorted.
+static TAXONOMY_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut words: Vec<String> = all_phrases()
+        .flat_map(|(_, phrase)| analysis::query_words(phrase, 64))
+        .map(|w| w.text)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+});
+
+/// Normalised phrase (see [`phrase_key`]) → codes of the terms it is a name or synonym of.
+static EXACT_PHRASES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut map: HashMap<String, Vec<&'static str>> = HashMap::new();
+    for (code, phrase) in all_phrases() {
+        let words: Vec<String> = analysis::query_words(phrase, 64)
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        let codes = map.entry(phrase_key(&words)).or_default();
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    map
+});
+
+fn all_phrases() -> impl Iterator<Item = (&'static str, &'static str)> {
+    taxonomy::needs_taxonomy().iter().flat_map(|term| {
+        term.labels.values().flat_map(move |label| {
+            std::iter::once(label.name.as_str())
+                .chain(label.synonyms.iter().map(String::as_str))
+                .map(move |p| (term.code.as_str(), p))
+        })
+    })
+}
+
+/// Folded words joined by spaces, a leading Arabic article dropped as the taxonomy does.
+fn phrase_key(words: &[String]) -> String {
+    let mut key = String::new();
+    for w in words {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        match w.strip_prefix("ال") {
+            Some(rest) if rest.chars().count() >= 2 => key.push_str(rest),
+            _ => key.push_str(w),
+        }
+    }
+    key
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+// ---------------------------------------------------------------------------------------------
+
+/// One word that must (or may) match.
+struct PlanWord {
+    /// Folded forms with their weight: as typed, and its correction.
+    forms: Vec<(String, f32)>,
+    /// Scored but not required: words saying "free of charge", which rank free services
+    /// first instead.
+    optional: bool,
+    /// Completions when it is the word being typed.
+    prefixes: Vec<String>,
+}
+
+/// The query text, understood.
+struct Plan {
+    words: Vec<PlanWord>,
+    categories: Vec<(&'static str, f32)>,
+    corrections: Vec<(String, String)>,
+    /// The text asks for free services ("gratuito", "free", "مجاني").
+    wants_free: bool,
+    /// Language group index of the searcher's language, if it has its own fields.
+    own_group: Option<usize>,
+}
+
+impl Plan {
+    fn has_text(&self) -> bool {
+        !self.words.is_empty() || !self.categories.is_empty()
+    }
+
+    /// How many of the required words must match.
+    fn required(&self) -> usize {
+        let n = self.words.iter().filter(|w| !w.optional).count();
+        if n <= 2 { n } else { n - n / 3 }
+    }
+}
+
+struct Analyzers([TextAnalyzer; 6]);
+
+impl Analyzers {
+    fn new() -> Self {
+        Analyzers(LANGS.map(analysis::analyzer))
+    }
+
+    fn terms(&mut self, group: usize, word: &str) -> Vec<String> {
+        let mut out = Vec::with_capacity(1);
+        analyze_into(&mut self.0[group], word, &mut out);
+        out
+    }
+}
+
+impl SearchIndex {
+    fn plan(&self, searcher: &Searcher, query: &SearchQuery, az: &mut Analyzers) -> Result<Plan> {
+        let own_group = query
+            .language
+            .as_deref()
+            .map(lang_group)
+            .and_then(|g| LANGS.iter().position(|l| *l == g));
+        let mut plan = Plan {
+            words: Vec::new(),
+            categories: Vec::new(),
+            corrections: Vec::new(),
+            wants_free: false,
+            own_group,
+        };
+        let text = query.text.as_deref().unwrap_or_default();
+        let words = analysis::query_words(text, MAX_WORDS);
+        let typing = words.last().is_some_and(|w| w.end == text.len());
+        // All words, corrected, for the taxonomy; the content words for matching.
+        let mut tokens = Vec::with_capacity(words.len());
+        for (i, word) in words.iter().enumerate() {
+            let w = word.text.as_str();
+            if is_stopword(w) {
+                tokens.push(w.to_owned());
+                continue;
+            }
+            let last = i + 1 == words.len();
+            let prefixes = if last && typing {
+                self.completions(searcher, w)?
+            } else {
+                Vec::new()
+            };
+            let mut forms = vec![(w.to_owned(), 1.0)];
+            let mut token = w.to_owned();
+            if prefixes.is_empty()
+                && !self.is_known(searcher, az, w)?
+                && let Some(fix) = self.correction(searcher, w)?
+            {
+                plan.corrections.push((w.to_owned(), fix.clone()));
+                token.clone_from(&fix);
+                forms.push((fix, CORRECTED_WEIGHT));
+            }
+            tokens.push(token);
+            let optional = is_free_word(w);
+            plan.wants_free |= optional;
+            plan.words.push(PlanWord {
+                forms,
+                optional,
+                prefixes,
+            });
+        }
+        plan.categories = categories_of(&tokens);
+        Ok(plan)
+    }
+
+    fn doc_freq(&self, searcher: &Searcher, field: Field, text: &str) -> Result<u64> {
+        Ok(searcher.doc_freq(&Term::from_field_text(field, text))?)
+    }
+
+    /// Whether a word occurs anywhere: the taxonomy, the unstemmed vocabulary, or a stemmed
+    /// language field.
+    fn is_known(&self, searcher: &Searcher, az: &mut Analyzers, word: &str) -> Result<bool> {
+        if TAXONOMY_WORDS
+            .binary_search_by(|w| w.as_str().cmp(word))
+            .is_ok()
+            || self.doc_freq(searcher, self.fields.words, word)? > 0
+        {
+            return Ok(true);
+        }
+        for group in 0..LANGS.len() - 1 {
+            for term in az.terms(group, word) {
+                if self.doc_freq(searcher, self.fields.name[group], &term)? > 0
+                    || self.doc_freq(searcher, self.fields.desc[group], &term)? > 0
+                {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The closest known word within the allowed edits (see the module docs).
+    fn correction(&self, searcher: &Searcher, word: &str) -> Result<Option<String>> {
+        let letters = word.chars().count();
+        let max = match letters {
+            9.. => 2,
+            5.. => 1,
+            _ => return Ok(None),
+        };
+        let automaton =
+            FuzzyTermQuery::new(Term::from_field_text(self.fields.words, word), max, true)
+                .automaton()?;
+        let mut candidates: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.words)?;
+            let mut stream = inverted.terms().search(&automaton).into_stream()?;
+            while stream.advance() {
+                if let Ok(term) = std::str::from_utf8(stream.key()) {
+                    *candidates.entry(term.to_owned()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        for candidate in TAXONOMY_WORDS.iter() {
+            if candidate.chars().count().abs_diff(letters) <= usize::from(max)
+                && edit_distance(word, candidate) <= usize::from(max)
+            {
+                // A taxonomy word counts as one more document: it names a category.
+                *candidates.entry(candidate.clone()).or_default() += 1;
+            }
+        }
+        candidates.remove(word);
+        Ok(candidates
+            .into_iter()
+            .map(|(c, df)| (edit_distance(word, &c), std::cmp::Reverse(df), c))
+            .filter(|(d, _, _)| *d <= usize::from(max))
+            .min()
+            .map(|(_, _, c)| c))
+    }
+
+    /// The most frequent words of the vocabulary that `prefix` begins (itself excluded).
+    fn completions(&self, searcher: &Searcher, prefix: &str) -> Result<Vec<String>> {
+        if prefix.chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        let mut upper = prefix.as_bytes().to_vec();
+        upper.push(0xFF);
+        let mut found: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.words)?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&upper)
+                .into_stream()?;
+            let mut scanned = 0;
+            while scanned < MAX_PREFIX_SCAN && stream.advance() {
+                scanned += 1;
+                if let Ok(term) = std::str::from_utf8(stream.key())
+                    && term != prefix
+                {
+                    *found.entry(term.to_owned()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        let mut found: Vec<(String, u64)> = found.into_iter().collect();
+        found.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        found.truncate(MAX_PREFIX_TERMS);
+        Ok(found.into_iter().map(|(t, _)| t).collect())
+    }
+}
+
+/// Categories named by runs of the (corrected) words; see the module docs.
+fn categories_of(tokens: &[String]) -> Vec<(&'static str, f32)> {
+    let mut out: Vec<(&'static str, f32)> = Vec::new();
+    let mut used = vec![false; tokens.len()];
+    for len in (1..=MAX_RUN.min(tokens.len())).rev() {
+        for start in 0..=tokens.len() - len {
+            let run = &tokens[start..start + len];
+            if used[start..start + len].iter().any(|u| *u)
+                || is_stopword(&run[0])
+                || is_stopword(&run[len - 1])
+                || (len == 1 && is_free_word(&run[0]))
+            {
+                continue;
+            }
+            let terms = taxonomy::match_terms(&run.join(" "));
+            if terms.is_empty() {
+                continue;
+            }
+            let exact = EXACT_PHRASES.get(&phrase_key(run));
+            let named: Vec<&'static str> = terms
+                .iter()
+                .map(|t| t.code.as_str())
+                .filter(|c| exact.is_some_and(|e| e.contains(c)))
+                .collect();
+            let content = run.iter().filter(|w| !is_stopword(w)).count();
+            let (chosen, boost) = if !named.is_empty() {
+                (named, CATEGORY_EXACT_BOOST)
+            } else if content >= 2 || terms.len() <= 2 {
+                let codes = terms.iter().take(3).map(|t| t.code.as_str()).collect();
+                (codes, CATEGORY_PARTIAL_BOOST)
+            } else {
+                continue;
+            };
+            for code in chosen {
+                match out.iter_mut().find(|(c, _)| *c == code) {
+                    Some(entry) => entry.1 = entry.1.max(boost),
+                    None => out.push((code, boost)),
+                }
+            }
+            used[start..start + len].iter_mut().for_each(|u| *u = true);
+        }
+    }
+    out
+}
+
+/// Words saying "free of charge" (folded).
+fn is_free_word(word: &str) -> bool {
+    matches!(
+        word,
+        "gratuito"
+            | "gratuita"
+            | "gratuiti"
+            | "gratuite"
+            | "gratis"
+            | "free"
+            | "gratuit"
+            | "gratuitement"
+            | "gratuitamente"
+            | "مجاني"
+            | "مجانا"
+            | "مجانيه"
+            | "безкоштовно"
+            | "безкоштовна"
+            | "безкоштовний"
+    )
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions), on chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (i, row) in d.chunks_mut(width).enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the tantivy query
+// ---------------------------------------------------------------------------------------------
+
+fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+impl SearchIndex {
+    fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = &self.fields;
+        let text = |field: Field, value: &str| term_query(Term::from_field_text(field, value));
+        let mut out = vec![filter(term_query(Term::from_field_bool(f.listed, true)))];
+        if !query.categories.is_empty() {
+            let terms = query
+                .categories
+                .iter()
+                .map(|c| Term::from_field_text(f.category, c.trim()));
+            out.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        for (field, value) in [
+            (f.comune, &query.comune),
+            (f.province, &query.province),
+            (f.region, &query.region),
+        ] {
+            if let Some(v) = value {
+                out.push(filter(text(field, v.trim())));
+            }
+        }
+        if let Some(lang) = &query.spoken_language {
+            out.push(filter(text(f.language, &primary_subtag(lang))));
+        }
+        if query.free_only {
+            out.push(filter(term_query(Term::from_field_bool(f.free, true))));
+        }
+        if query.accessible_only {
+            out.push(filter(term_query(Term::from_field_bool(
+                f.accessible,
+                true,
+            ))));
+        }
+        if let Some(near) = &query.near
+            && let Some(cells) = geo::cells_around(near.point, near.radius_km)
+        {
+            let terms = cells.iter().map(|c| Term::from_field_text(f.cell, c));
+            out.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        out
+    }
+
+    /// One word in any field, as a disjunction (best field + a fraction of the others).
+    fn word_query(
+        &self,
+        searcher: &Searcher,
+        az: &mut Analyzers,
+        word: &PlanWord,
+        own_group: Option<usize>,
+    ) -> Result<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut seen: HashSet<Term> = HashSet::new();
+        let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        let mut add = |term: Term, boost: f32, seen: &mut HashSet<Term>| -> Result<()> {
+            if seen.insert(term.clone()) && searcher.doc_freq(&term)? > 0 {
+                disjuncts.push(Box::new(BoostQuery::new(term_query(term), boost)));
+            }
+            Ok(())
+        };
+        for (form, weight) in &word.forms {
+            for group in 0..LANGS.len() {
+                let own = if own_group == Some(group) {
+                    OWN_LANGUAGE_BOOST
+                } else {
+                    1.0
+                };
+                for term in az.terms(group, form) {
+                    let boost = weight * own;
+                    add(
+                        Term::from_field_text(f.name[group], &term),
+                        NAME_BOOST * boost,
+                        &mut seen,
+                    )?;
+                    add(
+                        Term::from_field_text(f.desc[group], &term),
+                        DESC_BOOST * boost,
+                        &mut seen,
+                    )?;
+                }
+            }
+            add(
+                Term::from_field_text(f.org, form),
+                ORG_BOOST * weight,
+                &mut seen,
+            )?;
+            add(
+                Term::from_field_text(f.place, form),
+                PLACE_BOOST * weight,
+                &mut seen,
+            )?;
+        }
+        for prefix in &word.prefixes {
+            add(
+                Term::from_field_text(f.words, prefix),
+                PREFIX_BOOST,
+                &mut seen,
+            )?;
+        }
+        Ok(match disjuncts.len() {
+            0 => Box::new(EmptyQuery),
+            1 => disjuncts.pop().expect("one"),
+            _ => Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                disjuncts,
+                TIE_BREAKER,
+            )),
+        })
+    }
+
+    /// The whole query: text (or categories) gate and scoring, and the filters.
+    /// `words` are the word queries with whether each is optional.
+    fn build(
+        &self,
+        plan: &Plan,
+        words: &[(Box<dyn Query>, bool)],
+        filters: &[(Occur, Box<dyn Query>)],
+        required: usize,
+    ) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            filters.iter().map(|(o, q)| (*o, q.box_clone())).collect();
+        if !plan.has_text() {
+            return Box::new(BooleanQuery::new(clauses));
+        }
+        let needed: Vec<&Box<dyn Query>> = words
+            .iter()
+            .filter(|(_, optional)| !optional)
+            .map(|(q, _)| q)
+            .collect();
+        let text: Option<Box<dyn Query>> = match needed.as_slice() {
+            [] => None,
+            [one] => Some(one.box_clone()),
+            many => Some(Box::new(BooleanQuery::with_minimum_required_clauses(
+                many.iter()
+                    .map(|q| (Occur::Should, q.box_clone()))
+                    .collect(),
+                required.max(1),
+            ))),
+        };
+        // Matching every word is worth more than the sum of the words: "clinic without
+        // residence permit" prefers the clinic for people without a permit to the permit
+        // offices.
+        let all_words = (words.len() >= 2).then(|| {
+            let all =
+                BooleanQuery::intersection(words.iter().map(|(q, _)| q.box_clone()).collect());
+            let bonus: Box<dyn Query> =
+                Box::new(ConstScoreQuery::new(Box::new(all), ALL_WORDS_BONUS));
+            (Occur::Should, bonus)
+        });
+        if plan.wants_free {
+            let free = term_query(Term::from_field_bool(self.fields.free, true));
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(free, FREE_BOOST)),
+            ));
+        }
+        let optional = words
+            .iter()
+            .filter(|(_, optional)| *optional)
+            .map(|(q, _)| (Occur::Should, q.box_clone()));
+        if plan.categories.is_empty() {
+            if let Some(text) = text {
+                clauses.push((Occur::Must, text));
+            }
+            clauses.extend(optional);
+            if required < words.len() {
+                clauses.extend(all_words);
+            }
+            return Box::new(BooleanQuery::new(clauses));
+        }
+        // Gate: enough words, or a named category; score: the categories' boosts plus every
+        // word that matches.
+        let mut gate: Vec<(Occur, Box<dyn Query>)> = plan
+            .categories
+            .iter()
+            .flat_map(|(code, boost)| {
+                let term = Term::from_field_text(self.fields.category, code);
+                let flat: Box<dyn Query> =
+                    Box::new(ConstScoreQuery::new(term_query(term.clone()), *boost));
+                // BM25 on the tags favours services tagged with few needs, and rarer needs.
+                let specific: Box<dyn Query> = Box::new(BoostQuery::new(
+                    term_query(term),
+                    *boost * CATEGORY_SPECIFICITY,
+                ));
+                [(Occur::Should, flat), (Occur::Should, specific)]
+            })
+            .collect();
+        if let Some(text) = text {
+            gate.push((Occur::Should, Box::new(ConstScoreQuery::new(text, 0.0))));
+        }
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(gate))));
+        for (q, _) in words {
+            clauses.push((Occur::Should, q.box_clone()));
+        }
+        clauses.extend(all_words);
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Runs a search at `now` (for "open now" and freshness).
+    pub fn search(&self, query: &SearchQuery, now: DateTime<Utc>) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let mut az = Analyzers::new();
+        let plan = self.plan(&searcher, query, &mut az)?;
+        let word_queries = plan
+            .words
+            .iter()
+            .map(|w| {
+                Ok((
+                    self.word_query(&searcher, &mut az, w, plan.own_group)?,
+                    w.optional,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let filters = self.filters(query);
+
+        let limit = match query.limit {
+            0 => DEFAULT_LIMIT,
+            n => n.min(MAX_LIMIT),
+        };
+        let offset = query.offset.min(MAX_DEPTH.saturating_sub(limit));
+        let order = match (plan.has_text(), query.near.is_some()) {
+            (true, _) => Order::Relevance,
+            (false, true) => Order::Distance,
+            (false, false) => Order::Freshness,
+        };
+        let collector = Collect {
+            settings: Settings {
+                keep: offset + limit,
+                order,
+                open_at: query.open_now.then(|| OpenAt::new(now)),
+                near: query.near.map(|n| (n.point, n.radius_km)),
+                today: i64::from(rome_time(now).date().num_days_from_ce()),
+            },
+        };
+        let required = plan.required();
+        let mut fruit = searcher.search(
+            &*self.build(&plan, &word_queries, &filters, required),
+            &collector,
+        )?;
+        let mut relaxed = false;
+        if fruit.total == 0 && required > 1 {
+            relaxed = true;
+            fruit = searcher.search(&*self.build(&plan, &word_queries, &filters, 1), &collector)?;
+        }
+
+        let mut snippets = Snippets::new(&plan, &mut az);
+        let mut hits = Vec::with_capacity(limit);
+        for entry in fruit.top.iter().skip(offset) {
+            let doc: TantivyDocument = searcher.doc(DocAddress::new(entry.segment, entry.doc))?;
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let texts: Vec<(&str, &str, &str)> = doc
+                .get_all(self.fields.texts)
+                .filter_map(|v| v.as_str())
+                .filter_map(|v| {
+                    let mut parts = v.splitn(3, UNIT_SEPARATOR);
+                    Some((parts.next()?, parts.next()?, parts.next()?))
+                })
+                .collect();
+            let wanted = query.language.as_deref().map(primary_subtag);
+            let shown = wanted
+                .as_deref()
+                .and_then(|l| texts.iter().find(|t| t.0 == l))
+                .or_else(|| texts.iter().find(|t| t.0 == crate::BASE_LANGUAGE))
+                .or(texts.first());
+            let italian_name = texts
+                .iter()
+                .find(|t| t.0 == crate::BASE_LANGUAGE)
+                .map_or("", |t| t.1);
+            let (name, snippet) = match shown {
+                Some((lang, name, description)) => (
+                    if name.is_empty() { italian_name } else { name },
+                    snippets.make(lang, description),
+                ),
+                None => ("", String::new()),
+            };
+            hits.push(Hit {
+                id,
+                score: entry.score,
+                distance_km: entry.distance,
+                name: name.to_owned(),
+                snippet,
+            });
+        }
+        Ok(SearchResults {
+            total: fruit.total,
+            hits,
+            facets: fruit.facets,
+            interpretation: Interpretation {
+                categories: plan
+                    .categories
+                    .iter()
+                    .map(|(c, _)| (*c).to_owned())
+                    .collect(),
+                corrections: plan.corrections,
+                relaxed,
+            },
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snippets
+// ---------------------------------------------------------------------------------------------
+
+/// Snippet generators per language group, made on first use.
+struct Snippets<'p> {
+    plan: &'p Plan,
+    analyzers: &'p mut Analyzers,
+    generators: [Option<SnippetGenerator>; 6],
+}
+
+impl<'p> Snippets<'p> {
+    fn new(plan: &'p Plan, analyzers: &'p mut Analyzers) -> Self {
+        Snippets {
+            plan,
+            analyzers,
+            generators: Default::default(),
+        }
+    }
+
+    fn make(&mut self, lang: &str, description: &str) -> String {
+        let group = LANGS
+            .iter()
+            .position(|l| *l == lang_group(lang))
+            .unwrap_or(LANGS.len() - 1);
+        if self.generators[group].is_none() {
+            let mut terms: BTreeMap<String, f32> = BTreeMap::new();
+            for word in &self.plan.words {
+                let forms = word.forms.iter().map(|(f, _)| f).chain(&word.prefixes);
+                for form in forms {
+                    for term in self.analyzers.terms(group, form) {
+                        terms.insert(term, 1.0);
+                    }
+                }
+            }
+            let analyzer = self.analyzers.0[group].clone();
+            // The field is not used by `snippet()`, which is given the text.
+            let field = Field::from_field_id(0);
+            self.generators[group] =
+                Some(SnippetGenerator::new(terms, analyzer, field, SNIPPET_CHARS));
+        }
+        let generator = self.generators[group].as_ref().expect("just made");
+        let mut snippet = generator.snippet(description);
+        if snippet.is_empty() {
+            return beginning(description);
+        }
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        snippet.to_html()
+    }
+}
+
+/// The first [`SNIPPET_CHARS`] characters, cut at a space, HTML-escaped.
+fn beginning(text: &str) -> String {
+    let cut = match text.char_indices().nth(SNIPPET_CHARS) {
+        None => text,
+        Some((end, _)) => {
+            let head = &text[..end];
+            head.rfind(' ').map_or(head, |space| &head[..space])
+        }
+    };
+    let mut out = escape_html(cut.trim_end());
+    if cut.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        analysis::query_words(text, MAX_WORDS)
+            .into_iter()
+            .map(|w| w.text)
+            .collect()
+    }
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        categories_of(&tokens(text))
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+    }
+
+    #[test]
+    fn edit_distance_counts_transpositions_as_one() {
+        assert_eq!(edit_distance("sogiorno", "soggiorno"), 1);
+        assert_eq!(edit_distance("permeso", "permesso"), 1);
+        assert_eq!(edit_distance("medcio", "medico"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "ab"), 2);
+    }
+
+    #[test]
+    fn taxonomy_phrases_in_any_language_name_categories() {
+        for q in [
+            "doctor",
+            "médecin",
+            "طبيب",
+            "medico di base",
+            "cerco un medico di base",
+        ] {
+            assert!(
+                codes(q).contains(&"health.primary_care"),
+                "{q}: {:?}",
+                codes(q)
+            );
+        }
+        assert_eq!(
+            codes("permesso di soggiorno")[0],
+            "documents.residence_permit"
+        );
+        assert!(codes("the of").is_empty());
+        assert!(codes("xyzzy").is_empty());
+    }
+
+    #[test]
+    fn the_beginning_of_a_description_is_cut_at_a_space_and_escaped() {
+        assert_eq!(beginning("<b>Short</b>"), "&lt;b&gt;Short&lt;/b&gt;");
+        let long = "parola ".repeat(60);
+        let cut = beginning(&long);
+        assert!(cut.ends_with("parola…"), "{cut}");
+        assert!(cut.chars().count() <= SNIPPET_CHARS + 1);
+    }
+}

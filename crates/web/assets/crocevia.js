@@ -1,0 +1,179 @@
+/*
+ * Crocevia's own script. Pages work without it; it adds fonts and maps.
+ *
+ * Load it before Bootstrap Italia's bundle (order matters only for the first line below):
+ *
+ *   <script src="/static/crocevia/crocevia.js"></script>
+ *   <script src="/static/bootstrap-italia/js/bootstrap-italia.bundle.min.js" defer></script>
+ *   <script src="/static/leaflet/leaflet.js" defer></script>      (pages with a map)
+ *   <script src="/static/htmx/htmx.min.js" defer></script>
+ *
+ * Fonts: Bootstrap Italia 2.18's CSS declares no @font-face; its bundle has
+ * `bootstrap.loadFonts(path)`, which injects them with URLs under
+ * `window.__PUBLIC_PATH__ || path` + '/Titillium_Web/…' (also Lora, Roboto_Mono). The bundle
+ * does not call it by itself: this script does, once the page has loaded, so templates must
+ * not call it again.
+ *
+ * Maps: every element
+ *
+ *   <div class="crocevia-map" role="region" aria-label="…"
+ *        data-points='[{"lat":42.35,"lon":13.39,"label":"…","url":"/it/…"}]'
+ *        data-geojson-url="/api/…"            (optional: boundaries drawn under the points)
+ *        data-tiles="https://…/{z}/{x}/{y}.png" (optional; empty or absent = no tile layer)
+ *        data-tiles-attribution="© …"         (optional)
+ *        data-zoom="15">                      (optional: zoom for a single point)
+ *   </div>
+ *
+ * becomes a Leaflet map, also inside content htmx swaps in. With no tile layer the map still
+ * works offline: boundaries from our own data and the points on a plain background.
+ */
+(function () {
+  'use strict';
+
+  window.__PUBLIC_PATH__ = '/static/bootstrap-italia/fonts';
+
+  var fontsLoaded = false;
+  function loadFonts() {
+    if (fontsLoaded || !window.bootstrap || typeof window.bootstrap.loadFonts !== 'function') {
+      return;
+    }
+    fontsLoaded = true;
+    window.bootstrap.loadFonts(window.__PUBLIC_PATH__);
+  }
+
+  function parsePoints(el) {
+    var raw = el.getAttribute('data-points');
+    if (!raw) {
+      return [];
+    }
+    try {
+      var points = JSON.parse(raw);
+      return Array.isArray(points) ? points : [];
+    } catch (e) {
+      if (window.console) {
+        console.warn('crocevia: data-points is not JSON', e);
+      }
+      return [];
+    }
+  }
+
+  function popupContent(point) {
+    // Built from DOM nodes, never from HTML strings: labels are data.
+    var box = document.createElement('div');
+    var text = String(point.label || '');
+    if (point.url) {
+      var a = document.createElement('a');
+      a.href = String(point.url);
+      a.textContent = text || String(point.url);
+      box.appendChild(a);
+    } else {
+      box.textContent = text;
+    }
+    return box;
+  }
+
+  function initMap(el) {
+    if (el.getAttribute('data-map-ready') === 'true' || !window.L) {
+      return;
+    }
+    el.setAttribute('data-map-ready', 'true');
+    // Without this script the element is a labelled placeholder; as a Leaflet map it holds
+    // focusable markers and buttons, which role="img" would hide (axe: nested-interactive).
+    if (el.getAttribute('role') === 'img') {
+      el.setAttribute('role', 'region');
+    }
+    var L = window.L;
+    L.Icon.Default.imagePath = '/static/leaflet/images/';
+
+    var map = L.map(el, { scrollWheelZoom: false, attributionControl: true });
+    var tiles = (el.getAttribute('data-tiles') || '').trim();
+    if (tiles) {
+      L.tileLayer(tiles, {
+        maxZoom: 19,
+        attribution: el.getAttribute('data-tiles-attribution') || ''
+      }).addTo(map);
+    }
+
+    var bounds = L.latLngBounds([]);
+    var points = parsePoints(el);
+    points.forEach(function (p) {
+      var lat = Number(p.lat);
+      var lon = Number(p.lon);
+      if (!isFinite(lat) || !isFinite(lon)) {
+        return;
+      }
+      var label = String(p.label || '');
+      var marker = L.marker([lat, lon], { title: label, alt: label, keyboard: true });
+      marker.bindPopup(popupContent(p));
+      marker.addTo(map);
+      bounds.extend([lat, lon]);
+    });
+
+    function fit() {
+      if (!bounds.isValid()) {
+        map.setView([42.5, 12.5], 5); // Italy
+      } else if (points.length === 1) {
+        map.setView(bounds.getCenter(), Number(el.getAttribute('data-zoom')) || 15);
+      } else {
+        map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+      }
+    }
+    fit();
+
+    var geojsonUrl = el.getAttribute('data-geojson-url');
+    if (geojsonUrl) {
+      fetch(geojsonUrl, { headers: { Accept: 'application/geo+json, application/json' } })
+        .then(function (r) {
+          if (!r.ok) {
+            throw new Error('HTTP ' + r.status);
+          }
+          return r.json();
+        })
+        .then(function (data) {
+          var layer = L.geoJSON(data, {
+            style: { color: '#0066cc', weight: 2, fillColor: '#0066cc', fillOpacity: 0.08 },
+            interactive: false
+          }).addTo(map);
+          layer.bringToBack();
+          if (!points.length && layer.getBounds().isValid()) {
+            bounds = layer.getBounds();
+            map.fitBounds(bounds, { padding: [12, 12] });
+          }
+        })
+        .catch(function (e) {
+          if (window.console) {
+            console.warn('crocevia: boundaries not loaded from ' + geojsonUrl, e);
+          }
+        });
+    }
+    el._crocevia_map = map;
+  }
+
+  function initMaps(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var maps = scope.querySelectorAll('.crocevia-map');
+    for (var i = 0; i < maps.length; i++) {
+      initMap(maps[i]);
+    }
+    if (scope !== document && scope.classList && scope.classList.contains('crocevia-map')) {
+      initMap(scope);
+    }
+  }
+
+  function start() {
+    loadFonts();
+    initMaps(document);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+  // htmx 2 fires htmx:load on every piece of content it swaps in.
+  document.addEventListener('htmx:load', function (event) {
+    initMaps(event.target);
+  });
+
+  window.Crocevia = { initMaps: initMaps, loadFonts: loadFonts };
+})();
