@@ -37,6 +37,13 @@ portal-results-count = { $count ->
     [many] تم العثور على { $count } خدمة
    *[other] تم العثور على { $count } خدمة
 }
+portal-filter-comune = البلدية
+portal-filter-comune-any = جميع البلديات
+portal-filter-language = اللغة المستخدمة
+portal-filter-language-any = جميع اللغات
+portal-filter-free = الخدمات المجانية فقط
+portal-filter-open-now = مفتوح الآن
+portal-search-corrected = نعرض أيضًا نتائج «{ $word }» بدلًا من:
 portal-map-label = خريطة الخدمات التي تم العثور عليها
 portal-not-translated = لم يُترجَم هذا النص إلى لغتك بعد، لذلك يظهر باللغة الإيطالية.
 portal-free = مجاني

@@ -31,6 +31,13 @@ portal-results-count = { $count ->
     [one] One service found
    *[other] { $count } services found
 }
+portal-filter-comune = Town
+portal-filter-comune-any = All towns
+portal-filter-language = Language spoken
+portal-filter-language-any = All languages
+portal-filter-free = Free services only
+portal-filter-open-now = Open now
+portal-search-corrected = Also showing results for “{ $word }” instead of:
 portal-map-label = Map of the services found
 portal-not-translated = This text is not translated into your language yet: it is shown in Italian.
 portal-free = Free of charge

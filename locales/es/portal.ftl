@@ -31,6 +31,13 @@ portal-results-count = { $count ->
     [one] Un servicio encontrado
    *[other] { $count } servicios encontrados
 }
+portal-filter-comune = Municipio
+portal-filter-comune-any = Todos los municipios
+portal-filter-language = Idioma hablado
+portal-filter-language-any = Todos los idiomas
+portal-filter-free = Solo servicios gratuitos
+portal-filter-open-now = Abierto ahora
+portal-search-corrected = También mostramos resultados para «{ $word }» en lugar de:
 portal-map-label = Mapa de los servicios encontrados
 portal-not-translated = Este texto todavía no está traducido a tu idioma: se muestra en italiano.
 portal-free = Gratuito

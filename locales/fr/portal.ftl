@@ -31,6 +31,13 @@ portal-results-count = { $count ->
     [one] Un service trouvé
    *[other] { $count } services trouvés
 }
+portal-filter-comune = Commune
+portal-filter-comune-any = Toutes les communes
+portal-filter-language = Langue parlée
+portal-filter-language-any = Toutes les langues
+portal-filter-free = Services gratuits uniquement
+portal-filter-open-now = Ouvert maintenant
+portal-search-corrected = Résultats aussi pour « { $word } » au lieu de :
 portal-map-label = Carte des services trouvés
 portal-not-translated = Ce texte n'est pas encore traduit dans votre langue : il est affiché en italien.
 portal-free = Gratuit

@@ -31,6 +31,13 @@ portal-results-count = { $count ->
     [one] Un servizio trovato
    *[other] { $count } servizi trovati
 }
+portal-filter-comune = Comune
+portal-filter-comune-any = Tutti i comuni
+portal-filter-language = Lingua parlata
+portal-filter-language-any = Tutte le lingue
+portal-filter-free = Solo servizi gratuiti
+portal-filter-open-now = Aperti adesso
+portal-search-corrected = Risultati anche per «{ $word }» invece di:
 portal-map-label = Mappa dei servizi trovati
 portal-not-translated = Questo testo non è ancora tradotto nella tua lingua: è mostrato in italiano.
 portal-free = Gratuito

@@ -35,6 +35,13 @@ portal-results-count = { $count ->
     [many] Знайдено { $count } послуг
    *[other] Знайдено { $count } послуги
 }
+portal-filter-comune = Муніципалітет
+portal-filter-comune-any = Усі муніципалітети
+portal-filter-language = Мова спілкування
+portal-filter-language-any = Усі мови
+portal-filter-free = Лише безкоштовні послуги
+portal-filter-open-now = Відчинено зараз
+portal-search-corrected = Також показуємо результати для «{ $word }» замість:
 portal-map-label = Карта знайдених послуг
 portal-not-translated = Цей текст ще не перекладено вашою мовою, тому його показано італійською.
 portal-free = Безкоштовно

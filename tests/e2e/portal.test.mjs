@@ -21,7 +21,47 @@ after(async () => {
   await server?.stop();
 });
 
+const DOCTOR = { ar: 'طبيب', it: 'medico' };
+
 for (const lang of ['ar', 'it']) {
+  test(`a visitor in ${lang} searches for a doctor, filters by comune and sees opening hours`, async () => {
+    const page = await browser.newPage();
+    const errors = recordConsoleErrors(page);
+    await page.goto(`${server.url}/${lang}/`, { waitUntil: 'networkidle' });
+    await page.fill('#q', DOCTOR[lang]);
+    await page.locator('form[role=search] button[type=submit]').click();
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr');
+    const before = await page.locator('ol li.card').count();
+    assert.ok(before > 0, 'doctors are found');
+
+    // Filter by the first comune offered.
+    const comune = await page.locator('#comune option').nth(1).getAttribute('value');
+    await page.selectOption('#comune', comune);
+    await page.locator('form[role=search] button[type=submit]').click();
+    await page.waitForLoadState('networkidle');
+    assert.match(page.url(), new RegExp(`comune=${comune}`));
+    const after = await page.locator('ol li.card').count();
+    assert.ok(after > 0 && after <= before, `filtering by comune keeps ${after} of ${before}`);
+    await axeCheck(page);
+    await screenshot(page, `search-doctor-${lang}`);
+
+    const links = await page.locator('ol li.card h2 a').evaluateAll((as) => as.map((a) => a.href));
+    let hours = false;
+    for (const href of links) {
+      await page.goto(href, { waitUntil: 'networkidle' });
+      if ((await page.locator('table.crocevia-hours tbody tr').count()) > 0) {
+        hours = true;
+        break;
+      }
+    }
+    assert.ok(hours, 'a doctor service shows its opening hours');
+    assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr');
+    await axeCheck(page);
+    assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
+    await page.close();
+  });
+
   test(`a visitor in ${lang} goes from a need to a service's opening hours`, async () => {
     const page = await browser.newPage();
     const errors = recordConsoleErrors(page);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use crocevia_core::clock::{Clock, SystemClock};
+use crocevia_search::{SearchIndex, SearchService};
 use crocevia_store::Store;
 
 use crate::config::{Config, Overrides};
@@ -39,6 +40,8 @@ enum Command {
     Migrate,
     /// Load the demo network (L'Aquila and Barletta-Andria-Trani).
     Demo,
+    /// Rebuild the search index of this server from the database.
+    Reindex,
     /// Import data.
     Import {
         #[command(subcommand)]
@@ -158,6 +161,17 @@ async fn execute(
             serve(config, store, clock).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Reindex => {
+            let search = open_search(&config, store.clone(), true)?;
+            let started = std::time::Instant::now();
+            search.sync().await?;
+            println!(
+                "Search index rebuilt: {} services in {:.1} s.",
+                search.index().len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => {
             transfer::load_demo(store.as_ref(), clock.as_ref()).await?;
             Ok(ExitCode::SUCCESS)
@@ -257,7 +271,46 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// This server's search index, in the data directory (each app server keeps its own and
+/// follows the shared change log). `fresh` deletes it first, for `reindex`.
+fn open_search(config: &Config, store: Arc<dyn Store>, fresh: bool) -> Result<Arc<SearchService>> {
+    let dir = config.data_dir.join("search");
+    if fresh && dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    let index = SearchIndex::open(&dir)
+        .with_context(|| format!("cannot open the search index in {}", dir.display()))?;
+    Ok(Arc::new(SearchService::new(
+        store,
+        index,
+        crocevia_web::territories(),
+    )))
+}
+
+/// Follows writes made by other app servers (and by imports) into this server's index.
+async fn follow_changes(search: Arc<SearchService>) {
+    let mut every = tokio::time::interval(crocevia_web::search_api::FOLLOW_INTERVAL);
+    loop {
+        every.tick().await;
+        if let Err(e) = search.sync().await {
+            tracing::warn!(error = %e, "search index follower: will retry");
+        }
+    }
+}
+
 async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
+    let search = open_search(&config, store.clone(), false)?;
+    let synced = search
+        .sync()
+        .await
+        .context("the search index could not be brought up to date")?;
+    tracing::info!(
+        changes = synced.changes,
+        services = synced.services,
+        "search index up to date"
+    );
+    let follower = tokio::spawn(follow_changes(search.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}: is another server using the port? Choose another with --listen", config.listen))?;
@@ -272,13 +325,16 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         public_url: public_url.clone(),
         ..crocevia_web::WebConfig::default()
     };
-    let app = crocevia_web::router(crocevia_web::AppState::new(store, clock, web_config));
+    let app = crocevia_web::router(crocevia_web::AppState::with_search(
+        store, clock, web_config, search,
+    ));
     tracing::info!(url = %public_url, listen = %bound, "Crocevia is serving");
     println!("Crocevia is running at {public_url}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;
+    follower.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,17 +1,27 @@
 //! One pass over the matching documents: the checks the postings cannot do (open now, exact
 //! distance), the final score (relevance × freshness × status × distance), the top hits, the
 //! total and the facet counts, reading only fast fields.
+//!
+//! Facets are counted per *set*: each document has one value per dimension (its categories,
+//! its territories, its languages, joined), dictionary-encoded, so counting is one ordinal
+//! per document and dimension; the sets are split into values once per query, when the
+//! segment is harvested. Directories repeat the same few sets (every CPIA course: the same
+//! categories and languages), so there are far fewer sets than documents.
+//! Opening hours work the same way: equal schedules share an ordinal, evaluated once per
+//! query and segment.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
+use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{BytesColumn, Column, StrColumn};
+
+use tantivy::columnar::{BytesColumn, Column, ColumnIndex, ColumnValues, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crocevia_core::territory::Point;
 
-use crate::index::names;
+use crate::index::{EMPTY_SET, Meta, names};
 use crate::schedule::OpenAt;
 use crate::{Facets, geo};
 
@@ -108,7 +118,7 @@ pub(crate) struct Collect {
 pub(crate) struct SegmentFruit {
     total: u64,
     top: Vec<Entry>,
-    /// Per facet dimension (see [`FACET_FIELDS`]): value and count.
+    /// Per facet set (see [`FACET_FIELDS`]): each distinct set matched, and how many times.
     facets: Vec<Vec<(String, u64)>>,
     free: u64,
     accessible: u64,
@@ -122,14 +132,8 @@ pub(crate) struct Fruit {
     pub facets: Facets,
 }
 
-/// The string fast fields counted as facets, in the order of [`Facets`]' lists.
-const FACET_FIELDS: [&str; 5] = [
-    names::CATEGORY,
-    names::PROVINCE,
-    names::COMUNE,
-    names::REGION,
-    names::LANGUAGE,
-];
+/// The facet-set fast fields, one value per document: categories, territories, languages.
+const FACET_FIELDS: [&str; 3] = [names::CATEGORY_SET, names::PLACE_SET, names::LANGUAGE_SET];
 
 impl Collector for Collect {
     type Fruit = Fruit;
@@ -145,7 +149,12 @@ impl Collector for Collect {
         for name in FACET_FIELDS {
             let column = ff.str(name)?;
             let counts = vec![0u32; column.as_ref().map_or(0, |c| c.num_terms())];
-            facets.push(FacetCounter { column, counts });
+            let ords = Lookup::new(column.as_ref().map(|c| c.ords().clone()));
+            facets.push(FacetCounter {
+                column,
+                ords,
+                counts,
+            });
         }
         let schedule = ff.bytes(names::SCHEDULE)?;
         let schedule_cache = vec![0u8; schedule.as_ref().map_or(0, |c| c.num_terms())];
@@ -153,10 +162,7 @@ impl Collector for Collect {
             settings: self.settings,
             segment,
             facets,
-            free: ff.column_opt::<bool>(names::FREE)?,
-            accessible: ff.column_opt::<bool>(names::ACCESSIBLE)?,
-            closed: ff.column_opt::<bool>(names::CLOSED)?,
-            assured: ff.column_opt::<i64>(names::ASSURED)?,
+            meta: Lookup::new(ff.column_opt::<u64>(names::META)?),
             point: ff.column_opt::<u64>(names::POINT)?,
             schedule,
             schedule_cache,
@@ -175,34 +181,47 @@ impl Collector for Collect {
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Fruit> {
         let mut total = 0;
         let mut top = Vec::new();
-        let mut maps: Vec<HashMap<String, u64>> = vec![HashMap::new(); FACET_FIELDS.len()];
+        // categories, regions, provinces, comuni, languages
+        let mut maps: [HashMap<&str, u64>; 5] = Default::default();
         let mut free = 0;
         let mut accessible = 0;
-        for fruit in fruits {
+        for fruit in &fruits {
             total += fruit.total;
-            top.extend(fruit.top);
-            for (map, values) in maps.iter_mut().zip(fruit.facets) {
-                for (value, count) in values {
-                    *map.entry(value).or_default() += count;
-                }
-            }
+            top.extend_from_slice(&fruit.top);
             free += fruit.free;
             accessible += fruit.accessible;
+            for (set_field, sets) in fruit.facets.iter().enumerate() {
+                for (set, count) in sets {
+                    for value in set.split(' ').filter(|v| *v != EMPTY_SET) {
+                        let (map, value) = match set_field {
+                            0 => (0, value),
+                            2 => (4, value),
+                            _ => match value.split_at_checked(1) {
+                                Some(("r", code)) => (1, code),
+                                Some(("p", code)) => (2, code),
+                                Some(("c", code)) => (3, code),
+                                _ => continue,
+                            },
+                        };
+                        *maps[map].entry(value).or_default() += count;
+                    }
+                }
+            }
         }
         top.sort_unstable();
         top.truncate(self.settings.keep);
-        let mut lists = maps.into_iter().map(|map| {
-            let mut list: Vec<(String, u64)> = map.into_iter().collect();
+        let [categories, regions, provinces, comuni, languages] = maps.map(|map| {
+            let mut list: Vec<(String, u64)> =
+                map.into_iter().map(|(v, c)| (v.to_owned(), c)).collect();
             list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             list
         });
-        let mut next = || lists.next().unwrap_or_default();
         let facets = Facets {
-            categories: next(),
-            provinces: next(),
-            comuni: next(),
-            regions: next(),
-            languages: next(),
+            categories,
+            provinces,
+            comuni,
+            regions,
+            languages,
             free,
             accessible,
         };
@@ -212,20 +231,48 @@ impl Collector for Collect {
 
 struct FacetCounter {
     column: Option<StrColumn>,
+    ords: Lookup,
     counts: Vec<u32>,
 }
 
-impl FacetCounter {
-    fn count(&mut self, doc: DocId) {
-        if let Some(column) = &self.column {
-            for ord in column.term_ords(doc) {
-                if let Some(c) = self.counts.get_mut(ord as usize) {
-                    *c += 1;
-                }
-            }
+/// One value per document, read the fastest way the column allows.
+enum Lookup {
+    /// Every document has a value: read it directly.
+    Full(Arc<dyn ColumnValues<u64>>),
+    Sparse(Column<u64>),
+    Missing,
+}
+
+impl Lookup {
+    fn new(column: Option<Column<u64>>) -> Self {
+        match column {
+            Some(c) if matches!(c.index, ColumnIndex::Full) => Lookup::Full(c.values),
+            Some(c) => Lookup::Sparse(c),
+            None => Lookup::Missing,
         }
     }
 
+    #[inline]
+    fn get(&self, doc: DocId) -> Option<u64> {
+        match self {
+            Lookup::Full(values) => Some(values.get_val(doc)),
+            Lookup::Sparse(column) => column.first(doc),
+            Lookup::Missing => None,
+        }
+    }
+}
+
+impl FacetCounter {
+    #[inline]
+    fn count(&mut self, doc: DocId) {
+        if let Some(ord) = self.ords.get(doc)
+            && let Some(c) = self.counts.get_mut(ord as usize)
+        {
+            *c += 1;
+        }
+    }
+
+    /// Each set matched, with its count.
     fn harvest(self) -> Vec<(String, u64)> {
         let Some(column) = self.column else {
             return Vec::new();
@@ -255,10 +302,7 @@ pub(crate) struct SegmentCollect {
     settings: Settings,
     segment: SegmentOrdinal,
     facets: Vec<FacetCounter>,
-    free: Option<Column<bool>>,
-    accessible: Option<Column<bool>>,
-    closed: Option<Column<bool>>,
-    assured: Option<Column<i64>>,
+    meta: Lookup,
     point: Option<Column<u64>>,
     schedule: Option<BytesColumn>,
     /// Per schedule pattern (dictionary ordinal): 0 not evaluated yet, 1 open, 2 closed.
@@ -271,8 +315,13 @@ pub(crate) struct SegmentCollect {
 }
 
 impl SegmentCollect {
+    #[inline]
+    fn meta(&self, doc: DocId) -> Meta {
+        Meta(self.meta.get(doc).unwrap_or_default())
+    }
+
     fn is_open(&mut self, doc: DocId, at: &OpenAt) -> bool {
-        if self.closed.as_ref().and_then(|c| c.first(doc)) == Some(true) {
+        if self.meta(doc).closed() {
             return false;
         }
         let Some(column) = &self.schedule else {
@@ -322,25 +371,17 @@ impl SegmentCollector for SegmentCollect {
             None => None,
         };
         self.total += 1;
-        if std::env::var_os("NOFACETS").is_none() {
-            for facet in &mut self.facets {
-                facet.count(doc);
-            }
+        for facet in &mut self.facets {
+            facet.count(doc);
         }
-        if self.free.as_ref().and_then(|c| c.first(doc)) == Some(true) {
-            self.free_count += 1;
-        }
-        if self.accessible.as_ref().and_then(|c| c.first(doc)) == Some(true) {
-            self.accessible_count += 1;
-        }
+        let meta = self.meta(doc);
+        self.free_count += u64::from(meta.free());
+        self.accessible_count += u64::from(meta.accessible());
         if settings.keep == 0 {
             return;
         }
-        let mut factor = freshness(
-            self.assured.as_ref().and_then(|c| c.first(doc)),
-            settings.today,
-        );
-        if self.closed.as_ref().and_then(|c| c.first(doc)) == Some(true) {
+        let mut factor = freshness(meta.assured(), settings.today);
+        if meta.closed() {
             factor *= CLOSED_FACTOR;
         }
         let (key, score) = match settings.order {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
+use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::{
     BytesOptions, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions,
@@ -46,12 +47,19 @@ pub(crate) struct Fields {
     pub province: Field,
     pub region: Field,
     pub language: Field,
+    /// Facet sets, one value per document (see `collect`): the categories, the territories
+    /// (codes tagged `r`, `p`, `c`) and the languages of a service, space-separated.
+    /// Services share few distinct sets, so counting them is one dictionary ordinal per
+    /// document.
+    pub category_set: Field,
+    pub place_set: Field,
+    pub language_set: Field,
     pub free: Field,
     pub accessible: Field,
     pub listed: Field,
-    pub closed: Field,
-    /// `assured_date` as days from the common era.
-    pub assured: Field,
+    /// Packed per-document facts the collector reads ([`Meta`]): one fast-field lookup instead
+    /// of four.
+    pub meta: Field,
     /// Packed points ([`geo::pack`]).
     pub point: Field,
     pub cell: Field,
@@ -63,18 +71,69 @@ pub(crate) struct Fields {
 
 /// Fast-field names the collector reads.
 pub(crate) mod names {
-    pub const CATEGORY: &str = "category";
-    pub const COMUNE: &str = "comune";
-    pub const PROVINCE: &str = "province";
-    pub const REGION: &str = "region";
-    pub const LANGUAGE: &str = "language";
-    pub const FREE: &str = "free";
-    pub const ACCESSIBLE: &str = "accessible";
-    pub const CLOSED: &str = "closed";
-    pub const ASSURED: &str = "assured";
+    pub const CATEGORY_SET: &str = "category_set";
+    pub const PLACE_SET: &str = "place_set";
+    pub const LANGUAGE_SET: &str = "language_set";
+    pub const META: &str = "meta";
     pub const POINT: &str = "point";
     pub const SCHEDULE: &str = "schedule";
 }
+
+/// What the collector needs of a document besides its sets, packed into one `u64`: free,
+/// accessible, temporarily closed, and the day of the last verification (days from the
+/// common era, 0 when never verified).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Meta(pub u64);
+
+impl Meta {
+    const FREE: u64 = 1;
+    const ACCESSIBLE: u64 = 2;
+    const CLOSED: u64 = 4;
+    const DAY_SHIFT: u32 = 3;
+
+    fn of(doc: &ServiceDoc) -> Meta {
+        let mut v = 0;
+        if doc.free {
+            v |= Self::FREE;
+        }
+        if doc.accessible {
+            v |= Self::ACCESSIBLE;
+        }
+        if doc.status == "temporarily closed" {
+            v |= Self::CLOSED;
+        }
+        if let Some(day) = doc
+            .assured_date
+            .and_then(|d| u64::try_from(chrono::Datelike::num_days_from_ce(&d)).ok())
+        {
+            v |= day << Self::DAY_SHIFT;
+        }
+        Meta(v)
+    }
+
+    pub fn free(self) -> bool {
+        self.0 & Self::FREE != 0
+    }
+
+    pub fn accessible(self) -> bool {
+        self.0 & Self::ACCESSIBLE != 0
+    }
+
+    pub fn closed(self) -> bool {
+        self.0 & Self::CLOSED != 0
+    }
+
+    /// Days from the common era of the last verification.
+    pub fn assured(self) -> Option<i64> {
+        match self.0 >> Self::DAY_SHIFT {
+            0 => None,
+            day => i64::try_from(day).ok(),
+        }
+    }
+}
+
+/// The value of a facet set with nothing in it (an empty value would not be stored).
+pub(crate) const EMPTY_SET: &str = "-";
 
 fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -101,19 +160,19 @@ fn build_schema() -> (Schema, Fields) {
     let org = b.add_text_field("org", text(FOLD, IndexRecordOption::WithFreqs));
     let place = b.add_text_field("place", text(FOLD, IndexRecordOption::WithFreqs));
     let words = b.add_text_field("words", text(FOLD, IndexRecordOption::WithFreqs));
-    let category = b.add_text_field(
-        names::CATEGORY,
-        text("raw", IndexRecordOption::WithFreqs).set_fast("raw"),
-    );
-    let comune = b.add_text_field(names::COMUNE, STRING | FAST);
-    let province = b.add_text_field(names::PROVINCE, STRING | FAST);
-    let region = b.add_text_field(names::REGION, STRING | FAST);
-    let language = b.add_text_field(names::LANGUAGE, STRING | FAST);
-    let free = b.add_bool_field(names::FREE, INDEXED | FAST);
-    let accessible = b.add_bool_field(names::ACCESSIBLE, INDEXED | FAST);
+    let category = b.add_text_field("category", text("raw", IndexRecordOption::WithFreqs));
+    let comune = b.add_text_field("comune", STRING);
+    let province = b.add_text_field("province", STRING);
+    let region = b.add_text_field("region", STRING);
+    let language = b.add_text_field("language", STRING);
+    let fast_only = || TextOptions::default().set_fast("raw");
+    let category_set = b.add_text_field(names::CATEGORY_SET, fast_only());
+    let place_set = b.add_text_field(names::PLACE_SET, fast_only());
+    let language_set = b.add_text_field(names::LANGUAGE_SET, fast_only());
+    let free = b.add_bool_field("free", INDEXED);
+    let accessible = b.add_bool_field("accessible", INDEXED);
     let listed = b.add_bool_field("listed", INDEXED);
-    let closed = b.add_bool_field(names::CLOSED, FAST);
-    let assured = b.add_i64_field(names::ASSURED, FAST);
+    let meta = b.add_u64_field(names::META, FAST);
     let point = b.add_u64_field(names::POINT, FAST);
     let cell = b.add_text_field("cell", STRING);
     let schedule = b.add_bytes_field(names::SCHEDULE, BytesOptions::default().set_fast());
@@ -130,11 +189,13 @@ fn build_schema() -> (Schema, Fields) {
         province,
         region,
         language,
+        category_set,
+        place_set,
+        language_set,
         free,
         accessible,
         listed,
-        closed,
-        assured,
+        meta,
         point,
         cell,
         schedule,
@@ -218,6 +279,13 @@ impl SearchIndex {
         fresh: bool,
     ) -> Result<SearchIndex> {
         analysis::register(&index);
+        // Typo correction builds Levenshtein automata from builders tantivy makes once per
+        // process; the two-edit one takes a while, so make them now rather than in a search.
+        for distance in 1..=2 {
+            let probe = Term::from_field_text(fields.words, "warmup");
+            FuzzyTermQuery::new(probe, distance, true).automaton()?;
+        }
+        crate::query::warm_up();
         let writer = index.writer_with_num_threads(1, heap)?;
         let reader = index
             .reader_builder()
@@ -356,16 +424,20 @@ impl SearchIndex {
                 d.add_text(field, v);
             }
         }
+        let set = |values: Vec<String>| {
+            if values.is_empty() {
+                EMPTY_SET.to_owned()
+            } else {
+                values.join(" ")
+            }
+        };
+        d.add_text(f.category_set, set(doc.categories.clone()));
+        d.add_text(f.language_set, set(doc.languages.clone()));
+        d.add_text(f.place_set, set(place_set(doc)));
         d.add_bool(f.free, doc.free);
         d.add_bool(f.accessible, doc.accessible);
         d.add_bool(f.listed, doc.is_listed());
-        d.add_bool(f.closed, doc.status == "temporarily closed");
-        if let Some(date) = doc.assured_date {
-            d.add_i64(
-                f.assured,
-                i64::from(chrono::Datelike::num_days_from_ce(&date)),
-            );
-        }
+        d.add_u64(f.meta, Meta::of(doc).0);
         for p in &doc.points {
             d.add_u64(f.point, geo::pack(*p));
             for cell in geo::cells_of(*p) {
@@ -379,6 +451,21 @@ impl SearchIndex {
         }
         d
     }
+}
+
+/// The territory facet set of a document: its regions, provinces and comuni, each code
+/// prefixed with `r`, `p` or `c`.
+fn place_set(doc: &ServiceDoc) -> Vec<String> {
+    let tagged = |tag: char, codes: &[String]| {
+        codes
+            .iter()
+            .map(move |c| format!("{tag}{c}"))
+            .collect::<Vec<_>>()
+    };
+    let mut out = tagged('r', &doc.regions);
+    out.extend(tagged('p', &doc.provinces));
+    out.extend(tagged('c', &doc.comuni));
+    out
 }
 
 /// Removes tantivy's files from `dir` (and nothing else a person may have put there).

@@ -37,10 +37,12 @@ mod geo;
 pub mod index;
 pub mod query;
 pub mod schedule;
+pub mod sync;
 
 pub use doc::{BASE_LANGUAGE, LocalText, ServiceDoc, service_docs};
 pub use index::{SCHEMA_VERSION, SearchIndex};
 pub use query::{Facets, Hit, Interpretation, Near, SearchQuery, SearchResults};
+pub use sync::{SearchService, SyncError, Synced};
 
 /// Why the index could not be opened, written or searched.
 #[derive(Debug, thiserror::Error)]

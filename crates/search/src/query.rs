@@ -17,20 +17,30 @@
 //!    services tagged with them (or with a narrower term): they are an alternative way to
 //!    match, not a filter, so "doctor", "médecin" and "طبيب" reach primary-care services
 //!    described only in Italian.
-//! 5. A service matches when it contains enough of the words (all of one or two words; with
+//! 5. Words saying "free" ("gratuito", "free", "gratuit", "مجاني") are not required: they
+//!    rank free services first.
+//! 6. A service matches when it contains enough of the words (all of one or two words; with
 //!    three or more, all but a third, rounded down), each in any language field, or when it
 //!    is tagged with a selected category. Every matching word adds to the score, so the
 //!    words not consumed by a category ("Andria" in "doctor Andria") still rank.
-//! 6. If that finds nothing, the words are tried again with any one of them enough
+//! 7. If that finds nothing, the words are tried again with any one of them enough
 //!    ([`Interpretation::relaxed`]).
 //!
 //! # Ranking
-//! BM25 over the language fields (names weigh 2.5 times descriptions, fields of the
-//! searcher's language 1.2 times the others; per word the best field counts plus a fifth of
-//! the others), plus the category boosts, times freshness (verified in the last six months:
-//! up to +10%; stale: ×0.85, older than a year ×0.75, never: ×0.8), times 0.6 when
-//! temporarily closed. With a point and text the score also decays linearly to half at the
-//! edge of the radius; with a point and no text hits are sorted nearest first.
+//! The sum of:
+//! - per word, BM25 over the fields (names weigh 2.5 times descriptions, organisation and
+//!   comune names 1.5, fields of the searcher's language 1.2 times the others; the best field
+//!   counts fully, the others a fifth; a corrected word 0.9, a completion 0.8);
+//! - per selected category, a constant (6 for an exact name, 3 for a partial match) plus
+//!   0.3 of that times BM25 on the service's tags, which favours services tagged with few
+//!   needs (more about each) and with rarer needs;
+//! - 4 when a service has every word of a query of two or more;
+//! - 3 for free services when a word asked for free ones;
+//!
+//! times freshness (verified in the last six months: up to +10%; stale: ×0.85, older than a
+//! year ×0.75, never: ×0.8), times 0.6 when temporarily closed. With a point and text the
+//! score also decays linearly to half at the edge of the radius; with a point and no text
+//! hits are sorted nearest first; with neither, by freshness.
 //!
 //! # Filters and facets
 //! Filters combine with AND; `categories` is an OR within itself (a category includes its
@@ -44,8 +54,8 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery,
-    Occur, Query, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
+    FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -231,6 +241,12 @@ static EXACT_PHRASES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::n
     }
     map
 });
+
+/// Builds the taxonomy tables now, so the first search does not pay for them.
+pub(crate) fn warm_up() {
+    LazyLock::force(&TAXONOMY_WORDS);
+    LazyLock::force(&EXACT_PHRASES);
+}
 
 fn all_phrases() -> impl Iterator<Item = (&'static str, &'static str)> {
     taxonomy::needs_taxonomy().iter().flat_map(|term| {
@@ -569,10 +585,18 @@ fn term_query(term: Term) -> Box<dyn Query> {
 }
 
 impl SearchIndex {
-    fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+    fn filters(
+        &self,
+        searcher: &Searcher,
+        query: &SearchQuery,
+    ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
         let f = &self.fields;
         let text = |field: Field, value: &str| term_query(Term::from_field_text(field, value));
-        let mut out = vec![filter(term_query(Term::from_field_bool(f.listed, true)))];
+        let mut out = Vec::new();
+        // Usually every service is listed: then the filter would only cost time.
+        if searcher.doc_freq(&Term::from_field_bool(f.listed, false))? > 0 {
+            out.push(filter(term_query(Term::from_field_bool(f.listed, true))));
+        }
         if !query.categories.is_empty() {
             let terms = query
                 .categories
@@ -607,7 +631,7 @@ impl SearchIndex {
             let terms = cells.iter().map(|c| Term::from_field_text(f.cell, c));
             out.push(filter(Box::new(TermSetQuery::new(terms))));
         }
-        out
+        Ok(out)
     }
 
     /// One word in any field, as a disjunction (best field + a fraction of the others).
@@ -688,6 +712,9 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             filters.iter().map(|(o, q)| (*o, q.box_clone())).collect();
         if !plan.has_text() {
+            if clauses.is_empty() {
+                return Box::new(AllQuery);
+            }
             return Box::new(BooleanQuery::new(clauses));
         }
         let needed: Vec<&Box<dyn Query>> = words
@@ -779,7 +806,7 @@ impl SearchIndex {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let filters = self.filters(query);
+        let filters = self.filters(&searcher, query)?;
 
         let limit = match query.limit {
             0 => DEFAULT_LIMIT,

@@ -302,7 +302,10 @@ async fn list(
         query.page = 1;
         query.per_page = u32::MAX / 2;
     }
-    let page = state.store.list(&query).await?;
+    let page = match index_search(state, &query).await? {
+        Some(page) => page,
+        None => state.store.list(&query).await?,
+    };
     let contents: Vec<Value> = if minimal {
         let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
         let stamps: std::collections::HashMap<String, DateTime<Utc>> = state
@@ -355,6 +358,44 @@ async fn list(
         "contents": contents,
     }))
     .into_response())
+}
+
+/// `search` on services goes to the search index (multilingual, typo-tolerant, ranked) when
+/// it is the only filter and the page fits an index page; combined with the other filters it
+/// stays a database match of every word, so the filters keep their exact HSDS meaning.
+async fn index_search(
+    state: &AppState,
+    query: &ListQuery,
+) -> Result<Option<crocevia_store::Page<Record>>, AppError> {
+    let Some(text) = query.search.as_ref() else {
+        return Ok(None);
+    };
+    let only_search = query.table == "service"
+        && query.taxonomy_term_id.is_none()
+        && query.taxonomy_id.is_none()
+        && query.organization_id.is_none()
+        && query.modified_after.is_none()
+        && query.per_page as usize <= crate::search_api::MAX_PER_PAGE;
+    if !only_search {
+        return Ok(None);
+    }
+    let found = crate::search_api::run(
+        state,
+        &crocevia_search::SearchQuery {
+            text: Some(text.clone()),
+            offset: (query.page as usize - 1) * query.per_page as usize,
+            limit: query.per_page as usize,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
+    let mut records = state.store.get_many(Some("service"), &ids).await?;
+    records.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(Some(crocevia_store::Page {
+        items: records,
+        total_items: found.total,
+    }))
 }
 
 macro_rules! endpoints {

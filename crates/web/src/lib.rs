@@ -7,6 +7,7 @@ pub mod hsds_api;
 pub mod openapi;
 pub mod ops;
 pub mod portal;
+pub mod search_api;
 pub mod territory_api;
 pub mod write_api;
 
@@ -16,6 +17,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use crocevia_core::clock::Clock;
+use crocevia_core::territory::Territories;
+use crocevia_search::{SearchIndex, SearchService};
 use crocevia_store::Store;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
@@ -44,15 +47,37 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
+    pub search: Arc<SearchService>,
+}
+
+/// Italy's territories, parsed once per process from the data embedded in the binary.
+pub fn territories() -> &'static Territories {
+    static TERRITORIES: std::sync::OnceLock<Territories> = std::sync::OnceLock::new();
+    TERRITORIES.get_or_init(|| {
+        crocevia_core::territory::load_embedded().expect("the embedded territories are valid")
+    })
 }
 
 impl AppState {
+    /// A state whose search index lives in memory (filled from the store on first use).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        let index = SearchIndex::in_memory().expect("an in-memory index opens");
+        let search = Arc::new(SearchService::new(store.clone(), index, territories()));
+        Self::with_search(store, clock, config, search)
+    }
+
+    pub fn with_search(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: WebConfig,
+        search: Arc<SearchService>,
+    ) -> Self {
         AppState {
             store,
             clock,
             config: Arc::new(config),
             metrics: Arc::default(),
+            search,
         }
     }
 }
@@ -107,6 +132,7 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::Json(openapi::document()) }),
         )
         .route("/credits", get(ops::credits_endpoint))
+        .route("/search", get(search_api::search))
         .fallback(hsds_api::unknown_path);
     let pages = Router::new()
         .route("/{lang}/", get(portal::home))

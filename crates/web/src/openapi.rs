@@ -57,6 +57,31 @@ pub fn document() -> Value {
         }));
     }
     paths.extend(crate::territory_api::openapi_paths());
+    paths.insert("/api/search".into(), json!({"get": {
+        "operationId": "search",
+        "summary": "Searches services in any supported language, with typo tolerance, facet counts and how the query was understood.",
+        "parameters": [
+            {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Free text in any language."},
+            {"name": "lang", "in": "query", "schema": {"type": "string"}, "description": "The searcher's language (names and snippets in it when translated)."},
+            {"name": "need", "in": "query", "schema": {"type": "string"}, "description": "Needs-taxonomy codes, comma-separated (narrower terms included)."},
+            {"name": "comune", "in": "query", "schema": {"type": "string"}, "description": "ISTAT comune code; with radius_km alone, the centre distance is measured from."},
+            {"name": "province", "in": "query", "schema": {"type": "string"}},
+            {"name": "region", "in": "query", "schema": {"type": "string"}},
+            {"name": "language", "in": "query", "schema": {"type": "string"}, "description": "A language the service speaks (ISO 639-1)."},
+            {"name": "free", "in": "query", "schema": {"type": "boolean"}},
+            {"name": "accessible", "in": "query", "schema": {"type": "boolean"}},
+            {"name": "open_now", "in": "query", "schema": {"type": "boolean"}, "description": "Open now in Europe/Rome, holidays included."},
+            {"name": "latitude", "in": "query", "schema": {"type": "number"}},
+            {"name": "longitude", "in": "query", "schema": {"type": "number"}},
+            {"name": "radius_km", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 500}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
+        ],
+        "responses": {
+            "200": {"description": "total, hits (id, score, distance_km, name, snippet), facets and interpretation (categories, corrections, relaxed).", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "Invalid parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    }}));
     paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness and database reachability.", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));
     paths.insert("/metrics".into(), json!({"get": {"operationId": "metrics", "summary": "Prometheus metrics (text exposition format).", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}}));
     paths.insert("/api/credits".into(), json!({"get": {"operationId": "credits", "summary": "Sources and licences of the data Crocevia ships.", "responses": {"200": {"description": "Credits.", "content": {"application/json": {}}}}}}));

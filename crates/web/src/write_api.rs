@@ -216,6 +216,7 @@ async fn write(
     )
     .await
     .map_err(import_error)?;
+    follow_in_search(&state).await;
     let saved = state
         .store
         .get(table, &root_id)
@@ -245,7 +246,17 @@ async fn remove(
             at: state.clock.now(),
         })
         .await?;
+    follow_in_search(&state).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Brings the search index up to date before answering, so what was saved is findable as
+/// soon as the client hears it was. The write itself is committed: an index problem is
+/// logged, and the background follower retries.
+async fn follow_in_search(state: &AppState) {
+    if let Err(e) = state.search.sync().await {
+        tracing::error!(error = %e, "the search index did not take the write yet");
+    }
 }
 
 macro_rules! write_endpoints {

@@ -13,6 +13,7 @@ use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::hsds::views::redact_for_public;
 use crocevia_core::taxonomy;
 use crocevia_i18n::{Arg, LANGUAGES, Language, Messages};
+use crocevia_search::SearchQuery;
 use crocevia_store::{ListQuery, load_nested};
 use serde::Deserialize;
 
@@ -165,24 +166,57 @@ pub async fn home(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SearchParams {
-    #[serde(default)]
     q: String,
-    #[serde(default)]
     need: String,
-    #[serde(default)]
+    comune: String,
+    language: String,
+    free: bool,
+    open_now: bool,
     page: Option<u32>,
+}
+
+impl SearchParams {
+    /// The query string of these parameters on another page.
+    fn query_string(&self, page: u32) -> String {
+        let mut parts = vec![
+            format!("q={}", views::url_encode(&self.q)),
+            format!("need={}", views::url_encode(&self.need)),
+            format!("comune={}", views::url_encode(&self.comune)),
+            format!("language={}", views::url_encode(&self.language)),
+        ];
+        if self.free {
+            parts.push("free=true".into());
+        }
+        if self.open_now {
+            parts.push("open_now=true".into());
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        parts.join("&")
+    }
+}
+
+/// A value to filter by, with how many results have it.
+pub struct FacetOption {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
 }
 
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchTemplate {
     page: Page,
-    q: String,
-    need: String,
-    needs: Vec<NeedCard>,
+    params: SearchParams,
+    needs: Vec<FacetOption>,
+    comuni: Vec<FacetOption>,
+    languages: Vec<FacetOption>,
     results: Vec<ServiceCard>,
     total: u64,
+    corrections: Vec<(String, String)>,
     page_number: u32,
     total_pages: u32,
     prev_url: Option<String>,
@@ -199,51 +233,88 @@ pub async fn search(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let page_number = params.page.unwrap_or(1).max(1);
-    let need_id = taxonomy::term(&params.need).map(|t| t.id());
-    let query = ListQuery {
-        table: "service".into(),
-        search: Some(params.q.trim().to_owned()).filter(|q| !q.is_empty()),
-        taxonomy_term_id: need_id,
-        page: page_number,
-        per_page: RESULTS_PER_PAGE,
-        ..ListQuery::default()
+    let need = params.need.trim();
+    let query = SearchQuery {
+        text: Some(params.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        language: Some(language.code.to_owned()),
+        categories: taxonomy::term(need)
+            .map(|t| vec![t.code.clone()])
+            .unwrap_or_default(),
+        comune: Some(params.comune.trim().to_owned()).filter(|c| !c.is_empty()),
+        spoken_language: Some(params.language.trim().to_owned()).filter(|l| !l.is_empty()),
+        free_only: params.free,
+        open_now: params.open_now,
+        offset: ((page_number - 1) * RESULTS_PER_PAGE) as usize,
+        limit: RESULTS_PER_PAGE as usize,
+        ..SearchQuery::default()
     };
-    let found = state.store.list(&query).await?;
-    let mut rows = load_nested(state.store.as_ref(), found.items.clone()).await?;
+    let found = crate::search_api::run(&state, &query).await?;
+    let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
+    let services = state.store.get_many(Some("service"), &ids).await?;
+    let mut rows = load_nested(state.store.as_ref(), services.clone()).await?;
     redact_for_public(&mut rows);
     let index = RecordIndex::new(&rows);
     let results: Vec<ServiceCard> = found
-        .items
+        .hits
         .iter()
-        .map(|s| views::service_card(s, &index, language.code))
+        .filter_map(|hit| {
+            let service = index.get("service", &hit.id)?;
+            Some(views::service_card(service, &index, language.code, hit))
+        })
         .collect();
-    let total_pages = found
-        .total_items
-        .div_ceil(u64::from(RESULTS_PER_PAGE))
-        .max(1) as u32;
-    let link = |p: u32| {
-        format!(
-            "/{}/search?q={}&need={}&page={p}",
-            language.code,
-            views::url_encode(&params.q),
-            views::url_encode(&params.need)
-        )
-    };
-    let rest = format!(
-        "/search?q={}&need={}",
-        views::url_encode(&params.q),
-        views::url_encode(&params.need)
-    );
-    let mut page = Page::new(language, rest);
-    page.title = page.t("portal-search-title");
-    let map_points = views::map_points(&results);
+    let total_pages = found.total.div_ceil(u64::from(RESULTS_PER_PAGE)).max(1) as u32;
+    let link = |p: u32| format!("/{}/search?{}", language.code, params.query_string(p));
     let prev_url = (page_number > 1).then(|| link(page_number - 1));
     let next_url = (page_number < total_pages).then(|| link(page_number + 1));
+    let mut page = Page::new(
+        language,
+        format!("/search?{}", params.query_string(page_number)),
+    );
+    page.title = page.t("portal-search-title");
+    let territories = state.search.territories();
+    let needs = views::top_needs(language.code)
+        .into_iter()
+        .map(|n| FacetOption {
+            count: found
+                .facets
+                .categories
+                .iter()
+                .find(|(c, _)| *c == n.code)
+                .map_or(0, |(_, k)| *k),
+            value: n.code,
+            label: n.name,
+        })
+        .collect();
+    let mut comuni: Vec<FacetOption> = found
+        .facets
+        .comuni
+        .iter()
+        .filter_map(|(code, count)| {
+            territories.comune(code).map(|c| FacetOption {
+                value: code.clone(),
+                label: c.name.clone(),
+                count: *count,
+            })
+        })
+        .collect();
+    comuni.sort_by(|a, b| a.label.cmp(&b.label));
+    let languages = found
+        .facets
+        .languages
+        .iter()
+        .map(|(code, count)| FacetOption {
+            value: code.clone(),
+            label: views::language_name(code),
+            count: *count,
+        })
+        .collect();
+    let map_points = views::map_points(&results);
     Ok(render(&SearchTemplate {
-        q: params.q,
-        need: params.need,
-        needs: views::top_needs(language.code),
-        total: found.total_items,
+        needs,
+        comuni,
+        languages,
+        total: found.total,
+        corrections: found.interpretation.corrections.clone(),
         page_number,
         total_pages,
         prev_url,
@@ -251,6 +322,7 @@ pub async fn search(
         results,
         map_points,
         page,
+        params,
     }))
 }
 

@@ -50,7 +50,8 @@ fn text(record: &Record, field: &str) -> String {
 pub struct ServiceCard {
     pub id: String,
     pub name: String,
-    pub summary: String,
+    /// HTML: escaped text with the matched words in `<mark>`.
+    pub snippet_html: String,
     pub organization: String,
     pub places: Vec<String>,
     pub free: bool,
@@ -92,32 +93,21 @@ fn is_free(service: &Record, index: &RecordIndex<'_>) -> bool {
             .all(|o| o.fields.get("amount").and_then(serde_json::Value::as_f64) == Some(0.0))
 }
 
-/// Shortens text to about `max` characters at a word boundary.
-fn summary(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let at_word_end = text.chars().nth(max).is_some_and(char::is_whitespace);
-    let cut = if at_word_end {
-        cut.as_str()
-    } else {
-        cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head)
-    };
-    format!("{cut}…")
-}
-
-pub fn service_card(service: &Record, index: &RecordIndex<'_>, lang: &str) -> ServiceCard {
+pub fn service_card(
+    service: &Record,
+    index: &RecordIndex<'_>,
+    lang: &str,
+    hit: &crocevia_search::Hit,
+) -> ServiceCard {
     let translated = translation(service, index, lang);
-    let source = translated.unwrap_or(service);
     let locs = locations(service, index);
     let mut places: Vec<String> = locs.iter().filter_map(|l| city(l, index)).collect();
     places.sort();
     places.dedup();
     ServiceCard {
         id: service.id.clone(),
-        name: text(source, "name"),
-        summary: summary(source.text("description").unwrap_or_default(), 220),
+        name: hit.name.clone(),
+        snippet_html: hit.snippet.clone(),
         organization: service
             .text("organization_id")
             .and_then(|id| index.get("organization", id))
@@ -236,7 +226,7 @@ fn hours(schedules: &[&Record]) -> (Vec<DayHours>, Vec<String>) {
 }
 
 /// Endonyms of the languages services most often declare, so every visitor can read them.
-fn language_name(code: &str) -> String {
+pub fn language_name(code: &str) -> String {
     let name = match code {
         "it" => "Italiano",
         "en" => "English",
@@ -424,12 +414,6 @@ mod tests {
         assert_eq!(days[0].day, "mo");
         assert_eq!(days[0].hours, "09:00–12:00, 15:00–17:30");
         assert_eq!(days[1].day, "we");
-    }
-
-    #[test]
-    fn summaries_cut_at_a_word() {
-        assert_eq!(summary("uno due tre", 7), "uno due…");
-        assert_eq!(summary("breve", 20), "breve");
     }
 
     #[test]

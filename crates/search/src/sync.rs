@@ -1,0 +1,261 @@
+//! Keeps the index in step with the directory by following the store's change log: every app
+//! server runs this against its own index, so all of them converge on what the database holds.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crocevia_core::hsds::Record;
+use crocevia_core::territory::Territories;
+use crocevia_store::{Operation, Store, StoreError, load_nested};
+
+use crate::{SearchIndex, service_docs};
+
+/// Change-log entries read per round.
+const BATCH: u32 = 2000;
+/// Services loaded and indexed at once.
+const SERVICES_PER_LOAD: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] crate::SearchError),
+}
+
+/// What a catch-up did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Synced {
+    pub changes: usize,
+    pub services: usize,
+}
+
+/// Fills an empty (or outdated) index from the whole directory, then records the change-log
+/// position it reflects, so following continues from there.
+pub async fn rebuild(
+    store: &dyn Store,
+    index: &SearchIndex,
+    territories: &Territories,
+) -> Result<usize, SyncError> {
+    // The position first: changes made while we read are then replayed, never missed.
+    let position = last_position(store).await?;
+    let ids: Vec<String> = store
+        .all_records()
+        .await?
+        .into_iter()
+        .filter(|r| r.table == "service")
+        .map(|r| r.id)
+        .collect();
+    reindex(store, index, territories, &ids).await?;
+    index.commit_at(&position.to_string())?;
+    Ok(ids.len())
+}
+
+async fn last_position(store: &dyn Store) -> Result<i64, SyncError> {
+    let mut position = 0;
+    loop {
+        let changes = store.changes_since(position, BATCH).await?;
+        match changes.last() {
+            Some(last) => position = last.seq,
+            None => return Ok(position),
+        }
+    }
+}
+
+/// Applies every change-log entry after the index's recorded position; returns what it did.
+/// Safe to call from several tasks: each round re-reads the position under the index's lock.
+pub async fn catch_up(
+    store: &dyn Store,
+    index: &SearchIndex,
+    territories: &Territories,
+) -> Result<Synced, SyncError> {
+    let mut done = Synced::default();
+    loop {
+        let from: i64 = index.cursor().and_then(|c| c.parse().ok()).unwrap_or(0);
+        let changes = store.changes_since(from, BATCH).await?;
+        let Some(last) = changes.last() else {
+            return Ok(done);
+        };
+        let services = affected_services(store, &changes).await?;
+        reindex(store, index, territories, &services).await?;
+        index.commit_at(&last.seq.to_string())?;
+        done.changes += changes.len();
+        done.services += services.len();
+    }
+}
+
+/// The services whose search document a set of changes may alter: changed services, and the
+/// services a changed row belongs to (its phone, its location, its organisation, its tags).
+async fn affected_services(
+    store: &dyn Store,
+    changes: &[crocevia_store::Change],
+) -> Result<Vec<String>, SyncError> {
+    let mut services: BTreeSet<String> = BTreeSet::new();
+    let mut frontier: Vec<Record> = Vec::new();
+    let mut upserted: Vec<(String, String)> = Vec::new();
+    for change in changes {
+        if change.table == "service" {
+            services.insert(change.id.clone());
+        } else if change.operation == Operation::Upsert {
+            upserted.push((change.table.clone(), change.id.clone()));
+        }
+    }
+    let mut by_table: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (table, id) in &upserted {
+        by_table.entry(table.as_str()).or_default().push(id.clone());
+    }
+    for (table, ids) in by_table {
+        frontier.extend(store.get_many(Some(table), &ids).await?);
+    }
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Walk up from each row to the services it belongs to; four steps reach a service from
+    // anything nested in one (language → phone → contact → location → service).
+    for _ in 0..5 {
+        if frontier.is_empty() {
+            break;
+        }
+        let mut up_ids: BTreeSet<String> = BTreeSet::new();
+        let mut locations: Vec<String> = Vec::new();
+        let mut organizations: Vec<String> = Vec::new();
+        for record in &frontier {
+            if !seen.insert((record.table.clone(), record.id.clone())) {
+                continue;
+            }
+            match record.table.as_str() {
+                "service" => {
+                    services.insert(record.id.clone());
+                    continue;
+                }
+                "location" => locations.push(record.id.clone()),
+                "organization" => organizations.push(record.id.clone()),
+                _ => {}
+            }
+            for field in [
+                "service_id",
+                "service_at_location_id",
+                "location_id",
+                "contact_id",
+                "phone_id",
+                "link_id",
+            ] {
+                if let Some(id) = record.text(field) {
+                    up_ids.insert(id.to_owned());
+                }
+            }
+        }
+        let mut next = store
+            .get_many(None, &up_ids.into_iter().collect::<Vec<_>>())
+            .await?;
+        next.extend(
+            store
+                .pointing_at(&locations, &[("service_at_location", "location_id")])
+                .await?,
+        );
+        next.extend(
+            store
+                .pointing_at(&organizations, &[("service", "organization_id")])
+                .await?,
+        );
+        frontier = next;
+    }
+    Ok(services.into_iter().collect())
+}
+
+/// Rebuilds the documents of these services from the directory; services no longer there
+/// leave the index.
+async fn reindex(
+    store: &dyn Store,
+    index: &SearchIndex,
+    territories: &Territories,
+    ids: &[String],
+) -> Result<(), SyncError> {
+    for chunk in ids.chunks(SERVICES_PER_LOAD) {
+        let found = store.get_many(Some("service"), chunk).await?;
+        let present: HashSet<&str> = found.iter().map(|s| s.id.as_str()).collect();
+        let gone: Vec<&String> = chunk
+            .iter()
+            .filter(|id| !present.contains(id.as_str()))
+            .collect();
+        if !gone.is_empty() {
+            index.delete(&gone)?;
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let mut rows = load_nested(store, found).await?;
+        // Search documents show taxonomy terms and their labels, which nesting already loads
+        // through the attributes; territories come from `territories`.
+        rows.sort_by(|a, b| (&a.table, &a.id).cmp(&(&b.table, &b.id)));
+        index.upsert(&service_docs(&rows, territories))?;
+    }
+    Ok(())
+}
+
+/// The index of one app server, with what it follows. Writers call [`sync`](Self::sync) before
+/// answering, so what they saved is findable at once; a background task calls it too, to
+/// pick up what other app servers wrote.
+pub struct SearchService {
+    store: std::sync::Arc<dyn Store>,
+    index: SearchIndex,
+    territories: &'static Territories,
+    /// One catch-up at a time; the others wait and then find nothing left to do.
+    running: tokio::sync::Mutex<()>,
+    last_sync: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl SearchService {
+    pub fn new(
+        store: std::sync::Arc<dyn Store>,
+        index: SearchIndex,
+        territories: &'static Territories,
+    ) -> Self {
+        SearchService {
+            store,
+            index,
+            territories,
+            running: tokio::sync::Mutex::new(()),
+            last_sync: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    pub fn territories(&self) -> &'static Territories {
+        self.territories
+    }
+
+    /// Rebuilds the index if it is new or from another schema, then applies every change
+    /// since its position.
+    pub async fn sync(&self) -> Result<Synced, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
+        let mut done = Synced::default();
+        if self.index.needs_rebuild() {
+            let started = std::time::Instant::now();
+            done.services = rebuild(self.store.as_ref(), &self.index, self.territories).await?;
+            tracing::info!(
+                services = done.services,
+                ms = started.elapsed().as_millis() as u64,
+                "search index rebuilt"
+            );
+        }
+        let caught = catch_up(self.store.as_ref(), &self.index, self.territories).await?;
+        done.changes += caught.changes;
+        done.services += caught.services;
+        *self.last_sync.lock().expect("sync clock") = Some(std::time::Instant::now());
+        Ok(done)
+    }
+
+    /// [`sync`](Self::sync) unless one finished less than `max_age` ago.
+    pub async fn sync_if_older(&self, max_age: std::time::Duration) -> Result<(), SyncError> {
+        let fresh = self
+            .last_sync
+            .lock()
+            .expect("sync clock")
+            .is_some_and(|at| at.elapsed() < max_age);
+        if !fresh {
+            self.sync().await?;
+        }
+        Ok(())
+    }
+}

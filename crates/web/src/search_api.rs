@@ -1,0 +1,187 @@
+//! `GET /api/search`: the service search with facet counts and how the query was understood.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use crocevia_core::territory::Point;
+use crocevia_search::{Near, SearchQuery, SearchResults};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// Writes through this server sync the index themselves; this bounds how stale a search can
+/// be when another app server wrote.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchParams {
+    pub q: String,
+    /// The searcher's language (names and snippets in it when translated).
+    pub lang: Option<String>,
+    /// Needs-taxonomy codes, comma-separated.
+    pub need: String,
+    pub comune: Option<String>,
+    pub province: Option<String>,
+    pub region: Option<String>,
+    /// A language the service speaks (ISO 639-1).
+    pub language: Option<String>,
+    pub free: bool,
+    pub accessible: bool,
+    pub open_now: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// With `latitude`/`longitude`, or alone around `comune`.
+    pub radius_km: Option<f64>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+pub const MAX_PER_PAGE: usize = crocevia_search::query::MAX_LIMIT;
+
+impl SearchParams {
+    /// The index query these parameters ask for, or why they cannot.
+    pub fn to_query(&self, state: &AppState) -> Result<SearchQuery, AppError> {
+        let non_empty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let per_page = self.per_page.unwrap_or(10);
+        if per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(AppError::bad_parameter(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        let page = self.page.unwrap_or(1);
+        if page == 0 {
+            return Err(AppError::bad_parameter("page", "pages start at 1"));
+        }
+        let categories: Vec<String> = self
+            .need
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if let Some(unknown) = categories
+            .iter()
+            .find(|c| crocevia_core::taxonomy::term(c).is_none())
+        {
+            return Err(AppError::bad_parameter(
+                "need",
+                format!("'{unknown}' is no need category; see /api/hsds/taxonomy_terms"),
+            ));
+        }
+        let comune = non_empty(&self.comune);
+        let near = match (self.latitude, self.longitude, self.radius_km) {
+            (Some(lat), Some(lon), radius) => {
+                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                    return Err(AppError::bad_parameter("latitude", "not a point on Earth"));
+                }
+                Some(Near {
+                    point: Point { lat, lon },
+                    radius_km: radius_km(radius)?,
+                })
+            }
+            (None, None, Some(radius)) => {
+                let code = comune.as_deref().ok_or_else(|| {
+                    AppError::bad_parameter(
+                        "radius_km",
+                        "needs latitude and longitude, or a comune to measure from",
+                    )
+                })?;
+                Some(
+                    Near::comune(state.search.territories(), code, radius_km(Some(radius))?)
+                        .ok_or_else(|| {
+                            AppError::bad_parameter(
+                                "comune",
+                                format!("no comune with ISTAT code {code} and a known centre"),
+                            )
+                        })?,
+                )
+            }
+            (None, None, None) => None,
+            _ => {
+                return Err(AppError::bad_parameter(
+                    "latitude",
+                    "give both latitude and longitude",
+                ));
+            }
+        };
+        Ok(SearchQuery {
+            text: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
+            language: non_empty(&self.lang),
+            categories,
+            // With a radius the comune is where distance is measured from, not a filter.
+            comune: if near.is_some() && self.latitude.is_none() {
+                None
+            } else {
+                comune
+            },
+            province: non_empty(&self.province),
+            region: non_empty(&self.region),
+            spoken_language: non_empty(&self.language),
+            free_only: self.free,
+            accessible_only: self.accessible,
+            open_now: self.open_now,
+            near,
+            offset: (page - 1) * per_page,
+            limit: per_page,
+        })
+    }
+}
+
+fn radius_km(radius: Option<f64>) -> Result<f64, AppError> {
+    let r = radius.unwrap_or(10.0);
+    if r > 0.0 && r <= 500.0 {
+        Ok(r)
+    } else {
+        Err(AppError::bad_parameter(
+            "radius_km",
+            "must be more than 0 and at most 500",
+        ))
+    }
+}
+
+/// Runs a search on an index no older than [`FOLLOW_INTERVAL`].
+pub async fn run(state: &AppState, query: &SearchQuery) -> Result<SearchResults, AppError> {
+    state
+        .search
+        .sync_if_older(FOLLOW_INTERVAL)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "search index could not follow the directory");
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "search_unavailable",
+                "search is catching up with the directory; try again in a moment",
+            )
+        })?;
+    state
+        .search
+        .index()
+        .search(query, state.clock.now())
+        .map_err(|e| {
+            tracing::error!(error = %e, "search failed");
+            AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "search_failed",
+                "the search could not be run; try again",
+            )
+        })
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<SearchResults>, AppError> {
+    let query = params?.0.to_query(&state)?;
+    Ok(Json(run(&state, &query).await?))
+}

@@ -1,0 +1,186 @@
+//! `/api/search` over the demo network, and the promise that a saved service is findable as
+//! soon as the write API answers.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{TimeZone, Utc};
+use crocevia_core::clock::FixedClock;
+use crocevia_core::hsds::validate::ExistingRows;
+use crocevia_core::hsds::{Origin, Record, SourcedRecord};
+use crocevia_core::{demo, taxonomy};
+use crocevia_store::Store;
+use crocevia_store::import::validate_and_apply;
+use crocevia_web::{AppState, WebConfig, router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn app() -> (axum::Router, Arc<dyn Store>, Vec<Record>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+    std::mem::forget(dir);
+    let today = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+    let records: Vec<Record> = taxonomy::to_hsds_records()
+        .into_iter()
+        .chain(demo::network(today.date_naive()))
+        .collect();
+    let batch = records
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, record)| SourcedRecord {
+            record,
+            origin: Origin {
+                file: "demo".into(),
+                row: i + 1,
+                path: String::new(),
+            },
+        })
+        .collect();
+    validate_and_apply(
+        store.as_ref(),
+        batch,
+        ExistingRows::Refuse,
+        Vec::new(),
+        "test",
+        today,
+    )
+    .await
+    .unwrap();
+    let app = router(AppState::new(
+        store.clone(),
+        Arc::new(FixedClock(today)),
+        WebConfig::default(),
+    ));
+    (app, store, records)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let response = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test]
+async fn a_doctor_is_found_in_four_languages() {
+    let (app, _, _) = app().await;
+    for q in [
+        "doctor",
+        "m%C3%A9decin",
+        "%D8%B7%D8%A8%D9%8A%D8%A8",
+        "medico%20di%20base",
+    ] {
+        let (status, body) = get(&app, &format!("/api/search?q={q}&per_page=5")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body["interpretation"]["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "health.primary_care"),
+            "{q}: {}",
+            body["interpretation"]
+        );
+        assert!(body["hits"].as_array().unwrap().len() == 5, "{q}");
+    }
+}
+
+#[tokio::test]
+async fn filters_facets_and_typos() {
+    let (app, _, _) = app().await;
+    let (_, all) = get(&app, "/api/search?need=health&per_page=100").await;
+    let (_, bat) = get(&app, "/api/search?need=health&province=110&per_page=100").await;
+    assert!(bat["total"].as_u64().unwrap() < all["total"].as_u64().unwrap());
+    let provinces = bat["facets"]["provinces"].as_array().unwrap();
+    assert_eq!(provinces.len(), 1);
+    assert_eq!(provinces[0][0], "110");
+    let (_, typo) = get(&app, "/api/search?q=permeso%20di%20sogiorno").await;
+    assert!(typo["total"].as_u64().unwrap() > 0);
+    assert!(
+        !typo["interpretation"]["corrections"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        typo["interpretation"]
+    );
+    // Pizzoli, 15 km: nothing from Barletta-Andria-Trani.
+    let (_, near) = get(&app, "/api/search?comune=066072&radius_km=15&per_page=100").await;
+    let distances: Vec<f64> = near["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["distance_km"].as_f64().unwrap())
+        .collect();
+    assert!(!distances.is_empty() && distances.iter().all(|d| *d <= 15.0));
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "nearest first");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_refused() {
+    let (app, _, _) = app().await;
+    for uri in [
+        "/api/search?need=nonsense",
+        "/api/search?per_page=0",
+        "/api/search?radius_km=5",
+        "/api/search?latitude=42",
+        "/api/search?latitude=42&longitude=13&radius_km=9999",
+        "/api/search?free=maybe",
+    ] {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(body["error"]["code"], "invalid_parameter", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_saved_service_is_findable_when_the_write_api_answers() {
+    let (app, store, records) = app().await;
+    let org = records.iter().find(|r| r.table == "organization").unwrap();
+    // Search once so the index is built before the write.
+    let (_, before) = get(&app, "/api/search?q=zanzibarese").await;
+    assert_eq!(before["total"], 0);
+    let (token, token_hash) = crocevia_web::write_api::new_token();
+    store
+        .insert_token(&crocevia_store::ApiToken {
+            token_hash,
+            organization_id: org.id.clone(),
+            label: "t".into(),
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let body = json!({"id": "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a901", "name": "Sportello zanzibarese", "status": "active", "organization_id": org.id});
+    let response = app
+        .clone()
+        .oneshot(
+            Request::post("/api/v1/services")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (_, after) = get(&app, "/api/search?q=zanzibarese").await;
+    assert_eq!(
+        after["total"], 1,
+        "found right after the write, without waiting for the follower"
+    );
+    let (_, hsds) = get(&app, "/api/hsds/services?search=zanzibarese").await;
+    assert_eq!(
+        hsds["total_items"], 1,
+        "the HSDS search parameter uses the index"
+    );
+}
