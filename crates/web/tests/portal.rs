@@ -243,3 +243,48 @@ async fn stale_services_say_so() {
     let (_, html) = page(&app, &format!("/it/services/{}", stale.id)).await;
     assert!(html.contains("Da verificare"));
 }
+
+#[tokio::test]
+async fn a_service_page_says_whether_it_is_open_now() {
+    // The clock of `app()` stands on Friday 20 November 2026, 10:00 in Rome.
+    let (app, _, records) = app().await;
+    let schedule = |pred: &dyn Fn(&Record) -> bool| {
+        records.iter().find(|r| {
+            r.table == "schedule"
+                && r.text("service_id").is_some()
+                && r.text("valid_from").is_none()
+                && r.text("freq") == Some("WEEKLY")
+                && pred(r)
+        })
+    };
+    let open = schedule(&|r| {
+        r.text("byday").is_some_and(|d| d.contains("FR"))
+            && r.text("opens_at").is_some_and(|t| t <= "10:00:00")
+            && r.text("closes_at").is_some_and(|t| t > "10:00:00")
+    })
+    .expect("a service open on Friday mornings");
+    let (_, html) = page(
+        &app,
+        &format!("/it/services/{}", open.text("service_id").unwrap()),
+    )
+    .await;
+    assert!(html.contains("Aperto adesso"), "open on Friday at 10:00");
+
+    let closed_service = records
+        .iter()
+        .filter(|r| r.table == "service")
+        .find(|s| {
+            let rows: Vec<&Record> = records
+                .iter()
+                .filter(|r| r.table == "schedule" && r.text("service_id") == Some(&s.id))
+                .collect();
+            !rows.is_empty()
+                && rows.iter().all(|r| {
+                    r.text("byday").is_some_and(|d| !d.contains("FR"))
+                        && r.text("freq") == Some("WEEKLY")
+                })
+        })
+        .expect("a service closed on Fridays");
+    let (_, html) = page(&app, &format!("/it/services/{}", closed_service.id)).await;
+    assert!(html.contains("Chiuso adesso"), "closed on Friday");
+}

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::taxonomy;
+use crocevia_search::schedule::{Opening, is_open};
 use serde_json::json;
 
 /// Services not verified for longer than this are shown as possibly out of date.
@@ -169,6 +170,8 @@ pub struct ServiceView {
     pub assured_date: String,
     pub stale: bool,
     pub temporarily_closed: bool,
+    /// Open at this moment (Europe/Rome, holidays included); `None` without opening hours.
+    pub open_now: Option<bool>,
 }
 
 const DAYS: [(&str, &str); 7] = [
@@ -281,6 +284,11 @@ pub fn service_view(
         )
         .collect();
     let (hours, hours_notes) = hours(&schedules);
+    let rules: Vec<Opening> = schedules
+        .iter()
+        .filter_map(|s| Opening::from_record(s))
+        .collect();
+    let open_now = (!rules.is_empty()).then(|| is_open(&rules, now));
     let needs = index
         .pointing_at("attribute", "link_id", &service.id)
         .into_iter()
@@ -365,6 +373,7 @@ pub fn service_view(
             .unwrap_or_default(),
         stale: assured.is_none_or(|d| (now.date_naive() - d).num_days() > STALE_AFTER_DAYS),
         temporarily_closed: service.text("status") == Some("temporarily closed"),
+        open_now,
     }
 }
 
