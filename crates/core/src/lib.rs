@@ -2,8 +2,10 @@
 //! the needs taxonomy. It knows no HTTP and no SQL, and does no I/O: callers hand it bytes and
 //! values, so every rule here is testable on its own.
 
+pub mod access;
 pub mod clock;
 pub mod demo;
 pub mod hsds;
 pub mod taxonomy;
 pub mod territory;
+pub mod text;

@@ -17,6 +17,7 @@
 //! The `words` field holds every text of a service in every language, folded and unstemmed:
 //! it is the vocabulary typo correction and as-you-type prefixes are looked up in.
 
+use crocevia_core::text::{fold, is_apostrophe, is_cyrillic, is_mark};
 use tantivy::Index;
 use tantivy::tokenizer::{
     Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
@@ -246,60 +247,6 @@ impl TokenStream for FoldingTokenStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         self.token
     }
-}
-
-fn is_apostrophe(c: char) -> bool {
-    matches!(
-        c,
-        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}'
-    )
-}
-
-fn is_cyrillic(c: char) -> bool {
-    matches!(c, '\u{0400}'..='\u{04FF}')
-}
-
-/// Combining diacritics, Arabic vowel marks and Quranic annotations, tatweel.
-fn is_mark(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}'
-        | '\u{0610}'..='\u{061A}'
-        | '\u{064B}'..='\u{065F}'
-        | '\u{0670}'
-        | '\u{06D6}'..='\u{06ED}'
-        | '\u{0640}')
-}
-
-/// Pushes the folded form of one lowercase character (the same table as the taxonomy's
-/// matching, so a word folds alike in both).
-fn fold(c: char, out: &mut String) {
-    let folded = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
-        'ç' | 'ć' | 'č' => 'c',
-        'ď' | 'đ' => 'd',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
-        'ł' => 'l',
-        'ñ' | 'ń' | 'ň' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
-        'ŕ' | 'ř' => 'r',
-        'ś' | 'š' | 'ş' | 'ș' => 's',
-        'ť' | 'ţ' | 'ț' => 't',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'ź' | 'ż' | 'ž' => 'z',
-        'æ' => return out.push_str("ae"),
-        'œ' => return out.push_str("oe"),
-        'ß' => return out.push_str("ss"),
-        'ё' => 'е',
-        'ґ' => 'г',
-        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
-        'ة' => 'ه',
-        'ى' | 'ی' => 'ي',
-        'ک' => 'ك',
-        other => other,
-    };
-    out.push(folded);
 }
 
 /// A word of a query: its folded form and where it ends in the query text.
