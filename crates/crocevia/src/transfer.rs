@@ -10,8 +10,10 @@ use crocevia_core::clock::Clock;
 use crocevia_core::hsds::formats::{
     ReadOutcome, read_json, read_tabular, write_json, write_tabular,
 };
-use crocevia_core::hsds::validate::{ExistingRows, extra_fields, ids_to_look_up, validate};
-use crocevia_core::hsds::{Origin, Problem, SourcedRecord};
+use crocevia_core::hsds::validate::{
+    ExistingRows, extra_fields, ids_to_look_up, sourced, validate,
+};
+use crocevia_core::hsds::Problem;
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
 use crocevia_store::import::{ImportError, validate_and_apply};
@@ -209,20 +211,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn sourced(records: Vec<crocevia_core::hsds::Record>, file: &str) -> Vec<SourcedRecord> {
-    records
-        .into_iter()
-        .enumerate()
-        .map(|(i, record)| SourcedRecord {
-            record,
-            origin: Origin {
-                file: file.to_owned(),
-                row: i + 1,
-                path: String::new(),
-            },
-        })
-        .collect()
-}
 
 /// Loads what every installation needs, once: the needs taxonomy (refreshed when the shipped
 /// version changes) and Italy's territories (when none are stored).

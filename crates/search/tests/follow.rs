@@ -4,27 +4,13 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use crocevia_core::hsds::validate::ExistingRows;
-use crocevia_core::hsds::{Origin, Record, SourcedRecord};
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::validate::{ExistingRows, sourced};
 use crocevia_core::{demo, taxonomy, territory};
 use crocevia_search::{SearchIndex, SearchQuery, SearchService};
 use crocevia_store::Store;
 use crocevia_store::import::validate_and_apply;
 
-fn sourced(records: Vec<Record>) -> Vec<SourcedRecord> {
-    records
-        .into_iter()
-        .enumerate()
-        .map(|(i, record)| SourcedRecord {
-            record,
-            origin: Origin {
-                file: "t".into(),
-                row: i + 1,
-                path: String::new(),
-            },
-        })
-        .collect()
-}
 
 fn territories() -> &'static territory::Territories {
     static T: std::sync::OnceLock<territory::Territories> = std::sync::OnceLock::new();
@@ -52,7 +38,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         .clone();
     validate_and_apply(
         store.as_ref(),
-        sourced(rows),
+        sourced(rows, "t"),
         ExistingRows::Refuse,
         Vec::new(),
         "t",
@@ -79,7 +65,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         .with("organization_id", org.as_str());
     validate_and_apply(
         store.as_ref(),
-        sourced(vec![service]),
+        sourced(vec![service], "t"),
         ExistingRows::Refuse,
         Vec::new(),
         "a",
@@ -104,7 +90,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         .with("organization_id", org.as_str());
     validate_and_apply(
         store.as_ref(),
-        sourced(vec![phone, renamed]),
+        sourced(vec![phone, renamed], "t"),
         ExistingRows::Replace,
         Vec::new(),
         "b",

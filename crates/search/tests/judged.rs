@@ -14,8 +14,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use std::sync::Arc;
 
-use crocevia_core::hsds::validate::ExistingRows;
-use crocevia_core::hsds::{Origin, Record, SourcedRecord};
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::validate::{ExistingRows, sourced};
 use crocevia_core::{demo, taxonomy, territory};
 use crocevia_search::{SearchIndex, SearchQuery, SearchService, service_docs};
 use crocevia_store::Store;
@@ -163,18 +163,7 @@ fn recall_at_5_from_the_demo_records_is_at_least_0_9() {
 /// The same judged set on an index built the way a server builds it: the demo stored in a
 /// database, the index following the database's change log.
 async fn judge_through(store: Arc<dyn Store>, backend: &str) {
-    let batch = demo_rows(today())
-        .into_iter()
-        .enumerate()
-        .map(|(i, record)| SourcedRecord {
-            record,
-            origin: Origin {
-                file: "demo".into(),
-                row: i + 1,
-                path: String::new(),
-            },
-        })
-        .collect();
+    let batch = sourced(demo_rows(today()), "demo");
     let at = Utc
         .with_ymd_and_hms(TODAY.0, TODAY.1, TODAY.2, 8, 0, 0)
         .unwrap();

@@ -1,38 +1,13 @@
 //! Operations endpoints: liveness, metrics, credits.
 
-use std::sync::Arc;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
-use crocevia_core::clock::FixedClock;
-use crocevia_web::{AppState, WebConfig, router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use common::get_text;
 
 async fn app() -> axum::Router {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
-    std::mem::forget(dir);
-    router(AppState::new(
-        store,
-        Arc::new(FixedClock(Utc::now())),
-        WebConfig::default(),
-    ))
-}
-
-async fn get_text(app: &axum::Router, uri: &str) -> (StatusCode, String) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
+    common::app_on(common::temp_store().await, Utc::now())
 }
 
 #[tokio::test]

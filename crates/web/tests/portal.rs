@@ -1,73 +1,20 @@
 //! The public portal in-process over the demo network: languages, directions, content
 //! fallbacks and what must never be shown.
 
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
-use crocevia_core::clock::FixedClock;
-use crocevia_core::hsds::validate::ExistingRows;
-use crocevia_core::hsds::{Origin, Record, SourcedRecord};
-use crocevia_core::{demo, taxonomy};
+use common::{escaped as askama_escape, get_text as page};
+use crocevia_core::hsds::Record;
+use crocevia_core::taxonomy;
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
-use crocevia_web::{AppState, WebConfig, router};
-use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-async fn app() -> (axum::Router, Arc<dyn Store>, Vec<Record>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
-    std::mem::forget(dir);
-    let today = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
-    let records: Vec<Record> = taxonomy::to_hsds_records()
-        .into_iter()
-        .chain(demo::network(today.date_naive()))
-        .collect();
-    let batch = records
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, record)| SourcedRecord {
-            record,
-            origin: Origin {
-                file: "demo".into(),
-                row: i + 1,
-                path: String::new(),
-            },
-        })
-        .collect();
-    validate_and_apply(
-        store.as_ref(),
-        batch,
-        ExistingRows::Refuse,
-        Vec::new(),
-        "test",
-        today,
-    )
-    .await
-    .unwrap();
-    let app = router(AppState::new(
-        store.clone(),
-        Arc::new(FixedClock(today)),
-        WebConfig::default(),
-    ));
-    (app, store, records)
-}
-
-async fn page(app: &axum::Router, uri: &str) -> (StatusCode, String) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
+/// Friday 20 November 2026, 10:00 in Rome.
+async fn app() -> (axum::Router, std::sync::Arc<dyn Store>, Vec<Record>) {
+    common::demo_app(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()).await
 }
 
 #[tokio::test]
@@ -188,14 +135,6 @@ async fn a_service_page_shows_translation_or_says_it_is_italian() {
         html.contains("lang=\"it\""),
         "Italian text is marked as Italian for screen readers"
     );
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
 }
 
 #[tokio::test]

@@ -1,74 +1,19 @@
 //! `/api/search` over the demo network, and the promise that a saved service is findable as
 //! soon as the write API answers.
 
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
-use crocevia_core::clock::FixedClock;
-use crocevia_core::hsds::validate::ExistingRows;
-use crocevia_core::hsds::{Origin, Record, SourcedRecord};
-use crocevia_core::{demo, taxonomy};
+use common::get_json as get;
+use crocevia_core::hsds::Record;
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
-use crocevia_web::{AppState, WebConfig, router};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use tower::ServiceExt;
 
-async fn app() -> (axum::Router, Arc<dyn Store>, Vec<Record>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
-    std::mem::forget(dir);
-    let today = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
-    let records: Vec<Record> = taxonomy::to_hsds_records()
-        .into_iter()
-        .chain(demo::network(today.date_naive()))
-        .collect();
-    let batch = records
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, record)| SourcedRecord {
-            record,
-            origin: Origin {
-                file: "demo".into(),
-                row: i + 1,
-                path: String::new(),
-            },
-        })
-        .collect();
-    validate_and_apply(
-        store.as_ref(),
-        batch,
-        ExistingRows::Refuse,
-        Vec::new(),
-        "test",
-        today,
-    )
-    .await
-    .unwrap();
-    let app = router(AppState::new(
-        store.clone(),
-        Arc::new(FixedClock(today)),
-        WebConfig::default(),
-    ));
-    (app, store, records)
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap())
+async fn app() -> (axum::Router, std::sync::Arc<dyn Store>, Vec<Record>) {
+    common::demo_app(Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap()).await
 }
 
 #[tokio::test]

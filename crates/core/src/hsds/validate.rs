@@ -50,6 +50,23 @@ pub struct SourcedRecord {
     pub origin: Origin,
 }
 
+/// Records made by the program rather than read from a file (reference data, the demo),
+/// numbered in order under the name `source`, for validation reports.
+pub fn sourced(records: impl IntoIterator<Item = Record>, source: &str) -> Vec<SourcedRecord> {
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| SourcedRecord {
+            record,
+            origin: Origin {
+                file: source.to_owned(),
+                row: i + 1,
+                path: String::new(),
+            },
+        })
+        .collect()
+}
+
 /// Rows that already exist in the database, by id, with their tables.
 pub type Existing = HashMap<String, Vec<String>>;
 
