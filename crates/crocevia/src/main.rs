@@ -1,7 +1,9 @@
 //! `crocevia`: one binary for serving, migrating, importing, exporting and the demo.
 
+mod bench;
 mod config;
 mod transfer;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +58,17 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Manage back-office accounts.
+    User {
+        #[command(subcommand)]
+        action: users::UserAction,
+    },
+    /// Measure: `bench search` compares our search with the alternatives (see
+    /// docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
     },
 }
 
@@ -232,6 +245,8 @@ async fn execute(
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { action } => users::run(action, store.as_ref(), clock.as_ref()).await,
+        Command::Bench { what } => bench::run(what).await,
     }
 }
 

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use crocevia_core::clock::Clock;
+use crocevia_core::hsds::Problem;
 use crocevia_core::hsds::formats::{
     ReadOutcome, read_json, read_tabular, write_json, write_tabular,
 };
 use crocevia_core::hsds::validate::{
     ExistingRows, extra_fields, ids_to_look_up, sourced, validate,
 };
-use crocevia_core::hsds::Problem;
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
 use crocevia_store::import::{ImportError, validate_and_apply};
@@ -210,7 +210,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
-
 
 /// Loads what every installation needs, once: the needs taxonomy (refreshed when the shipped
 /// version changes) and Italy's territories (when none are stored).

@@ -11,7 +11,6 @@ use crocevia_search::{SearchIndex, SearchQuery, SearchService};
 use crocevia_store::Store;
 use crocevia_store::import::validate_and_apply;
 
-
 fn territories() -> &'static territory::Territories {
     static T: std::sync::OnceLock<territory::Territories> = std::sync::OnceLock::new();
     T.get_or_init(|| territory::load_embedded().unwrap())

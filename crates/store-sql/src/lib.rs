@@ -420,7 +420,7 @@ macro_rules! sql_store {
         use crocevia_core::hsds::validate::Existing;
         use crocevia_core::territory::{Comune, Point, Prefecture, Province, Region, Territories};
         use crocevia_store::{
-            ApiToken, Change, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
+            Account, ApiToken, Change, Session, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
             StoreError,
         };
         use sqlx::{AssertSqlSafe, Row as _};
@@ -465,6 +465,39 @@ macro_rules! sql_store {
             T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
         {
             row.try_get(column).map_err(db_error)
+        }
+
+        const ACCOUNT_COLUMNS: &str = "id, organization_id, email, display_name, role, password_hash, failed_logins, locked_until, created_at";
+
+        fn account_of(row: &<$db as sqlx::Database>::Row) -> Result<Account> {
+            let role: String = get(row, "role")?;
+            let failed: i64 = get(row, "failed_logins")?;
+            let locked: Option<String> = get(row, "locked_until")?;
+            let created: String = get(row, "created_at")?;
+            Ok(Account {
+                id: get(row, "id")?,
+                organization_id: get(row, "organization_id")?,
+                email: get(row, "email")?,
+                display_name: get(row, "display_name")?,
+                role: crocevia_core::access::Role::parse(&role)
+                    .ok_or_else(|| StoreError::Database(format!("unknown role '{role}' in database")))?,
+                password_hash: get(row, "password_hash")?,
+                failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
+                locked_until: locked.as_deref().map(parse_timestamp).transpose()?,
+                created_at: parse_timestamp(&created)?,
+            })
+        }
+
+        fn session_of(row: &<$db as sqlx::Database>::Row) -> Result<Session> {
+            let created: String = get(row, "created_at")?;
+            let expires: String = get(row, "expires_at")?;
+            Ok(Session {
+                token_hash: get(row, "token_hash")?,
+                account_id: get(row, "account_id")?,
+                csrf_token: get(row, "csrf_token")?,
+                created_at: parse_timestamp(&created)?,
+                expires_at: parse_timestamp(&expires)?,
+            })
         }
 
         fn centroid_of(row: &<$db as sqlx::Database>::Row) -> Result<Option<Point>> {
@@ -974,6 +1007,124 @@ macro_rules! sql_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn insert_account(&self, account: &Account) -> Result<()> {
+                sqlx::query(AssertSqlSafe(format!("INSERT INTO account ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
+                    .bind(&account.id)
+                    .bind(&account.organization_id)
+                    .bind(&account.email)
+                    .bind(&account.display_name)
+                    .bind(account.role.as_str())
+                    .bind(&account.password_hash)
+                    .bind(i64::from(account.failed_logins))
+                    .bind(account.locked_until.map(timestamp))
+                    .bind(timestamp(account.created_at))
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| match e.as_database_error() {
+                        Some(d) if d.is_unique_violation() => {
+                            StoreError::AlreadyExists(format!("an account with e-mail {}", account.email))
+                        }
+                        _ => db_error(e),
+                    })
+            }
+
+            async fn account(&self, id: &str) -> Result<Option<Account>> {
+                sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .map(|row| account_of(&row))
+                    .transpose()
+            }
+
+            async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
+                sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM account WHERE email = $1")))
+                    .bind(email)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .map(|row| account_of(&row))
+                    .transpose()
+            }
+
+            async fn record_failed_login(&self, account_id: &str, max_failures: u32, lock_until: DateTime<Utc>) -> Result<()> {
+                // Every right-hand side sees the row as it was, so both CASEs agree.
+                sqlx::query(
+                    "UPDATE account SET \
+                     locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END, \
+                     failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END \
+                     WHERE id = $1",
+                )
+                .bind(account_id)
+                .bind(i64::from(max_failures))
+                .bind(timestamp(lock_until))
+                .execute(&self.write)
+                .await
+                .map(|_| ())
+                .map_err(db_error)
+            }
+
+            async fn record_successful_login(&self, account_id: &str) -> Result<()> {
+                sqlx::query("UPDATE account SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                    .bind(account_id)
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_error)
+            }
+
+            async fn set_password_hash(&self, account_id: &str, password_hash: &str) -> Result<bool> {
+                let mut tx = self.write.begin().await.map_err(db_error)?;
+                let updated = sqlx::query("UPDATE account SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
+                    .bind(account_id)
+                    .bind(password_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?
+                    .rows_affected();
+                sqlx::query("DELETE FROM session WHERE account_id = $1")
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                tx.commit().await.map_err(db_error)?;
+                Ok(updated > 0)
+            }
+
+            async fn insert_session(&self, session: &Session) -> Result<()> {
+                sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&session.token_hash)
+                    .bind(&session.account_id)
+                    .bind(&session.csrf_token)
+                    .bind(timestamp(session.created_at))
+                    .bind(timestamp(session.expires_at))
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_error)
+            }
+
+            async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+                sqlx::query("SELECT token_hash, account_id, csrf_token, created_at, expires_at FROM session WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .map(|row| session_of(&row))
+                    .transpose()
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM session WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_error)
             }
 
             async fn territory_counts(&self) -> Result<(i64, i64, i64)> {

@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use crocevia_core::territory::{self, Territories};
 
 use crate::{
-    ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, Operation, Store, StoreError, load_nested,
+    Account, ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, Operation, Session, Store,
+    StoreError, load_nested,
 };
 
 pub const ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c01";
@@ -389,6 +390,108 @@ async fn yield_now() {
     .await;
 }
 
+fn account(id: &str, email: &str) -> Account {
+    Account {
+        id: id.into(),
+        organization_id: ORG.into(),
+        email: email.into(),
+        display_name: "Ada Rossi".into(),
+        role: crocevia_core::access::Role::Editor,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        failed_logins: 0,
+        locked_until: None,
+        created_at: at(1),
+    }
+}
+
+pub async fn accounts_read_back_and_emails_are_unique(store: &dyn Store) {
+    let ada = account("acc-1", "ada@example.it");
+    store.insert_account(&ada).await.unwrap();
+    assert_eq!(store.account("acc-1").await.unwrap(), Some(ada.clone()));
+    assert_eq!(
+        store.account_by_email("ada@example.it").await.unwrap(),
+        Some(ada.clone())
+    );
+    assert_eq!(
+        store.account_by_email("bea@example.it").await.unwrap(),
+        None
+    );
+    assert_eq!(store.account("acc-2").await.unwrap(), None);
+    let err = store
+        .insert_account(&account("acc-2", "ada@example.it"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "already_exists", "{err}");
+    let mut bea = account("acc-2", "bea@example.it");
+    bea.role = crocevia_core::access::Role::Coordinator;
+    bea.organization_id = OTHER_ORG.into();
+    bea.locked_until = Some(at(2));
+    store.insert_account(&bea).await.unwrap();
+    assert_eq!(store.account("acc-2").await.unwrap(), Some(bea));
+}
+
+pub async fn failed_logins_lock_then_success_clears(store: &dyn Store) {
+    store
+        .insert_account(&account("acc-1", "ada@example.it"))
+        .await
+        .unwrap();
+    let read = || async { store.account("acc-1").await.unwrap().unwrap() };
+    for n in 1..=4 {
+        store.record_failed_login("acc-1", 5, at(3)).await.unwrap();
+        let a = read().await;
+        assert_eq!((a.failed_logins, a.locked_until), (n, None));
+    }
+    store.record_failed_login("acc-1", 5, at(3)).await.unwrap();
+    let a = read().await;
+    assert_eq!((a.failed_logins, a.locked_until), (0, Some(at(3))));
+    store.record_failed_login("acc-1", 5, at(4)).await.unwrap();
+    assert_eq!(read().await.failed_logins, 1);
+    store.record_successful_login("acc-1").await.unwrap();
+    let a = read().await;
+    assert_eq!((a.failed_logins, a.locked_until), (0, None));
+    // An unknown account is not an error: nothing to count.
+    store.record_failed_login("nobody", 5, at(3)).await.unwrap();
+}
+
+pub async fn sessions_are_found_by_hash_and_end_with_a_new_password(store: &dyn Store) {
+    store
+        .insert_account(&account("acc-1", "ada@example.it"))
+        .await
+        .unwrap();
+    let session = |hash: &str| Session {
+        token_hash: hash.repeat(32),
+        account_id: "acc-1".into(),
+        csrf_token: "csrf-1".into(),
+        created_at: at(1),
+        expires_at: at(2),
+    };
+    store.insert_session(&session("ab")).await.unwrap();
+    store.insert_session(&session("cd")).await.unwrap();
+    assert_eq!(
+        store.session(&"ab".repeat(32)).await.unwrap(),
+        Some(session("ab"))
+    );
+    assert_eq!(store.session(&"ef".repeat(32)).await.unwrap(), None);
+    store.delete_session(&"ab".repeat(32)).await.unwrap();
+    assert_eq!(store.session(&"ab".repeat(32)).await.unwrap(), None);
+    assert!(store.session(&"cd".repeat(32)).await.unwrap().is_some());
+
+    store.record_failed_login("acc-1", 1, at(9)).await.unwrap();
+    assert!(
+        store
+            .set_password_hash("acc-1", "$argon2id$new")
+            .await
+            .unwrap()
+    );
+    let a = store.account("acc-1").await.unwrap().unwrap();
+    assert_eq!(
+        (a.password_hash.as_str(), a.locked_until),
+        ("$argon2id$new", None)
+    );
+    assert_eq!(store.session(&"cd".repeat(32)).await.unwrap(), None);
+    assert!(!store.set_password_hash("nobody", "x").await.unwrap());
+}
+
 pub async fn tokens_are_found_by_hash(store: &dyn Store) {
     let token = ApiToken {
         token_hash: "ab".repeat(32),
@@ -598,6 +701,9 @@ macro_rules! store_contract_tests {
             nested_objects_load_in_full,
             existing_reports_tables_of_known_ids,
             tokens_are_found_by_hash,
+            accounts_read_back_and_emails_are_unique,
+            failed_logins_lock_then_success_clears,
+            sessions_are_found_by_hash_and_end_with_a_new_password,
             territories_read_back_equal,
             replacing_territories_is_idempotent,
             comuni_are_found_by_name_prefix,

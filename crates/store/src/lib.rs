@@ -7,6 +7,7 @@ mod nested;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use crocevia_core::access::Role;
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::validate::Existing;
 use crocevia_core::territory::{Comune, Point, Province, Region, Territories};
@@ -34,6 +35,9 @@ pub enum StoreError {
         referrer_table: String,
         referrer_id: String,
     },
+    /// A row with this unique key exists already (an account's e-mail).
+    #[error("{0} exists already")]
+    AlreadyExists(String),
     #[error("database error: {0}")]
     Database(String),
 }
@@ -43,6 +47,7 @@ impl StoreError {
         match self {
             StoreError::DanglingReference { .. } => "dangling_reference",
             StoreError::StillReferenced { .. } => "still_referenced",
+            StoreError::AlreadyExists(_) => "already_exists",
             StoreError::Database(_) => "database_error",
         }
     }
@@ -144,6 +149,35 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
 }
 
+/// A back-office account, belonging to one organisation. The password is stored only as an
+/// argon2id PHC string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: String,
+    pub organization_id: String,
+    /// Unique, normalised by the caller (`access::normalize_email`).
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    /// Failed logins since the last success or lock-out.
+    pub failed_logins: u32,
+    /// Logins are refused until then.
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A back-office session. Only the SHA-256 of the cookie's token is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub token_hash: String,
+    pub account_id: String,
+    /// The token every form of the session must send back.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Which comuni [`Store::comuni`] returns: filters combined with AND, ordered by name
 /// (folded: `l'aquila` before `la loggia`), then code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -203,6 +237,32 @@ pub trait Store: Send + Sync {
 
     async fn insert_token(&self, token: &ApiToken) -> Result<()>;
     async fn token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+
+    /// Stores a new account; `AlreadyExists` when its e-mail is taken.
+    async fn insert_account(&self, account: &Account) -> Result<()>;
+    async fn account(&self, id: &str) -> Result<Option<Account>>;
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>>;
+
+    /// Counts a failed login, atomically. The failure that reaches `max_failures` locks the
+    /// account until `lock_until` and starts the count again.
+    async fn record_failed_login(
+        &self,
+        account_id: &str,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// A successful login clears the failures and any lock.
+    async fn record_successful_login(&self, account_id: &str) -> Result<()>;
+
+    /// Replaces the password hash, clears failures and lock, and ends every session of the
+    /// account, in one transaction. False when there is no such account.
+    async fn set_password_hash(&self, account_id: &str, password_hash: &str) -> Result<bool>;
+
+    async fn insert_session(&self, session: &Session) -> Result<()>;
+    /// The session with this token hash, expired or not (the caller compares with its clock).
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// How many regions, provinces and comuni are stored.
     async fn territory_counts(&self) -> Result<(i64, i64, i64)>;

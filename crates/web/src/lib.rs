@@ -2,6 +2,8 @@
 //! knows HTTP; it talks to storage only through the `Store` trait.
 
 pub mod assets;
+pub mod auth;
+pub mod backoffice;
 pub mod error;
 pub mod hsds_api;
 pub mod openapi;
@@ -139,7 +141,18 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/search", get(portal::search))
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
-        .route("/language", axum::routing::post(portal::choose_language));
+        .route("/language", axum::routing::post(portal::choose_language))
+        .route(
+            "/{lang}/login",
+            get(backoffice::login_form).post(backoffice::login),
+        )
+        .route("/{lang}/logout", post(backoffice::logout))
+        .route("/{lang}/backoffice", get(backoffice::services))
+        .route("/{lang}/backoffice/stale", get(backoffice::stale))
+        .route(
+            "/{lang}/backoffice/services/{id}/confirm",
+            post(backoffice::confirm),
+        );
     Router::new()
         .route("/", get(portal::root))
         .merge(pages)

@@ -32,7 +32,7 @@ pub struct Page {
 }
 
 impl Page {
-    fn new(lang: &'static Language, path_rest: impl Into<String>) -> Self {
+    pub(crate) fn new(lang: &'static Language, path_rest: impl Into<String>) -> Self {
         Page {
             lang: lang.code,
             dir: crocevia_i18n::direction(lang.code),
@@ -84,7 +84,7 @@ pub fn messages() -> &'static Messages {
     MESSAGES.get_or_init(Messages::embedded)
 }
 
-fn lang_or_404(code: &str) -> Result<&'static Language, AppError> {
+pub(crate) fn lang_or_404(code: &str) -> Result<&'static Language, AppError> {
     crocevia_i18n::language(code).ok_or_else(|| {
         AppError::new(
             StatusCode::NOT_FOUND,
@@ -94,7 +94,7 @@ fn lang_or_404(code: &str) -> Result<&'static Language, AppError> {
     })
 }
 
-fn render(template: &impl Template) -> Response {
+pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {

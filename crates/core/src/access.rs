@@ -1,0 +1,82 @@
+//! Who may do what in the back office. Every account belongs to one organisation and has one
+//! [`Role`]; what a role allows is decided here, once, so the web layer only asks.
+
+use std::fmt;
+
+/// The roles of the back office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Manages its organisation: its accounts (later) and its services.
+    Admin,
+    /// Follows the whole network: sees the stale services of every organisation.
+    Coordinator,
+    /// Keeps its organisation's services up to date.
+    Editor,
+    /// Works at a desk of its organisation (desk records come later); reads its services.
+    Operator,
+    /// Reads aggregates for the observatory (later); reads its organisation's services.
+    Analyst,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::Editor,
+        Role::Operator,
+        Role::Analyst,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
+            Role::Editor => "editor",
+            Role::Operator => "operator",
+            Role::Analyst => "analyst",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Edits its own organisation's services (and confirms them still valid).
+    pub fn may_edit_services(self) -> bool {
+        matches!(self, Role::Admin | Role::Editor)
+    }
+
+    /// Sees the stale services of every organisation, grouped by organisation.
+    pub fn may_review_network(self) -> bool {
+        self == Role::Coordinator
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// E-mail addresses are compared without surrounding spaces and case.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_allow_what_they_should() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert!(Role::Editor.may_edit_services() && Role::Admin.may_edit_services());
+        assert!(!Role::Operator.may_edit_services() && !Role::Coordinator.may_edit_services());
+        assert!(Role::Coordinator.may_review_network() && !Role::Editor.may_review_network());
+        assert_eq!(normalize_email("  Ada@Example.IT "), "ada@example.it");
+    }
+}

@@ -1,0 +1,37 @@
+# Back office (restricted area). Italian and English are complete; other languages use Italian.
+bo-login-title = Sign in to the restricted area
+bo-login-intro = For the staff of the network's organisations.
+bo-login-email = E-mail address
+bo-login-password = Password
+bo-login-submit = Sign in
+bo-login-failed = Sign-in failed: check your e-mail and password. After 5 wrong attempts, signing in is blocked for 15 minutes.
+bo-logout = Sign out
+bo-nav-label = Restricted area menu
+bo-nav-services = My organisation's services
+bo-nav-stale = Services to verify across the network
+bo-services-title = My organisation's services
+bo-services-none = Your organisation has no services in the directory yet.
+bo-signed-in-as = Signed in as { $name }
+bo-stale-count = { $count ->
+    [0] Every service was verified in the last six months.
+    [one] One service has not been verified for more than six months.
+   *[other] { $count } services have not been verified for more than six months.
+}
+bo-col-service = Service
+bo-col-status = Status
+bo-col-verified = Last verified
+bo-col-actions = Actions
+bo-never-verified = Never verified
+bo-stale-badge = Needs checking
+bo-confirm-valid = Confirm still valid
+bo-status-active = Active
+bo-status-inactive = Inactive
+bo-status-defunct = Closed down
+bo-status-temporarily-closed = Temporarily closed
+bo-stale-title = Services to verify across the network
+bo-stale-intro = Services not verified for more than six months, by organisation.
+bo-stale-none = Nothing to verify: every service was verified in the last six months.
+bo-error-title = This cannot be done
+bo-error-csrf = The form has expired or did not come from this site. Reload the page and try again.
+bo-error-forbidden = Your role does not allow this.
+bo-error-not-found = The page or service you asked for does not exist.
