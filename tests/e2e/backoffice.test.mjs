@@ -1,0 +1,99 @@
+// The back office as an editor uses it: log in, confirm a stale service is still valid, and
+// the public page shows the new verification date. Accessible in Italian and Arabic.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+
+import { axeCheck, launchBrowser, recordConsoleErrors, screenshot } from './lib/browser.mjs';
+import { binaryPath, startServer } from './lib/server.mjs';
+
+const PASSWORD = 'una-password-lunga-e-sicura';
+let server;
+let browser;
+let email;
+
+/** Creates an account with the CLI, on the running server's data directory. */
+function createUser(organization, address, role) {
+  const result = spawnSync(
+    binaryPath(),
+    ['--data-dir', server.dataDir, 'user', 'create', '--organization', organization, '--email', address, '--role', role, '--password-stdin'],
+    { input: `${PASSWORD}\n`, env: { ...process.env, CROCEVIA_LOG: 'warn' }, encoding: 'utf8' },
+  );
+  assert.equal(result.status, 0, `user create failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  // An organisation of the demo with a stale service: the first stale one the API lists.
+  const response = await fetch(`${server.url}/api/hsds/services?per_page=1000`);
+  const services = (await response.json()).contents;
+  const cutoff = new Date(Date.now() - 183 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const stale = services.find((s) => s.assured_date && s.assured_date < cutoff);
+  assert.ok(stale, 'the demo has stale services');
+  email = 'editor@crocevia.example';
+  createUser(stale.organization_id, email, 'editor');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function logIn(page, lang) {
+  // The browser keeps one profile for all pages: start each login signed out.
+  await page.context().clearCookies();
+  await page.goto(`${server.url}/${lang}/backoffice`, { waitUntil: 'networkidle' });
+  assert.match(page.url(), new RegExp(`/${lang}/login`), 'the back office asks for a login');
+  await axeCheck(page);
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.locator('form button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.match(page.url(), new RegExp(`/${lang}/backoffice`));
+}
+
+test('a wrong password is refused without saying which part was wrong', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/it/login`, { waitUntil: 'networkidle' });
+  await axeCheck(page);
+  await page.fill('#email', email);
+  await page.fill('#password', 'sbagliata-sbagliata');
+  await page.locator('form button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.locator('#login-error').isVisible());
+  await page.close();
+});
+
+test('an editor confirms a stale service and the public page shows it as verified today', async () => {
+  const page = await browser.newPage();
+  const errors = recordConsoleErrors(page);
+  await logIn(page, 'it');
+  await axeCheck(page);
+  await screenshot(page, 'backoffice-it');
+  const staleRow = page.locator('tr', { hasText: 'Da verificare' }).first().locator('form[action*="/confirm"]');
+  const action = await staleRow.getAttribute('action');
+  const serviceId = action.match(/services\/([0-9a-f-]+)\/confirm/)[1];
+  const before = await (await fetch(`${server.url}/it/services/${serviceId}`)).text();
+  assert.ok(before.includes('Da verificare'), 'the public page marks the service as possibly out of date');
+  await staleRow.locator('button').click();
+  await page.waitForLoadState('networkidle');
+
+  await page.goto(`${server.url}/it/services/${serviceId}`, { waitUntil: 'networkidle' });
+  const today = new Date();
+  const shown = `${String(today.getDate()).padStart(2, '0')}/${String(today.getMonth() + 1).padStart(2, '0')}/${today.getFullYear()}`;
+  assert.ok((await page.content()).includes(shown), `the public page says verified on ${shown}`);
+  assert.equal(await page.locator('text=Da verificare').count(), 0, 'no longer marked stale');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the back office is accessible in Arabic too', async () => {
+  const page = await browser.newPage();
+  await logIn(page, 'ar');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await axeCheck(page);
+  await screenshot(page, 'backoffice-ar');
+  await page.close();
+});
