@@ -30,7 +30,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crocevia_search::{SearchIndex, ServiceDoc};
 
@@ -42,6 +42,22 @@ pub enum BenchCommand {
     /// Service search on a synthetic national directory, against bare tantivy, SQLite FTS5
     /// and PostgreSQL (when CROCEVIA_TEST_PG is set).
     Search(SearchArgs),
+    /// Internal: measures our search on an index `search` built, in a fresh process (as a
+    /// server would answer), and writes the figures as JSON.
+    #[command(hide = true)]
+    SearchWorker(WorkerArgs),
+}
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    #[arg(long)]
+    index: PathBuf,
+    #[arg(long)]
+    queries: PathBuf,
+    #[arg(long)]
+    threads_max: usize,
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -82,6 +98,10 @@ pub struct SearchArgs {
     /// Where temporary indexes and databases go (default: the system's temporary directory).
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// Measure our search in the process that built the index instead of a fresh one (it
+    /// is slower there: see docs/benchmarks.md).
+    #[arg(long)]
+    measure_in_builder: bool,
 }
 
 /// The directory's "today" (verification dates count back from it) and the queries' "now"
@@ -101,6 +121,7 @@ const CHUNK: usize = 1000;
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Search(args) => search(args).await,
+        BenchCommand::SearchWorker(args) => tokio::task::block_in_place(|| worker(&args)),
     }
 }
 
@@ -108,7 +129,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
 // Report
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Latency {
     /// Queries timed.
     n: usize,
@@ -160,6 +181,9 @@ struct EngineReport {
     build_s: Option<f64>,
     /// Of which generating the documents (interleaved with indexing).
     generation_s: Option<f64>,
+    /// Indexing alone: ours, the time spent in `upsert` and `commit` (tantivy's indexing
+    /// thread overlaps with generation); the others, `build_s - generation_s`.
+    index_s: Option<f64>,
     size_bytes: Option<u64>,
     segments: Option<usize>,
     /// Per query type; `None`: the engine cannot express it.
@@ -171,7 +195,7 @@ struct EngineReport {
     notes: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Throughput {
     threads: usize,
     queries: usize,
@@ -181,11 +205,14 @@ struct Throughput {
 
 #[derive(Debug, Default, Serialize)]
 struct Memory {
-    /// Peak resident memory while generating, indexing and querying our index (VmHWM, reset
-    /// before).
-    ours_peak_bytes: Option<u64>,
-    /// Resident memory at the end of our part.
-    ours_rss_bytes: Option<u64>,
+    /// Peak resident memory while generating the directory and building our index (VmHWM,
+    /// reset before).
+    build_peak_bytes: Option<u64>,
+    /// Peak resident memory of the process that opened the index and ran the searches
+    /// (with `--measure-in-builder`, the builder's).
+    search_peak_bytes: Option<u64>,
+    /// Resident memory at the end of the searches.
+    search_rss_bytes: Option<u64>,
     /// Peak over the whole run, alternatives included (not PostgreSQL's own processes).
     process_peak_bytes: Option<u64>,
 }
@@ -196,6 +223,8 @@ struct Machine {
     memory_bytes: Option<u64>,
     cpu: Option<String>,
     os: String,
+    /// `/proc/loadavg` at the start: other work on the machine skews every figure.
+    load_average: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -265,6 +294,9 @@ fn machine() -> Machine {
         memory_bytes: proc_kb("/proc/meminfo", "MemTotal:"),
         cpu,
         os: std::env::consts::OS.to_owned(),
+        load_average: std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")),
     }
 }
 
@@ -323,13 +355,15 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
     };
     let machine = machine();
     println!(
-        "crocevia bench search: {} services, {} queries per type, seed {}; {} cores, {} memory, {}",
+        "crocevia bench search: {} services, {} queries per type, seed {}; {} cores, {} memory, \
+         {}, load average {}",
         args.services,
         args.queries_per_type,
         args.seed,
         machine.cores,
         machine.memory_bytes.map_or("?".into(), mib),
         machine.cpu.as_deref().unwrap_or("unknown CPU"),
+        machine.load_average.as_deref().unwrap_or("?"),
     );
 
     let territories = crocevia_web::territories();
@@ -367,6 +401,7 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
         let progress = bar(args.services as u64, "indexing (ours)");
         let started = Instant::now();
         let mut generating = Duration::ZERO;
+        let mut indexing = Duration::ZERO;
         let mut chunk = Vec::with_capacity(CHUNK);
         for start in (0..args.services).step_by(CHUNK) {
             let t = Instant::now();
@@ -377,16 +412,25 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
             }
             indexed += chunk.iter().filter(|d| d.is_listed()).count();
             generating += t.elapsed();
+            let t = Instant::now();
             index.upsert(&chunk)?;
+            indexing += t.elapsed();
             progress.inc(chunk.len() as u64);
         }
-        match &store {
-            Some(store) => index.commit_at(&last_change(store.as_ref()).await?.to_string())?,
+        let position = match &store {
+            Some(store) => Some(last_change(store.as_ref()).await?),
+            None => None,
+        };
+        let t = Instant::now();
+        match position {
+            Some(position) => index.commit_at(&position.to_string())?,
             None => index.commit()?,
         }
+        indexing += t.elapsed();
         progress.finish_and_clear();
         ours.build_s = Some(started.elapsed().as_secs_f64());
         ours.generation_s = Some(generating.as_secs_f64());
+        ours.index_s = Some(indexing.as_secs_f64());
     }
     let settle = settle_merges(&index_dir);
     // A commit with nothing new reloads the reader onto the merged segments.
@@ -399,9 +443,10 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
         settle.as_secs_f64()
     ));
     println!(
-        "ours: built in {:.1} s (of which generating documents {:.1} s), {} on disk, {} segments",
+        "ours: indexed in {:.1} s ({:.1} s with generating the documents and counting words), \
+         {} on disk, {} segments",
+        ours.index_s.unwrap_or_default(),
         ours.build_s.unwrap_or_default(),
-        ours.generation_s.unwrap_or_default(),
         mib(ours.size_bytes.unwrap_or_default()),
         ours.segments.map_or("?".into(), |s| s.to_string()),
     );
@@ -424,12 +469,27 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
     }
 
     // --- ours: latency, throughput -------------------------------------------------------
-    let throughput = tokio::task::block_in_place(|| -> Result<Vec<Throughput>> {
-        measure_ours(&index, &queries, &mut ours, threads_max)
-    })?;
-    let memory_ours_peak = peak_memory();
-    let memory_ours_rss = resident_memory();
-    drop(index);
+    let build_peak = peak_memory();
+    let (throughput, search_peak, search_rss) = if args.measure_in_builder {
+        ours.notes
+            .push("searches measured in the process that built the index".into());
+        let throughput =
+            tokio::task::block_in_place(|| measure_ours(&index, &queries, &mut ours, threads_max))?;
+        drop(index);
+        (throughput, peak_memory(), resident_memory())
+    } else {
+        // A fresh process opens the index and searches, as a server does: the builder's
+        // heap (millions of freed documents) makes every search slower.
+        drop(index);
+        let output = spawn_worker(&index_dir, &queries, threads_max, work.path())?;
+        ours.kinds = output.kinds;
+        ours.overall = output.overall;
+        ours.notes.push(format!(
+            "searches measured in a fresh process, which opened the index in {:.2} s",
+            output.open_s
+        ));
+        (output.throughput, output.peak_bytes, output.rss_bytes)
+    };
     if let Some(store) = store {
         store.close().await;
         println!(
@@ -494,8 +554,9 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
         ours,
         throughput,
         memory: Memory {
-            ours_peak_bytes: memory_ours_peak,
-            ours_rss_bytes: memory_ours_rss,
+            build_peak_bytes: build_peak,
+            search_peak_bytes: search_peak,
+            search_rss_bytes: search_rss,
             process_peak_bytes: peak_memory(),
         },
         alternatives,
@@ -567,6 +628,70 @@ fn segment_count(dir: &Path) -> Option<usize> {
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
     Some(meta.get("segments")?.as_array()?.len())
+}
+
+/// What the worker process measured.
+#[derive(Serialize, Deserialize)]
+struct WorkerOutput {
+    kinds: BTreeMap<String, Option<Latency>>,
+    overall: Option<Latency>,
+    throughput: Vec<Throughput>,
+    peak_bytes: Option<u64>,
+    rss_bytes: Option<u64>,
+    open_s: f64,
+}
+
+fn spawn_worker(
+    index_dir: &Path,
+    queries: &QuerySet,
+    threads_max: usize,
+    work: &Path,
+) -> Result<WorkerOutput> {
+    let queries_path = work.join("worker-queries.json");
+    let out_path = work.join("worker-output.json");
+    std::fs::write(&queries_path, serde_json::to_vec(queries)?)?;
+    let exe = std::env::current_exe().context("cannot find this program to run the worker")?;
+    let status = std::process::Command::new(exe)
+        // The worker's own (unused) database, away from the caller's directory.
+        .arg("--data-dir")
+        .arg(work.join("worker-data"))
+        .args(["bench", "search-worker", "--threads-max"])
+        .arg(threads_max.to_string())
+        .arg("--index")
+        .arg(index_dir)
+        .arg("--queries")
+        .arg(&queries_path)
+        .arg("--out")
+        .arg(&out_path)
+        .env("CROCEVIA_LOG", "warn")
+        .status()
+        .context("cannot start the search worker")?;
+    anyhow::ensure!(status.success(), "the search worker failed ({status})");
+    Ok(serde_json::from_slice(&std::fs::read(&out_path)?)?)
+}
+
+fn worker(args: &WorkerArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let index = SearchIndex::open(&args.index)?;
+    anyhow::ensure!(
+        !index.needs_rebuild(),
+        "no committed index in {}",
+        args.index.display()
+    );
+    let open_s = started.elapsed().as_secs_f64();
+    let queries: QuerySet = serde_json::from_slice(&std::fs::read(&args.queries)?)?;
+    let mut report = EngineReport::default();
+    let throughput = measure_ours(&index, &queries, &mut report, args.threads_max.max(1))?;
+    let output = WorkerOutput {
+        kinds: report.kinds,
+        overall: report.overall,
+        throughput,
+        peak_bytes: peak_memory(),
+        rss_bytes: resident_memory(),
+        open_s,
+    };
+    std::fs::write(&args.out, serde_json::to_vec(&output)?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn measure_ours(
@@ -753,6 +878,7 @@ async fn run_bare(
     progress.finish_and_clear();
     report.build_s = Some(started.elapsed().as_secs_f64());
     report.generation_s = Some(generating.as_secs_f64());
+    report.index_s = Some((started.elapsed() - generating).as_secs_f64());
     report.size_bytes = Some(dir_size(&dir));
     report.notes.push(
         "build: one indexing thread, 50 MB heap, merges waited for; TopDocs(10) by BM25, \
@@ -799,6 +925,7 @@ async fn run_fts5(
     progress.finish_and_clear();
     report.build_s = Some(started.elapsed().as_secs_f64());
     report.generation_s = Some(generating.as_secs_f64());
+    report.index_s = Some((started.elapsed() - generating).as_secs_f64());
     report.size_bytes = Some(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0));
     let mut pings = Vec::new();
     for _ in 0..200 {
@@ -851,6 +978,7 @@ async fn run_pg(
     progress.finish_and_clear();
     report.build_s = Some(started.elapsed().as_secs_f64());
     report.generation_s = Some(generating.as_secs_f64());
+    report.index_s = Some((started.elapsed() - generating).as_secs_f64());
     report.size_bytes = pg
         .size_bytes()
         .await
@@ -953,11 +1081,11 @@ fn print_report(r: &Report) {
         r.services, r.indexed_services, r.queries_per_type
     );
     println!(
-        "index: built in {:.1} s ({:.0} services/s; generating the documents took {:.1} s of it), \
-         {} on disk, {} segments",
+        "index: built in {:.1} s ({:.0} services/s; {:.1} s with generating the documents and \
+         counting words), {} on disk, {} segments",
+        o.index_s.unwrap_or_default(),
+        r.services as f64 / o.index_s.unwrap_or(1.0),
         o.build_s.unwrap_or_default(),
-        r.services as f64 / o.build_s.unwrap_or(1.0),
-        o.generation_s.unwrap_or_default(),
         mib(o.size_bytes.unwrap_or_default()),
         o.segments.map_or("?".into(), |s| s.to_string())
     );
@@ -1000,20 +1128,24 @@ fn print_report(r: &Report) {
         );
     }
     println!(
-        "memory: peak {} while generating, indexing and searching (VmHWM); {} resident after; \
-         whole run peak {}",
-        r.memory.ours_peak_bytes.map_or("?".into(), mib),
-        r.memory.ours_rss_bytes.map_or("?".into(), mib),
+        "memory (VmHWM): searching peak {} ({} resident at the end); building peak {} \
+         (generating the directory included); whole run {}",
+        r.memory.search_peak_bytes.map_or("?".into(), mib),
+        r.memory.search_rss_bytes.map_or("?".into(), mib),
+        r.memory.build_peak_bytes.map_or("?".into(), mib),
         r.memory.process_peak_bytes.map_or("?".into(), mib)
     );
+    for note in &o.notes {
+        println!("  {note}");
+    }
 
     for alt in &r.alternatives {
         println!();
         println!("== {}", alt.name);
         println!(
-            "build: {:.1} s (generating the documents {:.1} s of it), {} on disk{}{}",
+            "build: {:.1} s ({:.1} s with generating the documents), {} on disk{}{}",
+            alt.index_s.unwrap_or_default(),
             alt.build_s.unwrap_or_default(),
-            alt.generation_s.unwrap_or_default(),
             alt.size_bytes.map_or("?".into(), mib),
             alt.segments
                 .map_or(String::new(), |s| format!(", {s} segments")),
