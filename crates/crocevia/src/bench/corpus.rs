@@ -297,10 +297,15 @@ fn minutes(hhmm: &str) -> Option<u16> {
 // Words
 // ---------------------------------------------------------------------------------------------
 
-/// Function words left out of the topic vocabulary and of query words (folded, lowercase).
+/// Function words left out of the topic vocabulary and of query words (lowercase): ours
+/// (`crocevia_search::analysis`'s stopwords, which a query does not require) and a few more.
 pub fn is_function_word(w: &str) -> bool {
     #[rustfmt::skip]
     const WORDS: &[&str] = &[
+        "senza", "vicino", "cerco", "serve", "bisogno", "aiuto", "voglio", "vorrei", "trovare",
+        "informazioni", "posso", "quale", "near", "need", "want", "where", "without", "help",
+        "find", "looking", "information", "besoin", "cherche", "comment", "trouver", "sans",
+        "aide", "necesito", "para", "donde", "ayuda",
         "alla", "alle", "allo", "agli", "anche", "base", "come", "con", "dalla", "dalle", "degli",
         "dei", "del", "dell", "della", "delle", "dello", "dopo", "dove", "ogni", "loro", "nella",
         "nelle", "negli", "nello", "non", "oppure", "per", "più", "può", "quando", "questo",

@@ -220,8 +220,10 @@ impl WordStats {
     }
 }
 
-/// Words a user would type as content: Latin letters, four or more, not function words nor
-/// the words that ask for free services (which our search treats as a wish, not a word).
+/// Words a user would type as content: Latin letters, four or more, not function words, not
+/// the words that ask for free services (which our search treats as a wish, not a word), nor
+/// the generator's own boilerplate ("Temi:", "Parole chiave:", "Si occupa in particolare
+/// di:", "finanziato dal FAMI").
 fn is_content_word(w: &str) -> bool {
     w.chars().count() >= 4
         && w.chars()
@@ -229,7 +231,20 @@ fn is_content_word(w: &str) -> bool {
         && !is_function_word(w)
         && !matches!(
             w,
-            "gratuito" | "gratuita" | "gratuiti" | "gratuite" | "gratis" | "free" | "gratuit"
+            "gratuito"
+                | "gratuita"
+                | "gratuiti"
+                | "gratuite"
+                | "gratis"
+                | "free"
+                | "gratuit"
+                | "temi"
+                | "parole"
+                | "chiave"
+                | "occupa"
+                | "particolare"
+                | "finanziato"
+                | "fami"
         )
 }
 
