@@ -97,3 +97,72 @@ test('the back office is accessible in Arabic too', async () => {
   await screenshot(page, 'backoffice-ar');
   await page.close();
 });
+
+test('an editor edits a service, adds an English translation, confirms it and the public page shows it', async () => {
+  const page = await browser.newPage();
+  const errors = recordConsoleErrors(page);
+  await logIn(page, 'it');
+  const editLink = page.locator('a[href*="/backoffice/services/"][href$="/edit"]').first();
+  const href = await editLink.getAttribute('href');
+  const serviceId = href.match(/services\/([0-9a-f-]+)\/edit/)[1];
+  await editLink.click();
+  await page.waitForLoadState('networkidle');
+  await axeCheck(page);
+  await screenshot(page, 'backoffice-edit-it');
+
+  const description = 'Descrizione aggiornata dal test nel browser: orientamento e accompagnamento.';
+  await page.fill('#f-description', description);
+  await page.fill('#f-tr-en-name', 'Browser test desk');
+  await page.fill('#f-tr-en-description', 'Guidance and accompaniment, updated in the browser.');
+  await page.check('#mark_verified');
+  await page.locator('form.service-editor button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.locator('#saved').isVisible(), 'the page says it was saved');
+
+  await page.locator('#saved a').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok((await page.content()).includes(description), 'the Italian page shows the new description');
+  const today = new Date();
+  const shown = `${String(today.getDate()).padStart(2, '0')}/${String(today.getMonth() + 1).padStart(2, '0')}/${today.getFullYear()}`;
+  assert.ok((await page.content()).includes(shown), 'verified today');
+
+  await page.goto(`${server.url}/en/services/${serviceId}`, { waitUntil: 'networkidle' });
+  assert.equal(await page.locator('h1').first().textContent().then((t) => t.trim()), 'Browser test desk');
+  assert.ok((await page.content()).includes('Guidance and accompaniment, updated in the browser.'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a form with mistakes shows them beside the fields and in a summary, accessibly', async () => {
+  const page = await browser.newPage();
+  await logIn(page, 'ar');
+  await page.locator('a[href*="/backoffice/services/"][href$="/edit"]').first().click();
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await page.fill('#f-name', '');
+  await page.fill('#f-email', 'non-un-indirizzo');
+  await page.locator('form.service-editor button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.locator('#errors').isVisible());
+  assert.ok(await page.locator('#e-email').isVisible());
+  await axeCheck(page);
+  await screenshot(page, 'backoffice-edit-errors-ar');
+  await page.close();
+});
+
+test('an import from the browser lists the bad rows and imports nothing', async () => {
+  const page = await browser.newPage();
+  await logIn(page, 'it');
+  await page.goto(`${server.url}/it/backoffice/import`, { waitUntil: 'networkidle' });
+  await axeCheck(page);
+  const csv = 'id,organization_id,name,status\nnot-a-uuid,x,,active\n';
+  await page.setInputFiles('#files', { name: 'services.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.locator('form button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.match(await page.locator('#outcome').textContent(), /Non è stato importato nulla/);
+  assert.ok((await page.locator('#problems tbody tr').count()) >= 1);
+  assert.equal(await page.locator('#problems tbody tr').first().locator('td').nth(1).textContent(), '2');
+  await axeCheck(page);
+  await screenshot(page, 'backoffice-import-it');
+  await page.close();
+});

@@ -7,7 +7,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Manages its organisation: its accounts (later) and its services.
+    /// Manages its organisation: its accounts and its services.
     Admin,
     /// Follows the whole network: sees the stale services of every organisation.
     Coordinator,
@@ -50,6 +50,17 @@ impl Role {
     /// Sees the stale services of every organisation, grouped by organisation.
     pub fn may_review_network(self) -> bool {
         self == Role::Coordinator
+    }
+
+    /// Adds people to its own organisation and resets their passwords.
+    pub fn may_manage_accounts(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// The roles an organisation's admin may give: all but coordinator, which reaches every
+    /// organisation of the network and is given by whoever runs the installation.
+    pub fn grantable_by_admin(self) -> bool {
+        self != Role::Coordinator
     }
 }
 

@@ -11,12 +11,10 @@ use crocevia_core::hsds::Problem;
 use crocevia_core::hsds::formats::{
     ReadOutcome, read_json, read_tabular, write_json, write_tabular,
 };
-use crocevia_core::hsds::validate::{
-    ExistingRows, extra_fields, ids_to_look_up, sourced, validate,
-};
+use crocevia_core::hsds::validate::{ExistingRows, extra_fields, sourced};
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
-use crocevia_store::import::{ImportError, validate_and_apply};
+use crocevia_store::import::{ImportError, import_read, validate_and_apply};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Problems printed on the terminal; the full list goes to `--report`.
@@ -113,25 +111,13 @@ pub async fn import_hsds(
 ) -> Result<bool> {
     let mut outcome = ReadOutcome::default();
     for path in paths {
-        let read = read_package(path)?;
-        outcome.records.extend(read.records);
-        outcome.problems.extend(read.problems);
-        outcome.warnings.extend(read.warnings);
+        outcome.append(read_package(path)?);
     }
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
     for (table, field) in extra_fields(&outcome.records) {
         eprintln!("warning: {table}.{field} is not in HSDS 3.0; kept as an extension field");
-    }
-    if !outcome.problems.is_empty() {
-        // Report unreadable cells together with everything validation finds in the rest.
-        let mut problems = outcome.problems;
-        let mut batch = outcome.records;
-        let existing = store.existing(&ids_to_look_up(&batch)).await?;
-        problems.extend(validate(&mut batch, &existing));
-        print_problems(&problems, report)?;
-        return Ok(false);
     }
     let rows = outcome.records.len();
     let bar = spinner(&format!("validating and writing {rows} rows"));
@@ -140,15 +126,7 @@ pub async fn import_hsds(
     } else {
         ExistingRows::Refuse
     };
-    let result = validate_and_apply(
-        store,
-        outcome.records,
-        mode,
-        Vec::new(),
-        "import",
-        clock.now(),
-    )
-    .await;
+    let result = import_read(store, outcome, mode, "import", clock.now()).await;
     bar.finish_and_clear();
     match result {
         Ok(applied) => {

@@ -4,24 +4,26 @@
 //!
 //! Facets are counted per *set*: each document has one value per dimension (its categories,
 //! its territories, its languages, joined), dictionary-encoded, so counting is one ordinal
-//! per document and dimension; the sets are split into values once per query, when the
-//! segment is harvested. Directories repeat the same few sets (every CPIA course: the same
-//! categories and languages), so there are far fewer sets than documents.
+//! per document and dimension; at harvest each matched set adds its count to its values,
+//! decoded once per segment ([`crate::facets`]). Directories repeat the same few sets (every
+//! CPIA course: the same categories and languages), so there are far fewer sets than
+//! documents.
 //! Opening hours work the same way: equal schedules share an ordinal, evaluated once per
 //! query and segment.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
-
+use std::collections::BinaryHeap;
 use std::sync::Arc;
+
 use tantivy::collector::{Collector, SegmentCollector};
 
-use tantivy::columnar::{BytesColumn, Column, ColumnIndex, ColumnValues, StrColumn};
+use tantivy::columnar::{BytesColumn, Column, ColumnIndex, ColumnValues};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crocevia_core::territory::Point;
 
-use crate::index::{EMPTY_SET, Meta, names};
+use crate::facets::{DecodedSets, FacetTables, SetField};
+use crate::index::{Meta, names};
 use crate::schedule::OpenAt;
 use crate::{Facets, geo};
 
@@ -112,14 +114,17 @@ impl Ord for Entry {
 
 pub(crate) struct Collect {
     pub settings: Settings,
+    pub tables: Arc<FacetTables>,
+    /// Values kept per facet list (`None`: all).
+    pub facet_limit: Option<usize>,
 }
 
 /// What one segment found.
 pub(crate) struct SegmentFruit {
     total: u64,
     top: Vec<Entry>,
-    /// Per facet set (see [`FACET_FIELDS`]): each distinct set matched, and how many times.
-    facets: Vec<Vec<(String, u64)>>,
+    /// Matches per facet value number (see [`FacetTables`]).
+    value_counts: Vec<u64>,
     free: u64,
     accessible: u64,
 }
@@ -133,7 +138,11 @@ pub(crate) struct Fruit {
 }
 
 /// The facet-set fast fields, one value per document: categories, territories, languages.
-const FACET_FIELDS: [&str; 3] = [names::CATEGORY_SET, names::PLACE_SET, names::LANGUAGE_SET];
+const FACET_FIELDS: [(&str, SetField); 3] = [
+    (names::CATEGORY_SET, SetField::Categories),
+    (names::PLACE_SET, SetField::Places),
+    (names::LANGUAGE_SET, SetField::Languages),
+];
 
 impl Collector for Collect {
     type Fruit = Fruit;
@@ -146,14 +155,15 @@ impl Collector for Collect {
     ) -> tantivy::Result<SegmentCollect> {
         let ff = reader.fast_fields();
         let mut facets = Vec::with_capacity(FACET_FIELDS.len());
-        for name in FACET_FIELDS {
-            let column = ff.str(name)?;
-            let counts = vec![0u32; column.as_ref().map_or(0, |c| c.num_terms())];
-            let ords = Lookup::new(column.as_ref().map(|c| c.ords().clone()));
+        for (name, field) in FACET_FIELDS {
+            let Some(column) = ff.str(name)? else {
+                continue;
+            };
+            let sets = self.tables.sets(reader.segment_id(), field, &column)?;
             facets.push(FacetCounter {
-                column,
-                ords,
-                counts,
+                ords: Lookup::new(Some(column.ords().clone())),
+                counts: vec![0u32; sets.values_of.len()],
+                sets,
             });
         }
         let schedule = ff.bytes(names::SCHEDULE)?;
@@ -181,58 +191,35 @@ impl Collector for Collect {
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Fruit> {
         let mut total = 0;
         let mut top = Vec::new();
-        // categories, regions, provinces, comuni, languages
-        let mut maps: [HashMap<&str, u64>; 5] = Default::default();
+        let mut counts: Vec<u64> = Vec::new();
         let mut free = 0;
         let mut accessible = 0;
-        for fruit in &fruits {
+        for fruit in fruits {
             total += fruit.total;
-            top.extend_from_slice(&fruit.top);
+            top.extend(fruit.top);
             free += fruit.free;
             accessible += fruit.accessible;
-            for (set_field, sets) in fruit.facets.iter().enumerate() {
-                for (set, count) in sets {
-                    for value in set.split(' ').filter(|v| *v != EMPTY_SET) {
-                        let (map, value) = match set_field {
-                            0 => (0, value),
-                            2 => (4, value),
-                            _ => match value.split_at_checked(1) {
-                                Some(("r", code)) => (1, code),
-                                Some(("p", code)) => (2, code),
-                                Some(("c", code)) => (3, code),
-                                _ => continue,
-                            },
-                        };
-                        *maps[map].entry(value).or_default() += count;
-                    }
-                }
+            if counts.len() < fruit.value_counts.len() {
+                counts.resize(fruit.value_counts.len(), 0);
+            }
+            for (sum, count) in counts.iter_mut().zip(fruit.value_counts) {
+                *sum += count;
             }
         }
         top.sort_unstable();
         top.truncate(self.settings.keep);
-        let [categories, regions, provinces, comuni, languages] = maps.map(|map| {
-            let mut list: Vec<(String, u64)> =
-                map.into_iter().map(|(v, c)| (v.to_owned(), c)).collect();
-            list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            list
-        });
-        let facets = Facets {
-            categories,
-            provinces,
-            comuni,
-            regions,
-            languages,
-            free,
-            accessible,
-        };
+        let facets = self
+            .tables
+            .facets(&counts, free, accessible, self.facet_limit);
         Ok(Fruit { total, top, facets })
     }
 }
 
 struct FacetCounter {
-    column: Option<StrColumn>,
     ords: Lookup,
+    /// Matches per set ordinal.
     counts: Vec<u32>,
+    sets: Arc<DecodedSets>,
 }
 
 /// One value per document, read the fastest way the column allows.
@@ -272,29 +259,17 @@ impl FacetCounter {
         }
     }
 
-    /// Each set matched, with its count.
-    fn harvest(self) -> Vec<(String, u64)> {
-        let Some(column) = self.column else {
-            return Vec::new();
-        };
-        let (ords, counts): (Vec<u64>, Vec<u64>) = self
-            .counts
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(ord, c)| (ord as u64, u64::from(*c)))
-            .unzip();
-        let mut out = Vec::with_capacity(ords.len());
-        let mut counts = counts.into_iter();
-        // Reading a dictionary in order is one sequential pass over its blocks.
-        let read = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
-            let count = counts.next().unwrap_or_default();
-            out.push((String::from_utf8_lossy(bytes).into_owned(), count));
-        });
-        if read.is_err() {
-            out.clear();
+    /// Adds each matched set's count to its values.
+    fn add_to(&self, value_counts: &mut Vec<u64>) {
+        for (ord, count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            for value in self.sets.values_of.get(ord).into_iter().flatten() {
+                let value = *value as usize;
+                if value_counts.len() <= value {
+                    value_counts.resize(value + 1, 0);
+                }
+                value_counts[value] += u64::from(*count);
+            }
         }
-        out
     }
 }
 
@@ -421,7 +396,13 @@ impl SegmentCollector for SegmentCollect {
         SegmentFruit {
             total: self.total,
             top: self.heap.into_vec(),
-            facets: self.facets.into_iter().map(FacetCounter::harvest).collect(),
+            value_counts: {
+                let mut value_counts = Vec::new();
+                for facet in &self.facets {
+                    facet.add_to(&mut value_counts);
+                }
+                value_counts
+            },
             free: self.free_count,
             accessible: self.accessible_count,
         }

@@ -2,8 +2,8 @@
 //! writing [`ServiceDoc`]s.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
@@ -16,12 +16,13 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use crate::analysis::{self, FOLD, LANGS, lang_group, tokenizer_name};
 use crate::doc::ServiceDoc;
+use crate::facets::FacetTables;
 use crate::{Result, geo, schedule};
 
 /// Version of the index layout (fields, analysis, encodings). Bump it whenever any of them
 /// changes: an index written with another version is wiped on [`SearchIndex::open`] and
 /// reported by [`SearchIndex::needs_rebuild`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Separates the parts of a stored text value: `language`, `name`, `description`.
 pub(crate) const UNIT_SEPARATOR: char = '\u{1F}';
@@ -216,6 +217,7 @@ struct Payload {
 pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    pub(crate) facet_tables: Arc<FacetTables>,
     writer: Mutex<IndexWriter>,
     needs_rebuild: AtomicBool,
     cursor: Mutex<Option<String>>,
@@ -294,6 +296,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             reader,
             fields,
+            facet_tables: Arc::default(),
             writer: Mutex::new(writer),
             needs_rebuild: AtomicBool::new(fresh),
             cursor: Mutex::new(cursor),
@@ -355,6 +358,14 @@ impl SearchIndex {
         prepared.set_payload(&payload);
         prepared.commit()?;
         self.reader.reload()?;
+        let live: Vec<_> = self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| r.segment_id())
+            .collect();
+        self.facet_tables.keep_only(&live);
         *self.lock_cursor() = cursor;
         self.needs_rebuild.store(false, Ordering::Release);
         Ok(())

@@ -33,6 +33,7 @@
 pub mod analysis;
 mod collect;
 pub mod doc;
+mod facets;
 mod geo;
 pub mod index;
 pub mod query;

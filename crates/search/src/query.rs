@@ -75,6 +75,9 @@ use crate::{Result, geo};
 pub const DEFAULT_LIMIT: usize = 10;
 /// The largest page.
 pub const MAX_LIMIT: usize = 100;
+/// Comuni and provinces in the facet counts for a person or an API client: enough for any
+/// list a person reads, without thousands of comuni in every national search.
+pub const DEFAULT_FACET_LIMIT: usize = 50;
 /// How deep paging goes (offset + limit).
 pub const MAX_DEPTH: usize = 1000;
 
@@ -105,6 +108,9 @@ pub struct SearchQuery {
     pub offset: usize,
     /// 0 means [`DEFAULT_LIMIT`]; at most [`MAX_LIMIT`].
     pub limit: usize,
+    /// Comuni and provinces kept in the facet counts, most frequent first (`None`: all); the
+    /// other facet lists are short and always whole.
+    pub facet_limit: Option<usize>,
 }
 
 /// A point and a radius.
@@ -826,6 +832,8 @@ impl SearchIndex {
                 near: query.near.map(|n| (n.point, n.radius_km)),
                 today: i64::from(rome_time(now).date().num_days_from_ce()),
             },
+            tables: self.facet_tables.clone(),
+            facet_limit: query.facet_limit,
         };
         let required = plan.required();
         let mut fruit = searcher.search(

@@ -437,6 +437,20 @@ macro_rules! sql_store {
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
+        fn change_from_row(row: &<$db as sqlx::Database>::Row) -> Result<Change> {
+            let op: String = row.try_get(3).map_err(db_error)?;
+            let at: String = row.try_get(5).map_err(db_error)?;
+            Ok(Change {
+                seq: row.try_get(0).map_err(db_error)?,
+                table: row.try_get(1).map_err(db_error)?,
+                id: row.try_get(2).map_err(db_error)?,
+                operation: Operation::parse(&op)
+                    .ok_or_else(|| StoreError::Database(format!("unknown operation {op}")))?,
+                actor: row.try_get(4).map_err(db_error)?,
+                at: parse_timestamp(&at)?,
+            })
+        }
+
         fn bind_all<'q>(
             mut query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
             binds: &[Bind],
@@ -962,21 +976,19 @@ macro_rules! sql_store {
                 .fetch_all(&self.read)
                 .await
                 .map_err(db_error)?;
-                rows.iter()
-                    .map(|row| {
-                        let op: String = row.try_get(3).map_err(db_error)?;
-                        let at: String = row.try_get(5).map_err(db_error)?;
-                        Ok(Change {
-                            seq: row.try_get(0).map_err(db_error)?,
-                            table: row.try_get(1).map_err(db_error)?,
-                            id: row.try_get(2).map_err(db_error)?,
-                            operation: Operation::parse(&op)
-                                .ok_or_else(|| StoreError::Database(format!("unknown operation {op}")))?,
-                            actor: row.try_get(4).map_err(db_error)?,
-                            at: parse_timestamp(&at)?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(change_from_row).collect()
+            }
+
+            async fn changes_before(&self, before: Option<i64>, limit: u32) -> Result<Vec<Change>> {
+                let rows = sqlx::query(
+                    "SELECT seq, table_name, record_id, operation, actor, at FROM change_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+                )
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter().map(change_from_row).collect()
             }
 
             async fn insert_token(&self, token: &ApiToken) -> Result<()> {
@@ -1049,6 +1061,17 @@ macro_rules! sql_store {
                     .map_err(db_error)?
                     .map(|row| account_of(&row))
                     .transpose()
+            }
+
+            async fn accounts_of(&self, organization_id: &str) -> Result<Vec<Account>> {
+                sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM account WHERE organization_id = $1 ORDER BY display_name, email")))
+                    .bind(organization_id)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .iter()
+                    .map(account_of)
+                    .collect()
             }
 
             async fn record_failed_login(&self, account_id: &str, max_failures: u32, lock_until: DateTime<Utc>) -> Result<()> {

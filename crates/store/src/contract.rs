@@ -162,6 +162,18 @@ pub async fn every_write_is_in_the_change_log(store: &dyn Store) {
     assert_eq!(last.at, at(2));
     let after_first = store.changes_since(log[before].seq, 1000).await.unwrap();
     assert_eq!(after_first.len(), log.len() - before - 1);
+
+    // The audit page reads the same log newest first, a page at a time.
+    let newest = store.changes_before(None, 2).await.unwrap();
+    assert_eq!(newest.len(), 2);
+    assert_eq!(newest[0], *last);
+    assert_eq!(newest[1], log[log.len() - 2]);
+    let older = store
+        .changes_before(Some(newest[1].seq), 1000)
+        .await
+        .unwrap();
+    assert_eq!(older.len(), log.len() - 2);
+    assert!(older.windows(2).all(|w| w[0].seq > w[1].seq));
 }
 
 pub async fn a_dangling_reference_rejects_the_whole_set(store: &dyn Store) {
@@ -427,7 +439,10 @@ pub async fn accounts_read_back_and_emails_are_unique(store: &dyn Store) {
     bea.organization_id = OTHER_ORG.into();
     bea.locked_until = Some(at(2));
     store.insert_account(&bea).await.unwrap();
-    assert_eq!(store.account("acc-2").await.unwrap(), Some(bea));
+    assert_eq!(store.account("acc-2").await.unwrap(), Some(bea.clone()));
+    assert_eq!(store.accounts_of(ORG).await.unwrap(), vec![ada]);
+    assert_eq!(store.accounts_of(OTHER_ORG).await.unwrap(), vec![bea]);
+    assert_eq!(store.accounts_of("no-such-org").await.unwrap(), vec![]);
 }
 
 pub async fn failed_logins_lock_then_success_clears(store: &dyn Store) {

@@ -2,6 +2,7 @@
 //! is reported by file, row and field, and nothing is written unless there are none.
 
 use chrono::{DateTime, Utc};
+use crocevia_core::hsds::formats::ReadOutcome;
 use crocevia_core::hsds::validate::{ExistingRows, compare_with_stored, ids_to_look_up, validate};
 use crocevia_core::hsds::{Problem, SourcedRecord};
 
@@ -77,4 +78,25 @@ pub async fn validate_and_apply(
         changes,
         unchanged: comparison.unchanged,
     })
+}
+
+/// Imports what a reader made of some files (the CLI's `import`, the back office's upload):
+/// cells that could not be read are reported together with everything validation finds in
+/// the rest, so one round of fixes is enough; nothing is written unless there are none.
+pub async fn import_read(
+    store: &dyn Store,
+    outcome: ReadOutcome,
+    mode: ExistingRows,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Applied, ImportError> {
+    if outcome.problems.is_empty() {
+        return validate_and_apply(store, outcome.records, mode, Vec::new(), actor, at).await;
+    }
+    let mut problems = outcome.problems;
+    let mut batch = outcome.records;
+    let existing = store.existing(&ids_to_look_up(&batch)).await?;
+    problems.extend(validate(&mut batch, &existing));
+    problems.sort_by(|a, b| (&a.origin.file, a.origin.row).cmp(&(&b.origin.file, b.origin.row)));
+    Err(ImportError::Invalid(problems))
 }

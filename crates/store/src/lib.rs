@@ -235,6 +235,9 @@ pub trait Store: Send + Sync {
     /// Change-log entries after `seq`, oldest first.
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
 
+    /// Change-log entries before `before` (all when `None`), newest first: the audit page.
+    async fn changes_before(&self, before: Option<i64>, limit: u32) -> Result<Vec<Change>>;
+
     async fn insert_token(&self, token: &ApiToken) -> Result<()>;
     async fn token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
 
@@ -242,6 +245,8 @@ pub trait Store: Send + Sync {
     async fn insert_account(&self, account: &Account) -> Result<()>;
     async fn account(&self, id: &str) -> Result<Option<Account>>;
     async fn account_by_email(&self, email: &str) -> Result<Option<Account>>;
+    /// The accounts of one organisation, by name then e-mail.
+    async fn accounts_of(&self, organization_id: &str) -> Result<Vec<Account>>;
 
     /// Counts a failed login, atomically. The failure that reaches `max_failures` locks the
     /// account until `lock_until` and starts the count again.

@@ -26,6 +26,9 @@
  *
  * becomes a Leaflet map, also inside content htmx swaps in. With no tile layer the map still
  * works offline: boundaries from our own data and the points on a plain background.
+ *
+ * Long submissions: a form with `data-busy="Importing…"` says so in its `[data-busy-status]`
+ * element (a live region) and disables its submit button while the server works.
  */
 (function () {
   'use strict';
@@ -159,6 +162,21 @@
       initMap(scope);
     }
   }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute('data-busy')) {
+      return;
+    }
+    var status = form.querySelector('[data-busy-status]');
+    if (status) {
+      status.textContent = form.getAttribute('data-busy');
+    }
+    var buttons = form.querySelectorAll('button[type="submit"]');
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = true;
+    }
+  });
 
   function start() {
     loadFonts();

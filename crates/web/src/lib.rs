@@ -152,6 +152,45 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{lang}/backoffice/services/{id}/confirm",
             post(backoffice::confirm),
+        )
+        .route(
+            "/{lang}/backoffice/services/new",
+            get(backoffice::service_editor::new_form).post(backoffice::service_editor::create),
+        )
+        .route(
+            "/{lang}/backoffice/services/{id}/edit",
+            get(backoffice::service_editor::edit_form).post(backoffice::service_editor::save),
+        )
+        .route(
+            "/{lang}/backoffice/locations",
+            get(backoffice::location_editor::list),
+        )
+        .route(
+            "/{lang}/backoffice/locations/new",
+            get(backoffice::location_editor::new_form).post(backoffice::location_editor::create),
+        )
+        .route(
+            "/{lang}/backoffice/locations/{id}/edit",
+            get(backoffice::location_editor::edit_form).post(backoffice::location_editor::save),
+        )
+        .route(
+            "/{lang}/backoffice/import",
+            get(backoffice::import::form)
+                .post(backoffice::import::upload)
+                .layer(DefaultBodyLimit::max(backoffice::import::MAX_UPLOAD_BYTES)),
+        )
+        .route("/{lang}/backoffice/audit", get(backoffice::audit::page))
+        .route(
+            "/{lang}/backoffice/accounts",
+            get(backoffice::accounts::list).post(backoffice::accounts::create),
+        )
+        .route(
+            "/{lang}/backoffice/accounts/{id}/reset",
+            post(backoffice::accounts::reset),
+        )
+        .route(
+            "/{lang}/backoffice/password",
+            get(backoffice::accounts::password_form).post(backoffice::accounts::change_password),
         );
     Router::new()
         .route("/", get(portal::root))

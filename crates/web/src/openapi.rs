@@ -75,7 +75,8 @@ pub fn document() -> Value {
             {"name": "longitude", "in": "query", "schema": {"type": "number"}},
             {"name": "radius_km", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 500}},
             {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
+            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            {"name": "facet_limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 50}, "description": "Comuni and provinces listed in the facet counts, most frequent first (the other facet lists are always whole)."}
         ],
         "responses": {
             "200": {"description": "total, hits (id, score, distance_km, name, snippet), facets and interpretation (categories, corrections, relaxed).", "content": {"application/json": {"schema": {"type": "object"}}}},

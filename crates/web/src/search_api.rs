@@ -7,6 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use crocevia_core::territory::Point;
+use crocevia_search::query::DEFAULT_FACET_LIMIT;
 use crocevia_search::{Near, SearchQuery, SearchResults};
 use serde::Deserialize;
 
@@ -39,9 +40,12 @@ pub struct SearchParams {
     pub radius_km: Option<f64>,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
+    /// Comuni and provinces listed in the facet counts.
+    pub facet_limit: Option<usize>,
 }
 
 pub const MAX_PER_PAGE: usize = crocevia_search::query::MAX_LIMIT;
+const MAX_FACET_LIMIT: usize = 10_000;
 
 impl SearchParams {
     /// The index query these parameters ask for, or why they cannot.
@@ -57,6 +61,13 @@ impl SearchParams {
             return Err(AppError::bad_parameter(
                 "per_page",
                 format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        let facet_limit = self.facet_limit.unwrap_or(DEFAULT_FACET_LIMIT);
+        if facet_limit == 0 || facet_limit > MAX_FACET_LIMIT {
+            return Err(AppError::bad_parameter(
+                "facet_limit",
+                format!("must be between 1 and {MAX_FACET_LIMIT}"),
             ));
         }
         let page = self.page.unwrap_or(1);
@@ -134,6 +145,7 @@ impl SearchParams {
             near,
             offset: (page - 1) * per_page,
             limit: per_page,
+            facet_limit: Some(facet_limit),
         })
     }
 }

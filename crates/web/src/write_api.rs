@@ -118,19 +118,17 @@ fn import_error(e: ImportError) -> AppError {
     }
 }
 
-/// The rows `table`/`id` owns now, if it exists and the token's organisation owns it.
+/// The rows `table`/`id` owns now, if it exists and `organization_id` owns it.
 async fn current(
     state: &AppState,
-    token: &ApiToken,
+    organization_id: &str,
     table: &str,
     id: &str,
 ) -> Result<Option<Vec<(String, String)>>, AppError> {
     let Some(record) = state.store.get(table, id).await? else {
         return Ok(None);
     };
-    if owner(table, &Value::Object(record.to_json_object())).as_deref()
-        != Some(&token.organization_id)
-    {
+    if owner(table, &Value::Object(record.to_json_object())).as_deref() != Some(organization_id) {
         return Err(forbidden(table));
     }
     let rows = load_nested(state.store.as_ref(), vec![record.clone()]).await?;
@@ -145,7 +143,32 @@ async fn write(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let token = authenticate(&state, &headers).await?;
-    let Json(mut body) = body?;
+    let Json(body) = body?;
+    let actor = format!("token:{}", token.label);
+    let (status, saved) = save_nested(
+        &state,
+        table,
+        body,
+        &token.organization_id,
+        &actor,
+        path_id.as_deref(),
+    )
+    .await?;
+    Ok((status, Json(Value::Object(saved))).into_response())
+}
+
+/// Validates and saves one HSDS object of `organization_id`, nested as the HSDS API returns
+/// it: created (`replace_id` `None`; refused if the id exists) or replaced whole, its nested
+/// rows that the new body leaves out deleted. The search index follows before this returns.
+/// Answers 201 or 200 and the object as saved. Shared by the write API and the back office.
+pub(crate) async fn save_nested(
+    state: &AppState,
+    table: &'static str,
+    mut body: Value,
+    organization_id: &str,
+    actor: &str,
+    replace_id: Option<&str>,
+) -> Result<(StatusCode, serde_json::Map<String, Value>), AppError> {
     if !body.is_object() {
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -153,7 +176,7 @@ async fn write(
             format!("the body must be a {table} object"),
         ));
     }
-    if let Some(id) = &path_id {
+    if let Some(id) = replace_id {
         match body.get("id").and_then(Value::as_str) {
             None => body["id"] = json!(id),
             Some(b) if b == id => {}
@@ -166,7 +189,7 @@ async fn write(
             }
         }
     }
-    if owner(table, &body).as_deref() != Some(&token.organization_id) {
+    if owner(table, &body).as_deref() != Some(organization_id) {
         return Err(forbidden(table));
     }
     let rows = body_rows(table, &body)?;
@@ -178,16 +201,16 @@ async fn write(
         } else {
             s.record.text("organization_id")
         };
-        org.is_some_and(|o| o != token.organization_id)
+        org.is_some_and(|o| o != organization_id)
     });
     if foreign {
         return Err(forbidden(table));
     }
     let root_id = rows[0].record.id.clone();
-    let (mode, deletes, status) = match path_id {
+    let (mode, deletes, status) = match replace_id {
         None => (ExistingRows::Refuse, Vec::new(), StatusCode::CREATED),
         Some(id) => {
-            let old = current(&state, &token, table, &id).await?;
+            let old = current(state, organization_id, table, id).await?;
             let status = if old.is_some() {
                 StatusCode::OK
             } else {
@@ -205,26 +228,24 @@ async fn write(
             (ExistingRows::Replace, deletes, status)
         }
     };
-    let actor = format!("token:{}", token.label);
     validate_and_apply(
         state.store.as_ref(),
         rows,
         mode,
         deletes,
-        &actor,
+        actor,
         state.clock.now(),
     )
     .await
     .map_err(import_error)?;
-    follow_in_search(&state).await;
+    follow_in_search(state).await;
     let saved = state
         .store
         .get(table, &root_id)
         .await?
         .ok_or_else(|| AppError::not_found(table, &root_id))?;
     let rows = load_nested(state.store.as_ref(), vec![saved.clone()]).await?;
-    let object = RecordIndex::new(&rows).assemble(&saved);
-    Ok((status, Json(Value::Object(object))).into_response())
+    Ok((status, RecordIndex::new(&rows).assemble(&saved)))
 }
 
 async fn remove(
@@ -234,7 +255,7 @@ async fn remove(
     id: String,
 ) -> Result<StatusCode, AppError> {
     let token = authenticate(&state, &headers).await?;
-    let rows = current(&state, &token, table, &id)
+    let rows = current(&state, &token.organization_id, table, &id)
         .await?
         .ok_or_else(|| AppError::not_found(table, &id))?;
     state

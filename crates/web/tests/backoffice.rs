@@ -484,3 +484,598 @@ async fn coordinators_see_stale_services_of_every_organisation() {
         assert!(!html.contains(&format!("/it/services/{}", fresh.id)));
     }
 }
+
+impl World {
+    /// Posts `form` with the session cookie and its CSRF token.
+    async fn submit(
+        &self,
+        session: &str,
+        uri: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Vec<String>, String) {
+        let csrf = self.csrf(session).await;
+        let mut fields = form.to_vec();
+        fields.push(("csrf", &csrf));
+        self.post(uri, Some(format!("crocevia_session={session}")), &fields)
+            .await
+    }
+
+    async fn change_count(&self) -> usize {
+        self.store.changes_since(0, 1_000_000).await.unwrap().len()
+    }
+
+    /// A service of `org` with phones and weekly hours (so the form must keep rows it does
+    /// not show).
+    fn service_of(&self, org: &str) -> &Record {
+        self.services()
+            .find(|s| {
+                s.text("organization_id") == Some(org)
+                    && self
+                        .records
+                        .iter()
+                        .any(|r| r.table == "phone" && r.text("service_id") == Some(&s.id))
+            })
+            .expect("a service with a phone")
+    }
+}
+
+fn location_header(headers: &[String]) -> &str {
+    headers
+        .iter()
+        .find_map(|h| h.strip_prefix("location: "))
+        .expect("a redirect")
+}
+
+#[tokio::test]
+async fn an_editor_edits_a_service_and_the_public_and_search_follow_at_once() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    let service = w.service_of(&org).clone();
+    w.account(&org, "editor@example.it", "editor").await;
+    let token = w.session("editor@example.it").await;
+    let edit = format!("/it/backoffice/services/{}/edit", service.id);
+
+    let (status, _, form) = w.get(&edit, Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(&esc(service.text("name").unwrap())));
+    let phones_before = w
+        .records
+        .iter()
+        .filter(|r| r.table == "phone" && r.text("service_id") == Some(&service.id))
+        .count();
+
+    let (status, headers, body) = w
+        .submit(
+            &token,
+            &edit,
+            &[
+                ("name", "Sportello salute migranti"),
+                (
+                    "description",
+                    "Orientamento ai servizi sanitari e iscrizione al medico di base.",
+                ),
+                ("status", "active"),
+                ("fees_description", "Gratuito"),
+                ("need", "health.primary_care"),
+                ("spoken", "it"),
+                ("spoken", "ar"),
+                ("spoken_other", "tr"),
+                ("slot-0-id", ""),
+                ("slot-0-day", "MO"),
+                ("slot-0-day", "WE"),
+                ("slot-0-opens", "09:00"),
+                ("slot-0-closes", "12:30"),
+                ("slot-0-description", ""),
+                ("slot-1-opens", ""),
+                ("slot-1-closes", ""),
+                ("tr-en-name", "Migrant health desk"),
+                (
+                    "tr-en-description",
+                    "Help to register with a family doctor.",
+                ),
+                ("mark_verified", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location_header(&headers), format!("{edit}?saved=1"));
+
+    let stored = w.store.get("service", &service.id).await.unwrap().unwrap();
+    assert_eq!(stored.text("name"), Some("Sportello salute migranti"));
+    assert_eq!(
+        stored.text("assured_date"),
+        Some(w.today.format("%Y-%m-%d").to_string().as_str())
+    );
+    let nested = w
+        .store
+        .pointing_at(
+            std::slice::from_ref(&service.id),
+            &[
+                ("phone", "service_id"),
+                ("language", "service_id"),
+                ("schedule", "service_id"),
+            ],
+        )
+        .await
+        .unwrap();
+    let count = |t: &str| nested.iter().filter(|r| r.table == t).count();
+    assert_eq!(
+        count("phone"),
+        phones_before,
+        "rows the form does not show are kept"
+    );
+    assert_eq!(count("language"), 3);
+    let weekly: Vec<&Record> = nested
+        .iter()
+        .filter(|r| r.table == "schedule" && r.text("freq") == Some("WEEKLY"))
+        .collect();
+    assert_eq!(weekly.len(), 1);
+    assert_eq!(weekly[0].text("byday"), Some("MO,WE"));
+    assert_eq!(weekly[0].text("closes_at"), Some("12:30:00"));
+
+    let (status, _, saved) = w.get(&format!("{edit}?saved=1"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(saved.contains("id=\"saved\""));
+    let (_, _, english) = w.get(&format!("/en/services/{}", service.id), None).await;
+    assert!(
+        english.contains("Migrant health desk"),
+        "the translation is public"
+    );
+    let (_, _, found) = w.get("/api/search?q=family%20doctor&lang=en", None).await;
+    assert!(
+        found.contains(&service.id),
+        "search has the change: {found}"
+    );
+    let log = w.store.changes_since(0, 1_000_000).await.unwrap();
+    assert!(
+        log.iter()
+            .rev()
+            .take_while(|c| c.actor.starts_with("account:"))
+            .any(|c| c.table == "translation"),
+        "the change log names the account"
+    );
+}
+
+#[tokio::test]
+async fn a_form_with_mistakes_comes_back_with_every_error_and_saves_nothing() {
+    let w = World::new("http://localhost:8080").await;
+    let (service, org) = w.stale_service();
+    w.account(&org, "editor@example.it", "editor").await;
+    let token = w.session("editor@example.it").await;
+    let before = w.change_count().await;
+    let (status, _, html) = w
+        .submit(
+            &token,
+            &format!("/it/backoffice/services/{}/edit", service.id),
+            &[
+                ("name", ""),
+                ("email", "not an address"),
+                ("url", "www.example.it"),
+                ("status", "active"),
+                ("spoken_other", "Arabic"),
+                ("slot-0-day", "TU"),
+                ("slot-0-opens", "14:00"),
+                ("slot-0-closes", "09:00"),
+                ("slot-1-opens", "9"),
+                ("slot-1-closes", ""),
+                ("tr-en-name", "Kept in the form"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Campo obbligatorio.",
+        "Scrivi un indirizzo e-mail",
+        "Scrivi l&#39;indirizzo completo",
+        "non è un codice di lingua",
+        "L&#39;orario di chiusura deve venire dopo",
+        "Seleziona almeno un giorno.",
+        "Scrivi un orario in ore e minuti",
+    ] {
+        assert!(html.contains(message), "{message} in\n{html}");
+    }
+    assert!(
+        html.contains("href=\"#f-email\""),
+        "the summary links to the field"
+    );
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(
+        html.contains("value=\"Kept in the form\""),
+        "what was typed stays"
+    );
+    assert_eq!(w.change_count().await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn an_editor_adds_a_location_and_a_service_there_found_by_comune() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    w.account(&org, "editor@example.it", "editor").await;
+    let token = w.session("editor@example.it").await;
+
+    let (status, _, html) = w
+        .submit(
+            &token,
+            "/it/backoffice/locations/new",
+            &[("name", "Sede di Samone"), ("comune", "Samone")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Samone (TN)") && html.contains("Samone (TO)"),
+        "{html}"
+    );
+
+    let (status, headers, body) = w
+        .submit(
+            &token,
+            "/it/backoffice/locations/new",
+            &[
+                ("name", "Sede di Samone"),
+                ("address_1", "Via Roma 1"),
+                ("postal_code", "38059"),
+                ("comune", "Samone (TN)"),
+                ("confidential", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let location_id = location_header(&headers)
+        .trim_start_matches("/it/backoffice/locations/")
+        .trim_end_matches("/edit?saved=1")
+        .to_owned();
+    let location = w
+        .store
+        .get("location", &location_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(location.text("organization_id"), Some(org.as_str()));
+    assert_eq!(location.text("external_identifier"), Some("022165"));
+
+    let (status, headers, body) = w
+        .submit(
+            &token,
+            "/it/backoffice/services/new",
+            &[
+                ("name", "Corso di italiano a Samone"),
+                ("status", "active"),
+                ("need", "language"),
+                ("spoken", "it"),
+                ("location", &location_id),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let service_id = location_header(&headers)
+        .trim_start_matches("/it/backoffice/services/")
+        .trim_end_matches("/edit?saved=1")
+        .to_owned();
+    let (_, _, found) = w.get("/api/search?comune=022165", None).await;
+    assert!(found.contains(&service_id), "{found}");
+    let (_, _, public) = w.get(&format!("/it/services/{service_id}"), None).await;
+    assert!(
+        !public.contains("Via Roma 1"),
+        "the address is confidential"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_says_who_changed_what_to_those_who_may_see_it() {
+    let w = World::new("http://localhost:8080").await;
+    let (service, org) = w.stale_service();
+    let other_org = w
+        .services()
+        .find_map(|s| s.text("organization_id").filter(|o| *o != org))
+        .unwrap()
+        .to_owned();
+    w.account(&org, "editor@example.it", "editor").await;
+    w.account(&org, "coordinator@example.it", "coordinator")
+        .await;
+    w.account(&other_org, "admin@example.it", "admin").await;
+    let token = w.session("editor@example.it").await;
+    let csrf = w.csrf(&token).await;
+    w.post(
+        &format!("/it/backoffice/services/{}/confirm", service.id),
+        Some(format!("crocevia_session={token}")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+
+    let (status, _, _) = w.get("/it/backoffice/audit", Some(&token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "editors do not read the log");
+
+    let coordinator = w.session("coordinator@example.it").await;
+    let (status, _, html) = w.get("/it/backoffice/audit", Some(&coordinator)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Ada Rossi &#60;editor@example.it&#62;"),
+        "{html}"
+    );
+    assert!(html.contains(&esc(service.text("name").unwrap())));
+    assert!(
+        html.contains("Modifiche precedenti"),
+        "older entries are a click away"
+    );
+
+    let admin = w.session("admin@example.it").await;
+    let (status, _, html) = w.get("/it/backoffice/audit", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("editor@example.it"),
+        "other organisations' people stay private"
+    );
+    assert!(html.contains("Un account di un&#39;altra organizzazione"));
+}
+
+/// A multipart body with the CSRF token, the `replace` box and files.
+fn multipart(csrf: &str, files: &[(&str, &str)]) -> (String, String) {
+    let boundary = "crocevia-test-boundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n");
+    for (name, content) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl World {
+    async fn upload(&self, session: &str, files: &[(&str, &str)]) -> (StatusCode, String) {
+        let csrf = self.csrf(session).await;
+        let (content_type, body) = multipart(&csrf, files);
+        let request = Request::post("/it/backoffice/import")
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::COOKIE, format!("crocevia_session={session}"))
+            .body(Body::from(body))
+            .unwrap();
+        let (status, _, html) = self.send(request).await;
+        (status, html)
+    }
+}
+
+#[tokio::test]
+async fn a_browser_import_reports_every_bad_row_or_writes_the_package() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    w.account(&org, "editor@example.it", "editor").await;
+    w.account(&org, "coordinator@example.it", "coordinator")
+        .await;
+    let editor = w.session("editor@example.it").await;
+    let before = w.change_count().await;
+    let new_service = "7f1c1a7e-3c5b-4d84-9a58-2f5de9e4a001";
+    let good =
+        format!("id,organization_id,name,status\n{new_service},{org},Nuovo sportello,active\n");
+    let bad = format!(
+        "id,organization_id,name,status\n{new_service},{org},Nuovo sportello,active\nnot-a-uuid,{org},,active\n"
+    );
+
+    let (status, html) = w.upload(&editor, &[("services.csv", &bad)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Non è stato importato nulla"), "{html}");
+    assert!(
+        html.contains("<td>services.csv</td>\n      <td>3</td>"),
+        "file and row: {html}"
+    );
+    assert!(html.contains("Un id non è un UUID."));
+    assert_eq!(w.change_count().await, before, "nothing was written");
+
+    let other = w
+        .services()
+        .find_map(|s| s.text("organization_id").filter(|o| *o != org))
+        .unwrap()
+        .to_owned();
+    let foreign = format!("id,organization_id,name,status\n{new_service},{other},Altrui,active\n");
+    let (status, html) = w.upload(&editor, &[("services.csv", &foreign)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("appartiene a un&#39;altra organizzazione"),
+        "{html}"
+    );
+    assert_eq!(w.change_count().await, before);
+
+    let (status, html) = w.upload(&editor, &[("services.csv", &good)]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Importazione riuscita: una riga scritta."),
+        "{html}"
+    );
+    let stored = w.store.get("service", new_service).await.unwrap().unwrap();
+    assert_eq!(stored.text("name"), Some("Nuovo sportello"));
+    let (_, _, found) = w.get("/api/search?q=nuovo%20sportello", None).await;
+    assert!(
+        found.contains(new_service),
+        "the import is searchable at once"
+    );
+
+    let coordinator = w.session("coordinator@example.it").await;
+    let (status, html) = w.upload(&coordinator, &[("services.csv", &good)]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("Nulla da fare"), "{html}");
+}
+
+/// The password the accounts page shows once.
+fn issued_password(html: &str) -> String {
+    let marker = "id=\"issued-password\" translate=\"no\">";
+    let start = html.find(marker).expect("a password shown") + marker.len();
+    html[start..][..html[start..].find('<').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_person_and_resets_a_password_and_people_change_their_own() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    let other_org = w
+        .services()
+        .find_map(|s| s.text("organization_id").filter(|o| *o != org))
+        .unwrap()
+        .to_owned();
+    w.account(&org, "admin@example.it", "admin").await;
+    w.account(&org, "editor@example.it", "editor").await;
+    w.account(&other_org, "stranger@example.it", "editor").await;
+    let admin = w.session("admin@example.it").await;
+
+    let (status, _, html) = w
+        .submit(
+            &admin,
+            "/it/backoffice/accounts",
+            &[
+                ("name", "Bea Neri"),
+                ("email", "Bea@Example.it"),
+                ("role", "operator"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let password = issued_password(&html);
+    assert_eq!(password.len(), 19, "four groups of four: {password}");
+    let bea = w
+        .store
+        .account_by_email("bea@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bea.role.as_str(), "operator");
+    assert_eq!(bea.organization_id, org);
+
+    let (status, _, html) = w
+        .submit(
+            &admin,
+            "/it/backoffice/accounts",
+            &[
+                ("name", "Capo"),
+                ("email", "capo@example.it"),
+                ("role", "coordinator"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let capo = w
+        .store
+        .account_by_email("capo@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        capo.role.as_str(),
+        "editor",
+        "admins cannot make coordinators"
+    );
+    let (status, _, html2) = w
+        .submit(
+            &admin,
+            "/it/backoffice/accounts",
+            &[("name", "Bis"), ("email", "bea@example.it")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html2.contains("Esiste già un account con questa e-mail."),
+        "{html}"
+    );
+
+    // Bea signs in with the password she was given, then changes it.
+    let (status, cookies, _) = w.login("bea@example.it", &password).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let bea_session = cookie_value(&cookies, "crocevia_session").unwrap();
+    let (status, _, html) = w
+        .submit(
+            &bea_session,
+            "/it/backoffice/password",
+            &[
+                ("current", &password),
+                ("new", "corta"),
+                ("repeat", "corta"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("almeno 12 caratteri"));
+    let (status, _, _) = w
+        .submit(
+            &bea_session,
+            "/it/backoffice/password",
+            &[
+                ("current", &password),
+                ("new", PASSWORD),
+                ("repeat", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = w.get("/it/backoffice", Some(&bea_session)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session that changed the password goes on"
+    );
+    assert_eq!(
+        w.login("bea@example.it", &password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The admin resets the editor's password: the old one and the old sessions stop working.
+    let editor_session = w.session("editor@example.it").await;
+    let editor = w
+        .store
+        .account_by_email("editor@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _, html) = w
+        .submit(
+            &admin,
+            &format!("/it/backoffice/accounts/{}/reset", editor.id),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let new_password = issued_password(&html);
+    assert_eq!(
+        w.get("/it/backoffice", Some(&editor_session)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        w.login("editor@example.it", PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        w.login("editor@example.it", &new_password).await.0,
+        StatusCode::SEE_OTHER
+    );
+
+    // Another organisation's people are out of reach; editors manage no one.
+    let stranger = w
+        .store
+        .account_by_email("stranger@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _, _) = w
+        .submit(
+            &admin,
+            &format!("/it/backoffice/accounts/{}/reset", stranger.id),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, list) = w.get("/it/backoffice/accounts", Some(&admin)).await;
+    assert!(!list.contains("stranger@example.it"));
+    let editor_session = w.session_with("editor@example.it", &new_password).await;
+    assert_eq!(
+        w.get("/it/backoffice/accounts", Some(&editor_session))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+impl World {
+    async fn session_with(&self, email: &str, password: &str) -> String {
+        let (status, cookies, _) = self.login(email, password).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        cookie_value(&cookies, "crocevia_session").unwrap()
+    }
+}

@@ -19,6 +19,15 @@ pub struct ReadOutcome {
     pub warnings: Vec<String>,
 }
 
+impl ReadOutcome {
+    /// Adds what another file gave.
+    pub fn append(&mut self, other: ReadOutcome) {
+        self.records.extend(other.records);
+        self.problems.extend(other.problems);
+        self.warnings.extend(other.warnings);
+    }
+}
+
 fn file_problem(
     file: &str,
     row: usize,
@@ -36,6 +45,19 @@ fn file_problem(
         code,
         message,
     }
+}
+
+/// Reads uploaded files (name, content): a tabular package when any of them is a CSV file,
+/// else each one as HSDS JSON.
+pub fn read_files(files: &[(String, Vec<u8>)]) -> ReadOutcome {
+    if files.iter().any(|(name, _)| name.ends_with(".csv")) {
+        return read_tabular(files);
+    }
+    let mut out = ReadOutcome::default();
+    for (name, bytes) in files {
+        out.append(read_json(name, bytes));
+    }
+    out
 }
 
 /// Reads a tabular package from its files (name, content). `datapackage.json` is optional:

@@ -155,6 +155,8 @@ impl BenchQuery {
                 },
                 radius_km: n.radius_km,
             }),
+            // As `GET /api/search` asks by default.
+            facet_limit: Some(crocevia_search::query::DEFAULT_FACET_LIMIT),
             ..SearchQuery::default()
         }
     }

@@ -18,6 +18,13 @@ use crocevia_store::import::{ImportError, validate_and_apply};
 use crocevia_store::{ListQuery, Store};
 use serde::Deserialize;
 
+pub mod accounts;
+pub mod audit;
+mod form;
+pub mod import;
+pub mod location_editor;
+pub mod service_editor;
+
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
@@ -256,6 +263,8 @@ struct ServicesTemplate {
     organization: String,
     may_edit: bool,
     may_review: bool,
+    /// An organisation's admin reaches the audit log from here (coordinators from the menu).
+    may_audit: bool,
     services: Vec<ServiceRow>,
     stale_count: u64,
 }
@@ -292,6 +301,7 @@ pub async fn services(
         organization,
         may_edit: user.account.role.may_edit_services(),
         may_review: user.account.role.may_review_network(),
+        may_audit: user.account.role == crocevia_core::access::Role::Admin,
         services,
         stale_count,
     }))

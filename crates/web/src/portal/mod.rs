@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
-pub use views::{NeedCard, ServiceCard, ServiceView};
+pub use views::{NeedCard, ServiceCard, ServiceView, language_name};
 
 /// What every page needs: its language, direction, messages and where it is.
 pub struct Page {
@@ -246,6 +246,7 @@ pub async fn search(
         open_now: params.open_now,
         offset: ((page_number - 1) * RESULTS_PER_PAGE) as usize,
         limit: RESULTS_PER_PAGE as usize,
+        facet_limit: Some(crocevia_search::query::DEFAULT_FACET_LIMIT),
         ..SearchQuery::default()
     };
     let found = crate::search_api::run(&state, &query).await?;

@@ -1,0 +1,133 @@
+//! What back-office forms share: the posted fields (repeated names kept, which
+//! `application/x-www-form-urlencoded` allows and checkbox groups need), field errors for the
+//! page, and the check every editing page starts with.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use crocevia_core::hsds::Problem;
+use crocevia_i18n::Language;
+
+use super::error_page;
+use crate::auth::CurrentUser;
+
+/// The fields of a posted form, in order.
+pub struct Posted(Vec<(String, String)>);
+
+impl Posted {
+    pub fn parse(body: &[u8]) -> Self {
+        Posted(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, trimmed; empty when absent.
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Every non-empty value of `name` (a group of checkboxes), trimmed.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// A message about one field, shown beside it and in the summary at the top of the page.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The form field's name (the summary links to it), or empty for the whole form.
+    pub field: String,
+    pub message: String,
+}
+
+/// Errors by field, for a template.
+#[derive(Debug, Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn add(&mut self, field: &str, message: String) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, or empty.
+    pub fn of(&self, field: &str) -> String {
+        self.0
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The validator's problems with a saved batch, on the fields they name when the form
+    /// has them (`known(path, field)` maps a problem to a form field, or `None`).
+    pub fn from_problems(
+        problems: &[Problem],
+        known: impl Fn(&str, &str) -> Option<String>,
+    ) -> Errors {
+        let mut errors = Errors::default();
+        for p in problems {
+            let field =
+                known(&p.origin.path, p.field.as_deref().unwrap_or_default()).unwrap_or_default();
+            let message = match &p.field {
+                Some(f) if field.is_empty() => format!("{f}: {}", p.message),
+                _ => p.message.clone(),
+            };
+            errors.add(&field, message);
+        }
+        errors
+    }
+}
+
+/// Why a back-office request is refused, shown as the error page in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The form did not carry the session's CSRF token.
+    Csrf,
+    /// The user's role does not allow it.
+    Forbidden,
+}
+
+impl Denied {
+    pub fn page(self, language: &'static Language) -> Response {
+        let code = match self {
+            Denied::Csrf => "csrf",
+            Denied::Forbidden => "forbidden",
+        };
+        error_page(language, StatusCode::FORBIDDEN, code)
+    }
+}
+
+/// The editing pages are for admins and editors.
+pub fn require_editor(user: &CurrentUser) -> Result<(), Denied> {
+    if user.account.role.may_edit_services() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+/// Every form must carry the session's token.
+pub fn require_csrf(user: &CurrentUser, posted: &Posted) -> Result<(), Denied> {
+    if user.csrf_ok(&posted.get("csrf")) {
+        Ok(())
+    } else {
+        Err(Denied::Csrf)
+    }
+}

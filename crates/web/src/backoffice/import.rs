@@ -1,0 +1,345 @@
+//! Importing an HSDS package from the browser: the CSV files of a tabular package (with or
+//! without `datapackage.json`) or HSDS JSON files, checked exactly as `crocevia import` checks
+//! them, with the same report of every problem by file, row and field; nothing is written
+//! unless there are none.
+//!
+//! Coordinators import for the whole network, as the CLI does. Admins and editors import for
+//! their own organisation: every row must belong to it (an organisation row is theirs, other
+//! rows belong to the organisation of the record they hang from); rows that do not are
+//! reported with the other problems.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use crocevia_core::access::Role;
+use crocevia_core::hsds::formats::read_files;
+use crocevia_core::hsds::validate::{ExistingRows, Origin, Problem, extra_fields};
+use crocevia_core::hsds::{Record, SourcedRecord};
+use crocevia_store::Store;
+use crocevia_store::import::{ImportError, import_read};
+
+use super::form::{Denied, require_editor};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::portal::{Page, lang_or_404, render};
+
+/// The largest upload, all files together.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Problems listed on the page; the rest are counted.
+const SHOWN_PROBLEMS: usize = 500;
+
+pub struct ProblemRow {
+    pub file: String,
+    pub row: usize,
+    pub path: String,
+    pub field: String,
+    pub code: &'static str,
+    /// What the code means, in the page's language.
+    pub reason: String,
+    /// The validator's own words (English): the exact detail.
+    pub message: String,
+}
+
+/// A problem code in words, so the report reads in the user's language; the validator's
+/// English message stays beside it for the detail.
+fn reason(page: &Page, code: &str) -> String {
+    match code {
+        "already_exists" => page.t("im-code-already-exists"),
+        "conflicting_duplicate" => page.t("im-code-conflicting-duplicate"),
+        "dangling_reference" => page.t("im-code-dangling-reference"),
+        "invalid_csv" => page.t("im-code-invalid-csv"),
+        "invalid_json" | "unexpected_json" | "unexpected_nesting" => page.t("im-code-invalid-json"),
+        "missing_column" | "missing_required" => page.t("im-code-missing-required"),
+        "not_a_uuid" => page.t("im-code-not-a-uuid"),
+        "not_allowed" | "wrong_type" => page.t("im-code-wrong-value"),
+        "unknown_table" => page.t("im-code-unknown-table"),
+        "not_your_organisation" => page.t("im-code-not-your-organisation"),
+        _ => page.t("im-code-other"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "backoffice_import.html")]
+struct ImportTemplate {
+    page: Page,
+    csrf: String,
+    may_review: bool,
+    network_wide: bool,
+    /// A sentence saying what happened, or empty before an upload.
+    outcome: String,
+    succeeded: bool,
+    problems: Vec<ProblemRow>,
+    more_problems: u64,
+    warnings: Vec<String>,
+}
+
+fn import_page(
+    language: &'static crocevia_i18n::Language,
+    user: &CurrentUser,
+    status: StatusCode,
+    fill: impl FnOnce(&Page, &mut ImportTemplate),
+) -> Response {
+    let mut page = Page::new(language, "/backoffice/import");
+    page.title = page.t("im-title");
+    let mut template = ImportTemplate {
+        page: Page::new(language, "/backoffice/import"),
+        csrf: user.session.csrf_token.clone(),
+        may_review: user.account.role.may_review_network(),
+        network_wide: user.account.role == Role::Coordinator,
+        outcome: String::new(),
+        succeeded: false,
+        problems: Vec::new(),
+        more_problems: 0,
+        warnings: Vec::new(),
+    };
+    fill(&page, &mut template);
+    template.page = page;
+    (status, render(&template)).into_response()
+}
+
+fn may_import(user: &CurrentUser) -> Result<(), Denied> {
+    if user.account.role == Role::Coordinator {
+        Ok(())
+    } else {
+        require_editor(user)
+    }
+}
+
+/// `GET /{lang}/backoffice/import`.
+pub async fn form(Path(lang): Path<String>, user: CurrentUser) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    if let Err(denied) = may_import(&user) {
+        return Ok(denied.page(language));
+    }
+    Ok(import_page(language, &user, StatusCode::OK, |_, _| {}))
+}
+
+/// `POST /{lang}/backoffice/import` (multipart: `csrf`, `replace`, one or more `files`).
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    user: CurrentUser,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let mut csrf = String::new();
+    let mut replace = false;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let bad_upload = |e: axum::extract::multipart::MultipartError| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_upload",
+            format!("the upload could not be read ({e}); send the files again"),
+        )
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad_upload)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(bad_upload)?,
+            "replace" => replace = field.text().await.map_err(bad_upload)? == "1",
+            "files" => {
+                let name = field
+                    .file_name()
+                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
+                    .unwrap_or_default();
+                let bytes = field.bytes().await.map_err(bad_upload)?;
+                if !name.is_empty() {
+                    files.push((name, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !user.csrf_ok(&csrf) {
+        return Ok(Denied::Csrf.page(language));
+    }
+    if let Err(denied) = may_import(&user) {
+        return Ok(denied.page(language));
+    }
+    if files.is_empty() {
+        return Ok(import_page(
+            language,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            |page, t| {
+                t.outcome = page.t("im-no-files");
+            },
+        ));
+    }
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let mut outcome = read_files(&files);
+    drop(files);
+    let mut warnings = std::mem::take(&mut outcome.warnings);
+    warnings.extend(
+        extra_fields(&outcome.records)
+            .into_iter()
+            .map(|(table, field)| {
+                format!("{table}.{field}: not in HSDS 3.0; kept as an extension field")
+            }),
+    );
+    if user.account.role != Role::Coordinator {
+        let foreign = rows_of_others(
+            state.store.as_ref(),
+            &outcome.records,
+            &user.account.organization_id,
+        )
+        .await?;
+        // Reported with whatever else is wrong, so one round of fixes is enough.
+        outcome.problems.extend(foreign);
+    }
+    let mode = if replace {
+        ExistingRows::Replace
+    } else {
+        ExistingRows::Refuse
+    };
+    let actor = format!("account:{}", user.account.id);
+    let result = import_read(
+        state.store.as_ref(),
+        outcome,
+        mode,
+        &actor,
+        state.clock.now(),
+    )
+    .await;
+    match result {
+        Ok(applied) => {
+            if let Err(e) = state.search.sync().await {
+                tracing::error!(error = %e, "the search index did not take the import yet");
+            }
+            tracing::info!(account = %user.account.id, rows = applied.changes.len(), files = ?names, "HSDS package imported in the back office");
+            Ok(import_page(language, &user, StatusCode::OK, |page, t| {
+                t.succeeded = true;
+                t.outcome = page.tn("im-done", "count", &(applied.changes.len() as u64));
+                if applied.unchanged > 0 {
+                    t.outcome.push(' ');
+                    t.outcome += &page.tn("im-unchanged", "count", &(applied.unchanged as u64));
+                }
+                t.warnings = warnings;
+            }))
+        }
+        Err(ImportError::Invalid(problems)) => Ok(refused(language, &user, problems, warnings)),
+        Err(e @ ImportError::AlreadyImported(_)) => Ok(import_page(
+            language,
+            &user,
+            StatusCode::CONFLICT,
+            |page, t| {
+                t.outcome = page.tn("im-already", "count", &(e_count(&e) as u64));
+                t.warnings = warnings;
+            },
+        )),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn e_count(e: &ImportError) -> usize {
+    match e {
+        ImportError::AlreadyImported(n) => *n,
+        _ => 0,
+    }
+}
+
+fn refused(
+    language: &'static crocevia_i18n::Language,
+    user: &CurrentUser,
+    problems: Vec<Problem>,
+    warnings: Vec<String>,
+) -> Response {
+    import_page(
+        language,
+        user,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        |page, t| {
+            t.outcome = page.tn("im-refused", "count", &(problems.len() as u64));
+            t.more_problems = problems.len().saturating_sub(SHOWN_PROBLEMS) as u64;
+            t.problems = problems
+                .into_iter()
+                .take(SHOWN_PROBLEMS)
+                .map(|p| ProblemRow {
+                    file: p.origin.file,
+                    row: p.origin.row,
+                    path: p.origin.path,
+                    field: p.field.unwrap_or_default(),
+                    code: p.code,
+                    reason: reason(page, p.code),
+                    message: p.message,
+                })
+                .collect();
+            t.warnings = warnings;
+        },
+    )
+}
+
+/// The fields through which a row hangs from another record, whose organisation it shares.
+const PARENT_FIELDS: [&str; 6] = [
+    "service_id",
+    "location_id",
+    "service_at_location_id",
+    "link_id",
+    "resource_id",
+    "phone_id",
+];
+
+/// Rows of the batch that do not belong to `organization_id`, as problems.
+async fn rows_of_others(
+    store: &dyn Store,
+    batch: &[SourcedRecord],
+    organization_id: &str,
+) -> Result<Vec<Problem>, AppError> {
+    let mut known: HashMap<String, Record> = batch
+        .iter()
+        .map(|s| (s.record.id.clone(), s.record.clone()))
+        .collect();
+    // Parents outside the batch come from the directory, a generation at a time (a phone of
+    // a service at a location of a service: three at most).
+    for _ in 0..4 {
+        let missing: Vec<String> = known
+            .values()
+            .flat_map(|r| PARENT_FIELDS.iter().filter_map(|f| r.text(f)))
+            .filter(|id| !known.contains_key(*id))
+            .map(str::to_owned)
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        for record in store.get_many(None, &missing).await? {
+            known.insert(record.id.clone(), record);
+        }
+    }
+    let owner = |record: &Record| -> Option<String> {
+        let mut current = record;
+        for _ in 0..8 {
+            if current.table == "organization" {
+                return Some(current.id.clone());
+            }
+            if let Some(org) = current.text("organization_id") {
+                return Some(org.to_owned());
+            }
+            let parent = PARENT_FIELDS
+                .iter()
+                .find_map(|f| current.text(f))
+                .and_then(|id| known.get(id))?;
+            current = parent;
+        }
+        None
+    };
+    Ok(batch
+        .iter()
+        .filter(|s| owner(&s.record).as_deref() != Some(organization_id))
+        .map(|s| Problem {
+            origin: Origin {
+                file: s.origin.file.clone(),
+                row: s.origin.row,
+                path: s.origin.path.clone(),
+            },
+            field: None,
+            code: "not_your_organisation",
+            message: format!(
+                "this {} does not belong to your organisation; only a network coordinator imports other organisations' records",
+                s.record.table
+            ),
+        })
+        .collect())
+}
