@@ -307,6 +307,8 @@ pub struct Form {
     pub choices: BTreeMap<String, ChoiceList>,
     /// Choice lists from the `external_choices` sheet.
     pub external_choices: BTreeMap<String, ChoiceList>,
+    /// List names of the ODK Entities sheet (`entities`), usable as secondary instances.
+    pub entity_lists: Vec<String>,
     /// Names of all sheets in the workbook, as written.
     pub sheet_names: Vec<String>,
     /// Headers of the survey sheet, as written.
@@ -654,8 +656,12 @@ pub(crate) fn parse_type(raw: &str) -> Result<RowType, String> {
         "geoshape" => QuestionType::Geoshape,
         "hidden" => QuestionType::Hidden,
         "xml-external" | "csv-external" => QuestionType::External(w.to_string()),
-        "select_one" | "select_multiple" | "rank" | "select_one_from_file"
-        | "select_multiple_from_file" | "select_one_external" => {
+        "select_one"
+        | "select_multiple"
+        | "rank"
+        | "select_one_from_file"
+        | "select_multiple_from_file"
+        | "select_one_external" => {
             return Err(format!(
                 "The type '{raw}' needs the name of a choice list after it, e.g. '{raw} yes_no'."
             ));
@@ -697,6 +703,14 @@ pub fn build(wb: &Workbook) -> Form {
             note_lang(l);
         }
         form.choices = choice_lists(sheet, &cols, "choices", &mut form.problems);
+    }
+    if let Some(sheet) = wb.sheet("entities") {
+        let cols = Columns::new(sheet);
+        for row in &sheet.rows {
+            if let Some(l) = first(&cols.cells(&row.cells), "list_name") {
+                form.entity_lists.push(l.to_string());
+            }
+        }
     }
     if let Some(sheet) = wb.sheet("external_choices") {
         let cols = Columns::new(sheet);
@@ -800,7 +814,11 @@ pub fn build(wb: &Workbook) -> Form {
                                 Code::UnmatchedGroup,
                                 format!(
                                     "'end {what}'{} has no matching 'begin {what}' above it.{}",
-                                    if name.is_empty() { String::new() } else { format!(" for '{name}'") },
+                                    if name.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(" for '{name}'")
+                                    },
                                     match stack.last() {
                                         Some(open) => format!(
                                             " The innermost open container is '{}' (row {}).",
@@ -817,7 +835,13 @@ pub fn build(wb: &Workbook) -> Form {
                 }
             }
             RowType::Begin(kind) => {
-                stack.push(element(row.number, type_text, ElementKind::Group(kind), name, cells));
+                stack.push(element(
+                    row.number,
+                    type_text,
+                    ElementKind::Group(kind),
+                    name,
+                    cells,
+                ));
             }
             RowType::Question(t) => {
                 let e = element(row.number, type_text, ElementKind::Question(t), name, cells);
@@ -861,7 +885,13 @@ fn push(stack: &mut [Element], root: &mut Vec<Element>, e: Element) {
     }
 }
 
-fn element(row: usize, type_text: String, kind: ElementKind, name: String, cells: Vec<Cell>) -> Element {
+fn element(
+    row: usize,
+    type_text: String,
+    kind: ElementKind,
+    name: String,
+    cells: Vec<Cell>,
+) -> Element {
     Element {
         row,
         type_text,
@@ -992,24 +1022,48 @@ mod tests {
 
     #[test]
     fn headers_split_language_and_aliases() {
-        assert_eq!(parse_header("label::English (en)"), ("label".into(), Some("English (en)".into())));
+        assert_eq!(
+            parse_header("label::English (en)"),
+            ("label".into(), Some("English (en)".into()))
+        );
         assert_eq!(parse_header("caption"), ("label".into(), None));
-        assert_eq!(parse_header("media::image::eng"), ("media::image".into(), Some("eng".into())));
+        assert_eq!(
+            parse_header("media::image::eng"),
+            ("media::image".into(), Some("eng".into()))
+        );
         assert_eq!(parse_header("image"), ("media::image".into(), None));
-        assert_eq!(parse_header("label:fr"), ("label".into(), Some("fr".into())));
+        assert_eq!(
+            parse_header("label:fr"),
+            ("label".into(), Some("fr".into()))
+        );
         assert_eq!(parse_header("jr:count"), ("repeat_count".into(), None));
-        assert_eq!(parse_header("body:esri:style"), ("body:esri:style".into(), None));
+        assert_eq!(
+            parse_header("body:esri:style"),
+            ("body:esri:style".into(), None)
+        );
     }
 
     #[test]
     fn types_parse() {
         assert_eq!(
             parse_type("select_one yn or_other"),
-            Ok(RowType::Question(QuestionType::SelectOne { list: "yn".into(), or_other: true }))
+            Ok(RowType::Question(QuestionType::SelectOne {
+                list: "yn".into(),
+                or_other: true
+            }))
         );
-        assert_eq!(parse_type("begin group"), Ok(RowType::Begin(GroupKind::Group)));
-        assert_eq!(parse_type("end"), Ok(RowType::Question(QuestionType::Metadata("end".into()))));
-        assert_eq!(parse_type("dateTime"), Ok(RowType::Question(QuestionType::DateTime)));
+        assert_eq!(
+            parse_type("begin group"),
+            Ok(RowType::Begin(GroupKind::Group))
+        );
+        assert_eq!(
+            parse_type("end"),
+            Ok(RowType::Question(QuestionType::Metadata("end".into())))
+        );
+        assert_eq!(
+            parse_type("dateTime"),
+            Ok(RowType::Question(QuestionType::DateTime))
+        );
         assert!(parse_type("begin").is_err());
         assert!(parse_type("begin dancing").is_err());
     }

@@ -23,7 +23,9 @@ pub mod workbook;
 use std::path::Path;
 
 pub use error::ReadError;
-pub use form::{Choice, ChoiceList, Element, ElementKind, Form, GroupKind, QuestionType, Settings, Text};
+pub use form::{
+    Choice, ChoiceList, Element, ElementKind, Form, GroupKind, QuestionType, Settings, Text,
+};
 pub use report::{Code, Problem, Report, Severity};
 pub use validate::validate;
 pub use workbook::Workbook;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::expr;
-use crate::form::{similar, Cell, Element, ElementKind, Form, GroupKind, QuestionType};
+use crate::form::{Cell, Element, ElementKind, Form, GroupKind, QuestionType, similar};
 use crate::params;
 use crate::report::{Code, Problem, Report};
 
@@ -34,9 +34,6 @@ struct Validator<'a> {
     /// How many elements carry each name, anywhere in the survey.
     counts: HashMap<&'a str, usize>,
 }
-
-/// Survey-level names that `${}` may reference without a survey row.
-const BUILTIN_REFS: &[&str] = &[];
 
 impl<'a> Validator<'a> {
     fn run(&mut self) {
@@ -86,14 +83,23 @@ impl<'a> Validator<'a> {
         let mut need_choices_sheet = None;
         form.walk(|e| {
             self.element(e);
-            if let Some(QuestionType::SelectOne { .. } | QuestionType::SelectMultiple { .. } | QuestionType::Rank { .. }) =
-                e.question_type()
+            if let Some(
+                t @ (QuestionType::SelectOne { .. }
+                | QuestionType::SelectMultiple { .. }
+                | QuestionType::Rank { .. }),
+            ) = e.question_type()
+                && !t.list().is_some_and(|l| l.starts_with("${"))
                 && need_choices_sheet.is_none()
             {
                 need_choices_sheet = Some(e.row);
             }
         });
-        if need_choices_sheet.is_some() && !form.sheet_names.iter().any(|s| s.eq_ignore_ascii_case("choices")) {
+        if need_choices_sheet.is_some()
+            && !form
+                .sheet_names
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("choices"))
+        {
             let similar: Vec<String> = form
                 .sheet_names
                 .iter()
@@ -103,7 +109,10 @@ impl<'a> Validator<'a> {
             let hint = if similar.is_empty() {
                 String::new()
             } else {
-                format!(" Sheets with similar names were found: {}.", similar.join(", "))
+                format!(
+                    " Sheets with similar names were found: {}.",
+                    similar.join(", ")
+                )
             };
             self.report.push(Problem::error(
                 Code::MissingSheet,
@@ -118,7 +127,12 @@ impl<'a> Validator<'a> {
                 need_external = true;
             }
         });
-        if need_external && !form.sheet_names.iter().any(|s| s.eq_ignore_ascii_case("external_choices")) {
+        if need_external
+            && !form
+                .sheet_names
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("external_choices"))
+        {
             self.report.push(Problem::error(
                 Code::MissingSheet,
                 "The form uses select_one_external questions but has no 'external_choices' sheet; add one with the columns list_name and name.",
@@ -137,22 +151,16 @@ impl<'a> Validator<'a> {
     fn settings(&mut self) {
         let s = &self.form.settings;
         let row = s.row.unwrap_or(2);
-        if let Some(id) = &s.form_id
-            && !is_xml_name(id)
-        {
-            self.report.push(
-                Problem::error(Code::InvalidSetting, format!("The form_id '{id}' is not a valid name. {NAME_RULE}"))
-                    .at("settings", row)
-                    .col("form_id"),
-            );
-        }
         if let Some(name) = &s.name
             && !is_xml_name(name)
         {
             self.report.push(
-                Problem::error(Code::InvalidSetting, format!("The name '{name}' is not a valid name. {NAME_RULE}"))
-                    .at("settings", row)
-                    .col("name"),
+                Problem::error(
+                    Code::InvalidSetting,
+                    format!("The name '{name}' is not a valid name. {NAME_RULE}"),
+                )
+                .at("settings", row)
+                .col("name"),
             );
         }
         if let Some(lang) = &s.default_language
@@ -175,10 +183,12 @@ impl<'a> Validator<'a> {
 
     fn choices(&mut self) {
         let form = self.form;
-        if !form.choices_headers.is_empty() && !form.choices_headers.iter().any(|h| {
-            let h = h.trim().to_ascii_lowercase();
-            h == "name" || h == "value"
-        }) {
+        if !form.choices_headers.is_empty()
+            && !form.choices_headers.iter().any(|h| {
+                let h = h.trim().to_ascii_lowercase();
+                h == "name" || h == "value"
+            })
+        {
             self.report.push(
                 Problem::error(Code::MissingColumn, "The 'choices' sheet has no 'name' column: each choice needs a name, the value stored in answers.")
                     .sheet("choices"),
@@ -242,9 +252,7 @@ impl<'a> Validator<'a> {
             }
             // A repeat_count that is not a plain ${reference} gets a generated sibling
             // question `<repeat>_count` to hold it.
-            if e.is_repeat()
-                && e.repeat_count.as_deref().is_some_and(|c| !is_simple_ref(c))
-            {
+            if e.is_repeat() && e.repeat_count.as_deref().is_some_and(|c| !is_simple_ref(c)) {
                 let generated = format!("{}_count", e.name);
                 if elements.iter().any(|o| o.name == generated) {
                     self.report.push(
@@ -278,7 +286,13 @@ impl<'a> Validator<'a> {
                 out.entry(e.name.as_str()).or_default().push((e.row, mult));
             }
             ElementKind::Group(GroupKind::Loop { list }) => {
-                inner = mult * self.form.list(list).map(|l| l.choices.len()).unwrap_or(1).max(1);
+                inner = mult
+                    * self
+                        .form
+                        .list(list)
+                        .map(|l| l.choices.len())
+                        .unwrap_or(1)
+                        .max(1);
             }
             _ => {}
         }
@@ -290,24 +304,32 @@ impl<'a> Validator<'a> {
     fn element(&mut self, e: &'a Element) {
         let at = |p: Problem| p.at("survey", e.row);
         // Names.
-        if e.name.is_empty() {
+        let named_by_default =
+            matches!(e.question_type(), Some(QuestionType::Metadata(m)) if m == "audit");
+        if e.name.is_empty() && named_by_default {
+            // `audit` is named by the client.
+        } else if e.name.is_empty() {
             self.report.push(at(Problem::error(
                 Code::MissingName,
                 "This row has no name. Every question, group and repeat needs a name: it identifies the answer in the data.",
             ))
             .col("name"));
         } else if !is_xml_name(&e.name) {
-            self.report.push(at(Problem::error(
-                Code::InvalidName,
-                format!("The name '{}' is not valid. {NAME_RULE}", e.name),
-            ))
-            .col("name"));
+            self.report.push(
+                at(Problem::error(
+                    Code::InvalidName,
+                    format!("The name '{}' is not valid. {NAME_RULE}", e.name),
+                ))
+                .col("name"),
+            );
         } else if e.name == "meta" {
-            self.report.push(at(Problem::error(
-                Code::ReservedName,
-                "The name 'meta' is reserved for form metadata. Choose another name.",
-            ))
-            .col("name"));
+            self.report.push(
+                at(Problem::error(
+                    Code::ReservedName,
+                    "The name 'meta' is reserved for form metadata. Choose another name.",
+                ))
+                .col("name"),
+            );
         }
 
         // Type-specific checks.
@@ -318,8 +340,15 @@ impl<'a> Validator<'a> {
         // Parameters.
         params::check(self.form, e, self.report);
 
+        if let Some(trigger) = &e.trigger {
+            self.trigger(e, trigger);
+        }
+
         // References and expressions in every known column.
         for cell in &e.cells {
+            if cell.key == "trigger" {
+                continue;
+            }
             let expression = is_expression_column(&cell.key);
             if expression || is_text_column(&cell.key) {
                 self.references(cell, "survey", e.row, expression);
@@ -330,7 +359,8 @@ impl<'a> Validator<'a> {
     fn question(&mut self, e: &'a Element, t: &QuestionType) {
         let at = |p: Problem| p.at("survey", e.row);
         match t {
-            QuestionType::SelectOne { list, or_other } | QuestionType::SelectMultiple { list, or_other } => {
+            QuestionType::SelectOne { list, or_other }
+            | QuestionType::SelectMultiple { list, or_other } => {
                 self.check_list(e, list, false);
                 if *or_other && e.choice_filter.is_some() {
                     self.report.push(at(Problem::error(
@@ -344,7 +374,10 @@ impl<'a> Validator<'a> {
             QuestionType::SelectOneExternal { list } => self.check_list(e, list, true),
             QuestionType::SelectFromFile { file, .. } => {
                 let lower = file.to_ascii_lowercase();
-                if !(lower.ends_with(".csv") || lower.ends_with(".xml") || lower.ends_with(".geojson")) {
+                if !(lower.ends_with(".csv")
+                    || lower.ends_with(".xml")
+                    || lower.ends_with(".geojson"))
+                {
                     self.report.push(at(Problem::error(
                         Code::InvalidFileName,
                         format!(
@@ -353,6 +386,22 @@ impl<'a> Validator<'a> {
                         ),
                     ))
                     .col("type"));
+                }
+            }
+            QuestionType::Media(m) if m == "background-geopoint" => {
+                if e.trigger.is_none() {
+                    self.report.push(at(Problem::error(
+                        Code::InvalidCombination,
+                        "A background-geopoint records the location when another question changes: name that question in the 'trigger' column.",
+                    ))
+                    .col("trigger"));
+                }
+                if e.calculation.is_some() {
+                    self.report.push(at(Problem::error(
+                        Code::InvalidCombination,
+                        "A background-geopoint's value is the location: leave the 'calculation' column empty.",
+                    ))
+                    .col("calculation"));
                 }
             }
             QuestionType::Calculate => {
@@ -371,7 +420,12 @@ impl<'a> Validator<'a> {
             && !matches!(t, QuestionType::Media(m) if m.starts_with("background-"))
             && e.calculation.is_none()
             && e.trigger.is_none();
-        if needs_label && e.label.is_empty() && e.hint.is_empty() && e.media.is_empty() && e.guidance_hint.is_empty() {
+        if needs_label
+            && e.label.is_empty()
+            && e.hint.is_empty()
+            && e.media.is_empty()
+            && e.guidance_hint.is_empty()
+        {
             self.report.push(at(Problem::error(
                 Code::MissingLabel,
                 format!("The question '{}' has no label or hint: the respondent would see nothing. Add a label.", e.name),
@@ -380,21 +434,87 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// `trigger`: a comma-separated list of `${name}` of questions the respondent answers;
+    /// when one of them changes, this question's calculation runs again.
+    fn trigger(&mut self, e: &Element, trigger: &str) {
+        let err = |msg: String| {
+            Problem::error(Code::UnknownReference, msg)
+                .at("survey", e.row)
+                .col("trigger")
+        };
+        for part in trigger.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let refs = expr::references(part).unwrap_or_default();
+            if refs.is_empty() {
+                self.report.push(err(format!(
+                    "'{part}' is not a reference: a trigger lists questions as ${{name}}, separated by commas."
+                )));
+                continue;
+            }
+            if refs.len() > 1 || !(part.starts_with("${") && part.ends_with('}')) {
+                self.report.push(err(format!(
+                    "'{part}': put a comma between the questions of a trigger, as in ${{a}}, ${{b}}."
+                )));
+                continue;
+            }
+            let name = &refs[0].name;
+            let mut target = None;
+            self.form.walk(|o| {
+                if &o.name == name && target.is_none() {
+                    target = Some(o);
+                }
+            });
+            match target {
+                None => self.report.push(err(format!("The trigger ${{{name}}} does not name any question on the 'survey' sheet."))),
+                Some(t) if t.question_type().is_some_and(|q| !q.is_input()) => self.report.push(err(format!(
+                    "The trigger ${{{name}}} is not shown to the respondent (it is a {}), so it can never change: use a question the respondent answers.",
+                    t.type_text
+                ))),
+                _ => {}
+            }
+        }
+    }
+
     fn check_list(&mut self, e: &Element, list: &str, external: bool) {
         let form = self.form;
+        if list.starts_with("${") {
+            // Choices from the answers of a repeat: the reference is checked like any other.
+            let cell = Cell {
+                column: "type".into(),
+                key: "type".into(),
+                lang: None,
+                value: list.to_string(),
+            };
+            self.references(&cell, "survey", e.row, false);
+            return;
+        }
         let found = if external {
             form.external_choices.contains_key(list)
         } else {
             form.choices.contains_key(list)
         };
-        if found || (!external && !form.sheet_names.iter().any(|s| s.eq_ignore_ascii_case("choices"))) {
+        if found
+            || (!external
+                && !form
+                    .sheet_names
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case("choices")))
+        {
             // A missing sheet is reported once for the whole form.
             return;
         }
-        if external && !form.sheet_names.iter().any(|s| s.eq_ignore_ascii_case("external_choices")) {
+        if external
+            && !form
+                .sheet_names
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("external_choices"))
+        {
             return;
         }
-        let sheet = if external { "external_choices" } else { "choices" };
+        let sheet = if external {
+            "external_choices"
+        } else {
+            "choices"
+        };
         self.report.push(
             Problem::error(
                 Code::UnknownList,
@@ -411,15 +531,30 @@ impl<'a> Validator<'a> {
             Ok(r) => r,
             Err(msg) => {
                 self.report.push(
-                    Problem::error(Code::UnknownReference, format!("{msg} A reference is written ${{name}}, with the name of a question."))
-                        .at(sheet, row)
-                        .col(&cell.column),
+                    Problem::error(
+                        Code::UnknownReference,
+                        format!(
+                            "{msg} A reference is written ${{name}}, with the name of a question."
+                        ),
+                    )
+                    .at(sheet, row)
+                    .col(&cell.column),
                 );
                 return;
             }
         };
         for r in refs {
-            if r.last_saved || BUILTIN_REFS.contains(&r.name.as_str()) {
+            if r.last_saved {
+                continue;
+            }
+            if r.name == "instanceID"
+                && !self
+                    .form
+                    .settings
+                    .all
+                    .get("omit_instanceid")
+                    .is_some_and(|v| crate::form::is_yes(v))
+            {
                 continue;
             }
             match self.counts.get(r.name.as_str()) {
@@ -445,13 +580,14 @@ impl<'a> Validator<'a> {
                 _ => {}
             }
         }
-        if expression
-            && let Err(err) = expr::parse(&cell.value)
-        {
+        if expression && let Err(err) = expr::parse(&cell.value) {
             self.report.push(
-                Problem::error(Code::InvalidExpression, format!("The expression does not parse: {err}."))
-                    .at(sheet, row)
-                    .col(&cell.column),
+                Problem::error(
+                    Code::InvalidExpression,
+                    format!("The expression does not parse: {err}."),
+                )
+                .at(sheet, row)
+                .col(&cell.column),
             );
         }
     }
@@ -467,7 +603,9 @@ pub fn is_xml_name(s: &str) -> bool {
         return false;
     };
     (first.is_alphabetic() || first == '_' || first == ':')
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '\u{B7}') || is_combining(c))
+        && chars.all(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '\u{B7}') || is_combining(c)
+        })
 }
 
 fn is_combining(c: char) -> bool {
@@ -476,7 +614,9 @@ fn is_combining(c: char) -> bool {
 
 fn is_simple_ref(s: &str) -> bool {
     let s = s.trim();
-    s.starts_with("${") && s.ends_with('}') && s[2..s.len() - 1].chars().all(|c| c != '}' && c != '$')
+    s.starts_with("${")
+        && s.ends_with('}')
+        && s[2..s.len() - 1].chars().all(|c| c != '}' && c != '$')
 }
 
 /// A default that is an expression evaluated when the form opens, rather than a literal.
@@ -488,7 +628,14 @@ fn is_dynamic(s: &str) -> bool {
 fn is_expression_column(key: &str) -> bool {
     matches!(
         key,
-        "relevant" | "constraint" | "calculation" | "required" | "read_only" | "choice_filter" | "repeat_count" | "default"
+        "relevant"
+            | "constraint"
+            | "calculation"
+            | "required"
+            | "read_only"
+            | "choice_filter"
+            | "repeat_count"
+            | "default"
     )
 }
 
@@ -499,4 +646,3 @@ fn is_text_column(key: &str) -> bool {
         "label" | "hint" | "guidance_hint" | "constraint_message" | "required_message"
     ) || key.starts_with("media::")
 }
-

@@ -199,7 +199,10 @@ mod tests {
         assert_eq!(survey.rows.len(), 2);
         assert_eq!(survey.rows[0].number, 2);
         assert_eq!(survey.rows[1].cells[1], "q2");
-        assert_eq!(wb.sheet("choices").unwrap().rows[0].cells, ["yn", "yes", "Yes"]);
+        assert_eq!(
+            wb.sheet("choices").unwrap().rows[0].cells,
+            ["yn", "yes", "Yes"]
+        );
     }
 
     #[test]

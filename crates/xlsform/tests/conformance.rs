@@ -115,7 +115,10 @@ fn agreement_with_pyxform() {
     for d in &disagreements {
         println!("{d}");
     }
-    println!("--- rejected forms where our errors miss pyxform's row ({}) ---", wrong_rows.len());
+    println!(
+        "--- rejected forms where our errors miss pyxform's row ({}) ---",
+        wrong_rows.len()
+    );
     for w in &wrong_rows {
         println!("{w}");
     }
@@ -149,7 +152,11 @@ fn real_needs_assessment_loads_and_validates() {
     let report = validate(&form);
     println!("{report}");
     assert!(report.is_valid(), "pyxform accepts this form: {report}");
-    assert!(form.question_count() > 250, "{} questions", form.question_count());
+    assert!(
+        form.question_count() > 250,
+        "{} questions",
+        form.question_count()
+    );
     assert!(form.choices.len() > 20);
     assert_eq!(form.languages, ["english", "french"]);
 }

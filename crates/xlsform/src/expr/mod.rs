@@ -2,7 +2,7 @@
 
 mod refs;
 
-pub use refs::{references, Reference};
+pub use refs::{Reference, references};
 
 /// Placeholder until the parser lands.
 pub fn parse(_s: &str) -> Result<(), String> {

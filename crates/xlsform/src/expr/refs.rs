@@ -20,7 +20,10 @@ pub fn references(text: &str) -> Result<Vec<Reference>, String> {
     while let Some(i) = rest.find("${") {
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
-            return Err(format!("'{}' opens a reference with '${{' but never closes it with '}}'.", &rest[i..]));
+            return Err(format!(
+                "'{}' opens a reference with '${{' but never closes it with '}}'.",
+                &rest[i..]
+            ));
         };
         let inner = after[..end].trim();
         let (name, last_saved) = match inner.strip_prefix("last-saved#") {
@@ -28,7 +31,9 @@ pub fn references(text: &str) -> Result<Vec<Reference>, String> {
             None => (inner, false),
         };
         if !crate::validate::is_xml_name(name) {
-            return Err(format!("'${{{inner}}}' is not a reference to a question name."));
+            return Err(format!(
+                "'${{{inner}}}' is not a reference to a question name."
+            ));
         }
         out.push(Reference {
             name: name.to_string(),
