@@ -349,7 +349,8 @@ impl<'a> Validator<'a> {
             if cell.key == "trigger" {
                 continue;
             }
-            let expression = is_expression_column(&cell.key);
+            let expression = is_expression_column(&cell.key)
+                && (cell.key != "default" || is_dynamic(&cell.value));
             if expression || is_text_column(&cell.key) {
                 self.references(cell, "survey", e.row, expression);
             }
@@ -619,9 +620,17 @@ fn is_simple_ref(s: &str) -> bool {
         && s[2..s.len() - 1].chars().all(|c| c != '}' && c != '$')
 }
 
-/// A default that is an expression evaluated when the form opens, rather than a literal.
+/// A default that is an expression evaluated when the form opens (it references a
+/// question or calls a function), rather than a literal value such as `2022-03-14` or a
+/// geopoint.
 fn is_dynamic(s: &str) -> bool {
-    s.contains("${") || s.contains('(') || s.contains('/') || s.contains(" + ") || s.contains('*')
+    if s.contains("${") {
+        return true;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .windows(2)
+        .any(|w| w[1] == '(' && (w[0].is_alphanumeric() || w[0] == '_'))
 }
 
 /// Columns holding expressions.
