@@ -78,7 +78,7 @@ pub fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, ReadError> {
             .worksheet_range(&name)
             .map_err(|e| ReadError::Spreadsheet(e.to_string()))?;
         let (row0, col0) = range.start().unwrap_or((0, 0));
-        let mut grid: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut grid: Grid = Vec::new();
         for (i, row) in range.rows().enumerate() {
             // Absolute positions: the range starts at its first used cell, so pad on the
             // left to keep columns and count rows from the top of the sheet.
@@ -91,9 +91,12 @@ pub fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, ReadError> {
     Ok(Workbook { sheets })
 }
 
+/// Rows with their spreadsheet numbers.
+type Grid = Vec<(usize, Vec<String>)>;
+
 /// Turns a grid of rows (with their spreadsheet numbers) into a sheet: the first non-blank
 /// row is the header, blank rows are dropped.
-fn sheet_from_grid(name: String, grid: Vec<(usize, Vec<String>)>) -> Sheet {
+fn sheet_from_grid(name: String, grid: Grid) -> Sheet {
     let mut rows = grid
         .into_iter()
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
@@ -152,7 +155,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Workbook, ReadError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut sheets: Vec<(String, Vec<(usize, Vec<String>)>)> = Vec::new();
+    let mut sheets: Vec<(String, Grid)> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| ReadError::Csv(e.to_string()))?;
         let mut cells: Vec<String> = record.iter().map(str::to_string).collect();

@@ -17,3 +17,6 @@ pub fn eval_str(expression: &str, ctx: &dyn Context) -> Result<Value, String> {
     let e = parse(expression).map_err(|e| e.to_string())?;
     evaluate(&e, ctx).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests;
