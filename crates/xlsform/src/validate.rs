@@ -121,6 +121,7 @@ impl<'a> Validator<'a> {
                 ),
             ));
         }
+        self.instances();
         let mut need_external = false;
         form.walk(|e| {
             if let Some(QuestionType::SelectOneExternal { .. }) = e.question_type() {
@@ -137,6 +138,106 @@ impl<'a> Validator<'a> {
                 Code::MissingSheet,
                 "The form uses select_one_external questions but has no 'external_choices' sheet; add one with the columns list_name and name.",
             ));
+        }
+    }
+
+    /// Secondary instances (external files, choice lists, `pulldata` files, last-saved)
+    /// become `<instance id="...">` in the XForm: two different sources with one id would
+    /// make the form ambiguous.
+    fn instances(&mut self) {
+        let form = self.form;
+        // id → (source, row)
+        let mut seen: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut externals: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut found: Vec<(String, String, usize)> = Vec::new();
+        form.walk(|e| {
+            match e.question_type() {
+                Some(QuestionType::External(kind)) if !e.name.is_empty() => {
+                    let uri = if kind == "xml-external" {
+                        format!("jr://file/{}.xml", e.name)
+                    } else {
+                        format!("jr://file-csv/{}.csv", e.name)
+                    };
+                    found.push((e.name.clone(), uri, e.row));
+                    *externals.entry(e.name.as_str()).or_default() += 1;
+                    if externals[e.name.as_str()] == 2 {
+                        self.report.push(
+                            Problem::error(
+                                Code::DuplicateInstance,
+                                format!("The external instance name '{}' is used more than once; instance names must be unique in the form.", e.name),
+                            )
+                            .at("survey", e.row)
+                            .col("name"),
+                        );
+                    }
+                }
+                Some(QuestionType::SelectFromFile { file, .. }) => {
+                    if let Some((stem, ext)) = file.rsplit_once('.') {
+                        let scheme = if ext.eq_ignore_ascii_case("csv") { "jr://file-csv/" } else { "jr://file/" };
+                        found.push((stem.to_string(), format!("{scheme}{file}"), e.row));
+                    }
+                }
+                Some(t @ (QuestionType::SelectOne { .. } | QuestionType::SelectMultiple { .. } | QuestionType::Rank { .. })) => {
+                    if let Some(list) = t.list()
+                        && !list.starts_with("${")
+                    {
+                        found.push((list.to_string(), "the choices sheet".to_string(), e.row));
+                    }
+                }
+                Some(QuestionType::Geopoint | QuestionType::Geoshape | QuestionType::Geotrace) => {
+                    // reference-geometry=LIST puts a choice list in the form as an instance.
+                    if let Some(list) = e
+                        .parameters
+                        .as_deref()
+                        .and_then(|p| params::parse(p).ok())
+                        .and_then(|p| p.into_iter().find(|(k, _)| k == "reference-geometry"))
+                        .map(|(_, v)| v)
+                        && form.choices.contains_key(&list)
+                    {
+                        found.push((list, "the choices sheet".to_string(), e.row));
+                    }
+                }
+                _ => {}
+            }
+            for c in &e.cells {
+                if !is_expression_column(&c.key) {
+                    continue;
+                }
+                if c.value.contains("last-saved#") {
+                    found.push(("__last-saved".into(), "jr://instance/last-saved".into(), e.row));
+                }
+                let mut rest = c.value.as_str();
+                while let Some(i) = rest.find("pulldata(") {
+                    rest = &rest[i + 9..];
+                    let arg = rest.trim_start();
+                    if let Some(q) = arg.chars().next().filter(|c| *c == '\'' || *c == '"') {
+                        if let Some(end) = arg[1..].find(q) {
+                            let id = &arg[1..1 + end];
+                            found.push((id.to_string(), format!("jr://file-csv/{id}.csv"), e.row));
+                        }
+                    }
+                }
+            }
+        });
+        for (id, source, row) in found {
+            match seen.get(&id) {
+                Some((first, _)) if *first != source => {
+                    self.report.push(
+                        Problem::error(
+                            Code::DuplicateInstance,
+                            format!(
+                                "Two different sources would get the instance id '{id}': {first} and {source}. Rename the file, the external instance or the choice list."
+                            ),
+                        )
+                        .at("survey", row)
+                        .col("type"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(id, (source, row));
+                }
+            }
         }
     }
 
