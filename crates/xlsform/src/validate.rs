@@ -210,11 +210,11 @@ impl<'a> Validator<'a> {
                 while let Some(i) = rest.find("pulldata(") {
                     rest = &rest[i + 9..];
                     let arg = rest.trim_start();
-                    if let Some(q) = arg.chars().next().filter(|c| *c == '\'' || *c == '"') {
-                        if let Some(end) = arg[1..].find(q) {
-                            let id = &arg[1..1 + end];
-                            found.push((id.to_string(), format!("jr://file-csv/{id}.csv"), e.row));
-                        }
+                    if let Some(q) = arg.chars().next().filter(|c| *c == '\'' || *c == '"')
+                        && let Some(end) = arg[1..].find(q)
+                    {
+                        let id = &arg[1..1 + end];
+                        found.push((id.to_string(), format!("jr://file-csv/{id}.csv"), e.row));
                     }
                 }
             }
@@ -436,6 +436,51 @@ impl<'a> Validator<'a> {
         // Type-specific checks.
         if let Some(t) = e.question_type() {
             self.question(e, t);
+            if let QuestionType::Media(m) | QuestionType::External(m) = t {
+                self.report.push(at(Problem::warning(
+                    Code::UnsupportedType,
+                    format!("'{m}' questions are accepted but the web form cannot collect them; they stay empty in web submissions."),
+                ))
+                .col("type"));
+            }
+            if let QuestionType::SelectFromFile { .. } | QuestionType::SelectOneExternal { .. } = t
+            {
+                self.report.push(at(Problem::warning(
+                    Code::UnsupportedType,
+                    format!("'{}' takes its choices from a file attached to the form, which the web form does not load.", e.type_text),
+                ))
+                .col("type"));
+            }
+        }
+
+        // Translations: a text given in some languages but not all.
+        let shown = e.question_type().is_none_or(QuestionType::is_input);
+        if shown && self.form.languages.len() > 1 {
+            for (what, text) in [("label", &e.label), ("hint", &e.hint)] {
+                if text.is_empty() {
+                    continue;
+                }
+                let missing: Vec<&str> = self
+                    .form
+                    .languages
+                    .iter()
+                    .filter(|l| !text.0.contains_key(l.as_str()))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() && !text.0.contains_key("") {
+                    self.report.push(
+                        at(Problem::warning(
+                            Code::MissingTranslation,
+                            format!(
+                                "The {what} of '{}' has no translation in: {}.",
+                                e.name,
+                                missing.join(", ")
+                            ),
+                        ))
+                        .col(what),
+                    );
+                }
+            }
         }
 
         // Parameters.
