@@ -70,6 +70,18 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
+    /// Work with XLSForm survey forms.
+    Xlsform {
+        #[command(subcommand)]
+        what: XlsformCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum XlsformCommand {
+    /// Check a form (.xlsx, .xls, .ods or CSV): prints every error and warning with sheet,
+    /// row and column; exits 2 when the form has errors.
+    Check { form: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +160,13 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
+    // Checking a form needs no database.
+    if let Command::Xlsform {
+        what: XlsformCommand::Check { form },
+    } = &cli.command
+    {
+        return check_xlsform(form);
+    }
     let config = Config::resolve(&cli.overrides, |k| std::env::var(k).ok())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&config).await?;
@@ -247,7 +266,22 @@ async fn execute(
         }
         Command::User { action } => users::run(action, store.as_ref(), clock.as_ref()).await,
         Command::Bench { what } => bench::run(what).await,
+        Command::Xlsform {
+            what: XlsformCommand::Check { form },
+        } => check_xlsform(&form),
     }
+}
+
+fn check_xlsform(path: &std::path::Path) -> Result<ExitCode> {
+    let form = crocevia_xlsform::read_path(path)
+        .with_context(|| format!("cannot read the form {}", path.display()))?;
+    let report = crocevia_xlsform::validate(&form);
+    println!("{report}");
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INVALID_DATA)
+    })
 }
 
 /// Opens the database (creating the data directory for SQLite), migrates it and loads the

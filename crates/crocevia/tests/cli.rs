@@ -286,3 +286,41 @@ fn a_kill_during_an_import_loses_no_committed_data() {
         "all or nothing of the import, found {rows} services"
     );
 }
+
+#[test]
+fn xlsform_check_names_each_problem_and_fails_only_on_errors() {
+    let install = Install::new();
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/conformance/xlsform/real/REACH_2024_MSNA-kobo-tool_draft_v11.xlsx");
+    let out = install.run(&["xlsform", "check", s(&real)]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("0 error(s)"), "{stdout}");
+
+    let bad = install.path("bad.csv");
+    std::fs::write(
+        &bad,
+        "survey,type,name,label\n\
+         ,integer,age,Age\n\
+         ,text,age,Age again\n\
+         ,text,note_x,Note\n\
+         ,select_one colours,colour,Colour\n\
+         ,integer,years,Years\n",
+    )
+    .unwrap();
+    let out = install.run(&["xlsform", "check", s(&bad)]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("row 3"),
+        "the duplicate name's row: {stdout}"
+    );
+    assert!(
+        stdout.contains("no 'choices' sheet"),
+        "the missing choice list: {stdout}"
+    );
+
+    let out = install.run(&["xlsform", "check", s(&install.path("missing.xlsx"))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the form"));
+}
