@@ -114,7 +114,8 @@ test('an editor edits a service, adds an English translation, confirms it and th
   await page.fill('#f-description', description);
   await page.fill('#f-tr-en-name', 'Browser test desk');
   await page.fill('#f-tr-en-description', 'Guidance and accompaniment, updated in the browser.');
-  await page.check('#mark_verified');
+  await page.locator('label[for=mark_verified]').click();
+  assert.ok(await page.isChecked('#mark_verified'));
   await page.locator('form.service-editor button[type=submit]').click();
   await page.waitForLoadState('networkidle');
   assert.ok(await page.locator('#saved').isVisible(), 'the page says it was saved');
@@ -157,7 +158,7 @@ test('an import from the browser lists the bad rows and imports nothing', async 
   await axeCheck(page);
   const csv = 'id,organization_id,name,status\nnot-a-uuid,x,,active\n';
   await page.setInputFiles('#files', { name: 'services.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-  await page.locator('form button[type=submit]').click();
+  await page.locator('form[enctype] button[type=submit]').click();
   await page.waitForLoadState('networkidle');
   assert.match(await page.locator('#outcome').textContent(), /Non è stato importato nulla/);
   assert.ok((await page.locator('#problems tbody tr').count()) >= 1);
