@@ -5,6 +5,7 @@
 pub mod access;
 pub mod clock;
 pub mod demo;
+pub mod desk;
 pub mod hsds;
 pub mod taxonomy;
 pub mod territory;

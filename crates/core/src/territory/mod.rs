@@ -16,6 +16,7 @@
 //! - comune: 6 digits (`"066049"` L'Aquila), historical province code + progressive number.
 
 mod istat;
+pub mod countries;
 pub mod topojson;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
