@@ -6,6 +6,7 @@
 //! once in [`sql_store!`] and instantiated per backend, so the two cannot drift apart; what
 //! differs (connecting, pragmas, migrations) is in `sqlite.rs` and `postgres.rs`.
 
+mod desk;
 mod postgres;
 mod sqlite;
 
@@ -1270,6 +1271,7 @@ macro_rules! sql_store {
     };
 }
 
+pub(crate) use desk::sql_desk_store;
 pub(crate) use sql_store;
 
 /// Helpers for the test suites of this and other crates (a fresh PostgreSQL schema per test).

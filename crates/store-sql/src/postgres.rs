@@ -18,6 +18,10 @@ impl PostgresStore {
     /// writers would otherwise commit 5 before 4).
     const WRITE_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7262137201)");
 
+    /// Taken before linking entries onto the audit chain, so appenders on every app server
+    /// take turns and the chain never forks.
+    const AUDIT_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7262137202)");
+
     const BACKEND: &'static str = "postgres";
 
     /// Most values bound in one multi-row `INSERT` (the protocol allows 65,535): fewer,
@@ -46,4 +50,5 @@ impl PostgresStore {
     }
 }
 
+crate::sql_desk_store!(PostgresStore, sqlx::Postgres);
 crate::sql_store!(PostgresStore, Postgres);

@@ -17,6 +17,9 @@ impl SqliteStore {
     /// Taken at the start of every directory write. SQLite has one writer connection: writes are already serial.
     const WRITE_LOCK: Option<&'static str> = None;
 
+    /// Taken before linking entries onto the audit chain (SQLite has one writer already).
+    const AUDIT_LOCK: Option<&'static str> = None;
+
     const BACKEND: &'static str = "sqlite";
 
     /// Most values bound in one multi-row `INSERT`. SQLite looks `$n` parameters up by name
@@ -52,4 +55,5 @@ impl SqliteStore {
     }
 }
 
+crate::sql_desk_store!(SqliteStore, sqlx::Sqlite);
 crate::sql_store!(SqliteStore, Sqlite);

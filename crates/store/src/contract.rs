@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use crocevia_core::territory::{self, Territories};
 
+pub use crate::desk_contract::*;
 use crate::{
     Account, ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, Operation, Session, Store,
     StoreError, load_nested,
@@ -724,6 +725,15 @@ macro_rules! store_contract_tests {
             comuni_are_found_by_name_prefix,
             comuni_near_a_point_nearest_first,
             concurrent_writes_commit_in_sequence_order,
+            contacts_are_found_only_by_their_organisation,
+            others_cannot_write_to_a_contact,
+            referrals_are_seen_by_both_sides_only,
+            a_transition_applies_once_and_joins_the_timeline,
+            overdue_referrals_are_those_still_sent_past_their_deadline,
+            erasure_removes_personal_details_and_keeps_coded_facts,
+            inactive_contacts_are_listed_for_retention,
+            every_access_is_audited_and_the_chain_verifies,
+            concurrent_audit_appends_keep_one_chain,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -2,6 +2,8 @@
 //! [`Store`]; [`contract`] is the test suite every backend must pass, so both behave alike.
 
 pub mod contract;
+pub mod desk;
+pub mod desk_contract;
 pub mod import;
 mod nested;
 
@@ -191,8 +193,10 @@ pub struct ComuneFilter {
     pub limit: u32,
 }
 
+/// Everything a backend stores: the directory, accounts and territories here, the desk in
+/// [`desk::DeskStore`].
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: desk::DeskStore + Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 

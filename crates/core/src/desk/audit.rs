@@ -187,7 +187,9 @@ mod tests {
 
     fn event(n: u32) -> AuditEvent {
         AuditEvent {
-            at: DateTime::parse_from_rfc3339("2026-05-01T10:00:00.123456Z").unwrap().to_utc(),
+            at: DateTime::parse_from_rfc3339("2026-05-01T10:00:00.123456Z")
+                .unwrap()
+                .to_utc(),
             actor: Actor {
                 account_id: format!("acc-{n}"),
                 organization_id: "org".into(),
@@ -203,7 +205,9 @@ mod tests {
     fn chain(n: u32) -> Vec<AuditEntry> {
         let mut entries: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
-            let (seq, hash) = entries.last().map_or((0, GENESIS.to_owned()), |e| (e.seq, e.hash.clone()));
+            let (seq, hash) = entries
+                .last()
+                .map_or((0, GENESIS.to_owned()), |e| (e.seq, e.hash.clone()));
             entries.push(AuditEntry::chain(seq, &hash, event(i)));
         }
         entries
@@ -246,8 +250,14 @@ mod tests {
         let h = h.as_ref().map(|(s, h)| (*s, h.as_str()));
         let mut middle = entries.clone();
         middle.remove(2);
-        assert_eq!(verify(&middle, h), Err(ChainBreak::Missing { after: 2, next: 4 }));
+        assert_eq!(
+            verify(&middle, h),
+            Err(ChainBreak::Missing { after: 2, next: 4 })
+        );
         entries.pop();
-        assert_eq!(verify(&entries, h), Err(ChainBreak::Truncated { last: 4, head: 5 }));
+        assert_eq!(
+            verify(&entries, h),
+            Err(ChainBreak::Truncated { last: 4, head: 5 })
+        );
     }
 }

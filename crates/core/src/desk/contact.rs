@@ -162,7 +162,9 @@ impl PersonalDetails {
     }
 
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.given_name, self.family_name).trim().to_owned()
+        format!("{} {}", self.given_name, self.family_name)
+            .trim()
+            .to_owned()
     }
 }
 
@@ -208,7 +210,10 @@ impl ContactFacts {
         {
             return Err(DeskError::invalid(
                 "birth_year",
-                format!("the year of birth must be between {} and {year}", year - 120),
+                format!(
+                    "the year of birth must be between {} and {year}",
+                    year - 120
+                ),
             ));
         }
         if let Some(code) = &self.citizenship
@@ -288,7 +293,10 @@ mod tests {
             record(Purpose::Contact, true, "2026-01-01T10:00:00Z"),
             record(Purpose::Referral, false, "2026-02-01T10:00:00Z"),
         ];
-        assert!(!consent_holds(&records, Purpose::Referral), "withdrawn later");
+        assert!(
+            !consent_holds(&records, Purpose::Referral),
+            "withdrawn later"
+        );
         assert!(consent_holds(&records, Purpose::Contact));
         assert!(!consent_holds(&records, Purpose::Statistics), "never given");
     }

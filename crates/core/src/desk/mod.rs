@@ -13,7 +13,7 @@ pub use contact::{
     AgeBand, ConsentRecord, Contact, ContactFacts, PersonalDetails, Purpose, Sex, consent_holds,
 };
 pub use referral::{
-    DeclineReason, Deadlines, Outcome, ReferralAction, ReferralState, Side, TransitionError,
+    Deadlines, DeclineReason, Outcome, ReferralAction, ReferralState, Side, TransitionError,
     UnresolvedReason, Urgency,
 };
 
@@ -21,7 +21,10 @@ pub use referral::{
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeskError {
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// A referral without the person's consent to share, and no coordinator override.
     #[error("the person has not consented to being referred to another organisation")]
     NoReferralConsent,
@@ -116,7 +119,10 @@ impl SharedField {
     /// Personal details, as opposed to coded facts: sharing them needs the contact consent
     /// as well as the referral one.
     pub fn is_personal(self) -> bool {
-        matches!(self, SharedField::Name | SharedField::Phone | SharedField::Email)
+        matches!(
+            self,
+            SharedField::Name | SharedField::Phone | SharedField::Email
+        )
     }
 }
 
@@ -162,7 +168,7 @@ pub struct ReferralEvent {
 }
 
 /// What the receiving organisation sees of the person: only the shared fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedPerson {
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -245,17 +251,29 @@ mod tests {
             Err(DeskError::NoReferralConsent),
             "an empty reason is no reason"
         );
-        assert_eq!(check_referral_consent(&none, &[SharedField::Sex], Some("urgent health risk")), Ok(()));
+        assert_eq!(
+            check_referral_consent(&none, &[SharedField::Sex], Some("urgent health risk")),
+            Ok(())
+        );
         let referral_only = vec![consent(Purpose::Referral, true)];
-        assert_eq!(check_referral_consent(&referral_only, &[SharedField::Sex], None), Ok(()));
+        assert_eq!(
+            check_referral_consent(&referral_only, &[SharedField::Sex], None),
+            Ok(())
+        );
         assert_eq!(
             check_referral_consent(&referral_only, &[SharedField::Phone], None)
                 .unwrap_err()
                 .field(),
             Some("shared")
         );
-        let both = vec![consent(Purpose::Referral, true), consent(Purpose::Contact, true)];
-        assert_eq!(check_referral_consent(&both, &[SharedField::Phone], None), Ok(()));
+        let both = vec![
+            consent(Purpose::Referral, true),
+            consent(Purpose::Contact, true),
+        ];
+        assert_eq!(
+            check_referral_consent(&both, &[SharedField::Phone], None),
+            Ok(())
+        );
     }
 
     #[test]
@@ -294,10 +312,18 @@ mod tests {
             created_at: now,
             created_by: "op".into(),
         };
-        let view = SharedPerson::of(&contact, &need, &[SharedField::AgeBand, SharedField::Phone, SharedField::Email], now);
+        let view = SharedPerson::of(
+            &contact,
+            &need,
+            &[SharedField::AgeBand, SharedField::Phone, SharedField::Email],
+            now,
+        );
         assert_eq!(view.age_band, Some(AgeBand::From25To34));
         assert_eq!(view.phone.as_deref(), Some("+39 333 0000000"));
         assert_eq!(view.email, None, "empty fields stay empty");
-        assert_eq!((view.name, view.sex, view.citizenship, view.need_notes), (None, None, None, None));
+        assert_eq!(
+            (view.name, view.sex, view.citizenship, view.need_notes),
+            (None, None, None, None)
+        );
     }
 }

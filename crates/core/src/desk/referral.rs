@@ -260,7 +260,11 @@ fn allowed_text(allowed: &[&str]) -> String {
 }
 
 /// The transition table: the state `action` by `side` leads to from `from`, or `None`.
-pub fn next_state(from: ReferralState, action: ReferralAction, side: Side) -> Option<ReferralState> {
+pub fn next_state(
+    from: ReferralState,
+    action: ReferralAction,
+    side: Side,
+) -> Option<ReferralState> {
     use ReferralAction as A;
     use ReferralState as S;
     match (from, action, side) {
@@ -355,20 +359,60 @@ mod tests {
 
     /// The table the issue specifies, written out independently of `next_state`.
     const ALLOWED: &[(ReferralState, &str, Side, ReferralState)] = &[
-        (ReferralState::Sent, "accept", Side::Receiver, ReferralState::Accepted),
-        (ReferralState::Sent, "decline", Side::Receiver, ReferralState::Declined),
-        (ReferralState::Accepted, "start", Side::Receiver, ReferralState::InProgress),
-        (ReferralState::InProgress, "complete", Side::Receiver, ReferralState::Completed),
+        (
+            ReferralState::Sent,
+            "accept",
+            Side::Receiver,
+            ReferralState::Accepted,
+        ),
+        (
+            ReferralState::Sent,
+            "decline",
+            Side::Receiver,
+            ReferralState::Declined,
+        ),
+        (
+            ReferralState::Accepted,
+            "start",
+            Side::Receiver,
+            ReferralState::InProgress,
+        ),
+        (
+            ReferralState::InProgress,
+            "complete",
+            Side::Receiver,
+            ReferralState::Completed,
+        ),
         (
             ReferralState::InProgress,
             "close_unresolved",
             Side::Receiver,
             ReferralState::ClosedUnresolved,
         ),
-        (ReferralState::Sent, "cancel", Side::Sender, ReferralState::Cancelled),
-        (ReferralState::Accepted, "cancel", Side::Sender, ReferralState::Cancelled),
-        (ReferralState::InProgress, "cancel", Side::Sender, ReferralState::Cancelled),
-        (ReferralState::Sent, "expire", Side::System, ReferralState::Expired),
+        (
+            ReferralState::Sent,
+            "cancel",
+            Side::Sender,
+            ReferralState::Cancelled,
+        ),
+        (
+            ReferralState::Accepted,
+            "cancel",
+            Side::Sender,
+            ReferralState::Cancelled,
+        ),
+        (
+            ReferralState::InProgress,
+            "cancel",
+            Side::Sender,
+            ReferralState::Cancelled,
+        ),
+        (
+            ReferralState::Sent,
+            "expire",
+            Side::System,
+            ReferralState::Expired,
+        ),
     ];
 
     #[test]
@@ -392,7 +436,10 @@ mod tests {
                             assert!(!e.allowed.contains(&action.name()));
                         }
                         (listed, got) => {
-                            panic!("{from} --{}/{side:?}--> gave {got:?}, listed {listed:?}", action.name())
+                            panic!(
+                                "{from} --{}/{side:?}--> gave {got:?}, listed {listed:?}",
+                                action.name()
+                            )
                         }
                     }
                 }
@@ -405,8 +452,14 @@ mod tests {
     fn every_reason_and_outcome_leads_to_the_same_state() {
         for reason in DeclineReason::ALL {
             let action = ReferralAction::Decline { reason: *reason };
-            assert_eq!(transition(ReferralState::Sent, action, Side::Receiver), Ok(ReferralState::Declined));
-            assert_eq!(ReferralAction::parse("decline", action.code()), Some(action));
+            assert_eq!(
+                transition(ReferralState::Sent, action, Side::Receiver),
+                Ok(ReferralState::Declined)
+            );
+            assert_eq!(
+                ReferralAction::parse("decline", action.code()),
+                Some(action)
+            );
         }
         for outcome in Outcome::ALL {
             let action = ReferralAction::Complete { outcome: *outcome };
@@ -414,7 +467,10 @@ mod tests {
                 transition(ReferralState::InProgress, action, Side::Receiver),
                 Ok(ReferralState::Completed)
             );
-            assert_eq!(ReferralAction::parse("complete", action.code()), Some(action));
+            assert_eq!(
+                ReferralAction::parse("complete", action.code()),
+                Some(action)
+            );
         }
         for reason in UnresolvedReason::ALL {
             let action = ReferralAction::CloseUnresolved { reason: *reason };
@@ -422,9 +478,16 @@ mod tests {
                 transition(ReferralState::InProgress, action, Side::Receiver),
                 Ok(ReferralState::ClosedUnresolved)
             );
-            assert_eq!(ReferralAction::parse("close_unresolved", action.code()), Some(action));
+            assert_eq!(
+                ReferralAction::parse("close_unresolved", action.code()),
+                Some(action)
+            );
         }
-        assert_eq!(ReferralAction::parse("decline", None), None, "a decline needs its reason");
+        assert_eq!(
+            ReferralAction::parse("decline", None),
+            None,
+            "a decline needs its reason"
+        );
         assert_eq!(ReferralAction::parse("complete", Some("no_capacity")), None);
     }
 
@@ -448,9 +511,17 @@ mod tests {
 
     #[test]
     fn deadlines_depend_on_urgency() {
-        let sent = DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc();
+        let sent = DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
+            .unwrap()
+            .to_utc();
         let d = Deadlines::default();
-        assert_eq!(d.due_at(sent, Urgency::Urgent).to_rfc3339(), "2026-03-03T09:00:00+00:00");
-        assert_eq!(d.due_at(sent, Urgency::Normal).to_rfc3339(), "2026-03-05T09:00:00+00:00");
+        assert_eq!(
+            d.due_at(sent, Urgency::Urgent).to_rfc3339(),
+            "2026-03-03T09:00:00+00:00"
+        );
+        assert_eq!(
+            d.due_at(sent, Urgency::Normal).to_rfc3339(),
+            "2026-03-05T09:00:00+00:00"
+        );
     }
 }

@@ -79,7 +79,10 @@ mod tests {
     fn the_list_holds_every_state_with_its_area() {
         assert_eq!(countries().len(), 197);
         let albania = country("201").unwrap();
-        assert_eq!((albania.name_en.as_str(), albania.iso2.as_deref()), ("Albania", Some("AL")));
+        assert_eq!(
+            (albania.name_en.as_str(), albania.iso2.as_deref()),
+            ("Albania", Some("AL"))
+        );
         assert_eq!(albania.area_name_it, "Europa centro orientale");
         assert_eq!(country("272").unwrap().iso2.as_deref(), Some("XK"));
         assert_eq!(country("100").unwrap().name_it, "Italia");

@@ -15,8 +15,8 @@
 //!   prefix of comune codes and the key of the boundary files;
 //! - comune: 6 digits (`"066049"` L'Aquila), historical province code + progressive number.
 
-mod istat;
 pub mod countries;
+mod istat;
 pub mod topojson;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
