@@ -1,5 +1,6 @@
 //! `crocevia`: one binary for serving, migrating, importing, exporting and the demo.
 
+mod audit;
 mod bench;
 mod config;
 mod transfer;
@@ -70,11 +71,23 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
+    /// The audit trail of personal data: `audit verify` checks its hash chain and exits 3
+    /// when an entry was changed or deleted.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
     /// Work with XLSForm survey forms.
     Xlsform {
         #[command(subcommand)]
         what: XlsformCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that no entry was changed or deleted.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -266,6 +279,9 @@ async fn execute(
         }
         Command::User { action } => users::run(action, store.as_ref(), clock.as_ref()).await,
         Command::Bench { what } => bench::run(what).await,
+        Command::Audit {
+            what: AuditCommand::Verify,
+        } => audit::verify(store.as_ref()).await,
         Command::Xlsform {
             what: XlsformCommand::Check { form },
         } => check_xlsform(&form),

@@ -28,7 +28,7 @@ fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
-fn counting_bar(len: u64, message: &str) -> ProgressBar {
+pub(crate) fn counting_bar(len: u64, message: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} [{elapsed}]").expect("template"),

@@ -324,3 +324,39 @@ fn xlsform_check_names_each_problem_and_fails_only_on_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the form"));
 }
+
+/// `audit verify` passes on an intact trail and names the entry when one was changed or
+/// deleted behind the application's back.
+#[test]
+fn audit_verify_detects_a_changed_or_deleted_entry() {
+    use sqlx::Connection;
+
+    let install = Install::new();
+    install.ok(&["migrate"]);
+    let url = format!("sqlite://{}", install.path("data/crocevia.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sql = |statement: &'static str| {
+        runtime.block_on(async {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        })
+    };
+    runtime.block_on(async {
+        let store = crocevia_store_sql::open(&url).await.unwrap();
+        crocevia_store::desk_contract::seed_desk(store.as_ref()).await;
+        store.close().await;
+    });
+    let intact = install.ok(&["audit", "verify"]);
+    assert!(intact.contains("intact: 3 entries checked"), "{intact}");
+
+    sql("UPDATE desk_audit SET account_id = 'someone-else' WHERE seq = 2");
+    let out = install.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("entry 2 was changed"));
+
+    sql("DELETE FROM desk_audit WHERE seq = 2");
+    let out = install.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("between 1 and 3 are missing"));
+}

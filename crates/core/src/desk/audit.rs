@@ -144,41 +144,72 @@ pub enum ChainBreak {
     HeadMismatch { seq: i64 },
 }
 
-/// Walks the chain in sequence order; `head` is the stored (last seq, last hash). Returns
-/// how many entries were checked.
-pub fn verify<'a>(
-    entries: impl IntoIterator<Item = &'a AuditEntry>,
-    head: Option<(i64, &str)>,
-) -> Result<u64, ChainBreak> {
-    let mut last: (i64, String) = (0, GENESIS.to_owned());
-    let mut checked = 0;
-    for entry in entries {
-        if entry.seq != last.0 + 1 {
+/// Checks the chain entry by entry, in sequence order, so a long log can be read in pages.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    last_seq: i64,
+    last_hash: String,
+    checked: u64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier {
+            last_seq: 0,
+            last_hash: GENESIS.to_owned(),
+            checked: 0,
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next entry against the one before.
+    pub fn push(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
+        if entry.seq != self.last_seq + 1 {
             return Err(ChainBreak::Missing {
-                after: last.0,
+                after: self.last_seq,
                 next: entry.seq,
             });
         }
-        if entry.prev_hash != last.1 {
+        if entry.prev_hash != self.last_hash {
             return Err(ChainBreak::Unlinked { seq: entry.seq });
         }
         if entry_hash(entry.seq, &entry.event, &entry.prev_hash) != entry.hash {
             return Err(ChainBreak::Changed { seq: entry.seq });
         }
-        last = (entry.seq, entry.hash.clone());
-        checked += 1;
+        self.last_seq = entry.seq;
+        self.last_hash.clone_from(&entry.hash);
+        self.checked += 1;
+        Ok(())
     }
-    let (head_seq, head_hash) = head.unwrap_or((0, GENESIS));
-    if head_seq != last.0 {
-        return Err(ChainBreak::Truncated {
-            last: last.0,
-            head: head_seq,
-        });
+
+    /// Compares the end of the chain with the stored head (last seq, last hash); returns how
+    /// many entries were checked.
+    pub fn finish(self, head: Option<(i64, &str)>) -> Result<u64, ChainBreak> {
+        let (head_seq, head_hash) = head.unwrap_or((0, GENESIS));
+        if head_seq != self.last_seq {
+            return Err(ChainBreak::Truncated {
+                last: self.last_seq,
+                head: head_seq,
+            });
+        }
+        if head_hash != self.last_hash {
+            return Err(ChainBreak::HeadMismatch { seq: self.last_seq });
+        }
+        Ok(self.checked)
     }
-    if head_hash != last.1 {
-        return Err(ChainBreak::HeadMismatch { seq: last.0 });
+}
+
+/// Walks a whole chain in sequence order; `head` is the stored (last seq, last hash).
+pub fn verify<'a>(
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+    head: Option<(i64, &str)>,
+) -> Result<u64, ChainBreak> {
+    let mut verifier = ChainVerifier::default();
+    for entry in entries {
+        verifier.push(entry)?;
     }
-    Ok(checked)
+    verifier.finish(head)
 }
 
 #[cfg(test)]
