@@ -36,6 +36,7 @@ pub mod doc;
 mod facets;
 mod geo;
 pub mod index;
+pub mod matching;
 pub mod query;
 pub mod schedule;
 pub mod sync;
