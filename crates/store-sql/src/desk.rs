@@ -13,7 +13,7 @@ macro_rules! sql_desk_store {
                 Referral, ReferralEvent, ReferralState, SharedField, SharedPerson, Sex, Side, Urgency,
             };
             use crocevia_store::desk::{
-                DeskStore, Direction, Notification, OutgoingMail, PersonExport, ReferralView,
+                DeskStore, Direction, Notification, OutgoingMail, Pathway, PersonExport, ReferralView,
             };
             use crocevia_store::{Result, StoreError};
             use sqlx::{AssertSqlSafe, Row as _};
@@ -850,6 +850,53 @@ macro_rules! sql_desk_store {
                     .iter()
                     .map(|row| get(row, "id"))
                     .collect()
+                }
+
+                async fn save_pathways(&self, pathways: &[Pathway]) -> Result<()> {
+                    let mut tx = self.write.begin().await.map_err(db_error)?;
+                    for p in pathways {
+                        sqlx::query(
+                            "INSERT INTO desk_pathway (protocol, term_code, service_id, position) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (protocol, term_code, service_id) DO UPDATE SET position = excluded.position",
+                        )
+                        .bind(&p.protocol)
+                        .bind(&p.term_code)
+                        .bind(&p.service_id)
+                        .bind(i64::from(p.position))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    }
+                    tx.commit().await.map_err(db_error)
+                }
+
+                async fn pathways_for(&self, term_codes: &[String]) -> Result<Vec<Pathway>> {
+                    if term_codes.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let marks: Vec<String> = (1..=term_codes.len()).map(|i| format!("${i}")).collect();
+                    let mut query = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT protocol, term_code, service_id, position FROM desk_pathway \
+                         WHERE term_code IN ({}) ORDER BY position, protocol, service_id",
+                        marks.join(", ")
+                    )));
+                    for code in term_codes {
+                        query = query.bind(code);
+                    }
+                    query
+                        .fetch_all(&self.read)
+                        .await
+                        .map_err(db_error)?
+                        .iter()
+                        .map(|row| {
+                            Ok(Pathway {
+                                protocol: get(row, "protocol")?,
+                                term_code: get(row, "term_code")?,
+                                service_id: get(row, "service_id")?,
+                                position: u32::try_from(get::<i64>(row, "position")?).unwrap_or(u32::MAX),
+                            })
+                        })
+                        .collect()
                 }
 
                 async fn append_audit(&self, e: &AuditEvent) -> Result<AuditEntry> {

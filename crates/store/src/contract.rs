@@ -734,6 +734,7 @@ macro_rules! store_contract_tests {
             inactive_contacts_are_listed_for_retention,
             every_access_is_audited_and_the_chain_verifies,
             concurrent_audit_appends_keep_one_chain,
+            pathways_are_found_by_need_in_order,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -61,6 +61,17 @@ pub struct OutgoingMail {
     pub attempts: u32,
 }
 
+/// A service an operational protocol names as the pathway for a need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pathway {
+    pub protocol: String,
+    /// Needs-taxonomy code.
+    pub term_code: String,
+    pub service_id: String,
+    /// Order within the protocol's list for the need.
+    pub position: u32,
+}
+
 /// Everything held about one person, for an access request (GDPR art. 15).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonExport {
@@ -183,6 +194,12 @@ pub trait DeskStore: Send + Sync {
 
     /// Ids of contacts not yet erased with no activity since `before` (the retention job).
     async fn inactive_contacts(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<String>>;
+
+    /// Adds or replaces pathways (by protocol, need and service).
+    async fn save_pathways(&self, pathways: &[Pathway]) -> Result<()>;
+
+    /// The pathways for these needs-taxonomy codes, by position.
+    async fn pathways_for(&self, term_codes: &[String]) -> Result<Vec<Pathway>>;
 
     /// Appends an entry to the audit trail outside any other write.
     async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry>;

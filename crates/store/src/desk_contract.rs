@@ -10,7 +10,7 @@ use crocevia_core::desk::{
 
 use crate::Store;
 use crate::contract::{ORG, OTHER_ORG, SERVICE, at};
-use crate::desk::Direction;
+use crate::desk::{Direction, Pathway};
 
 pub const CONTACT: &str = "c0000000-0000-4000-8000-000000000001";
 pub const NEED: &str = "d0000000-0000-4000-8000-000000000001";
@@ -519,4 +519,19 @@ pub async fn concurrent_audit_appends_keep_one_chain(store: &dyn Store) {
     });
     futures::future::join_all(reads).await;
     assert_eq!(verify_chain(store).await, Ok(23));
+}
+
+pub async fn pathways_are_found_by_need_in_order(store: &dyn Store) {
+    let pathway = |service: &str, position| Pathway {
+        protocol: "Protocollo salute".into(),
+        term_code: "health.primary_care".into(),
+        service_id: service.into(),
+        position,
+    };
+    store.save_pathways(&[pathway("b", 2), pathway("a", 1)]).await.unwrap();
+    store.save_pathways(&[pathway("b", 0)]).await.unwrap();
+    let found = store.pathways_for(&["health.primary_care".into(), "work".into()]).await.unwrap();
+    let order: Vec<&str> = found.iter().map(|p| p.service_id.as_str()).collect();
+    assert_eq!(order, vec!["b", "a"], "saving again replaces the position");
+    assert!(store.pathways_for(&["work".into()]).await.unwrap().is_empty());
 }

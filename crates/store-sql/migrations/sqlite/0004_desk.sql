@@ -135,3 +135,15 @@ CREATE TABLE desk_audit_head (
 
 INSERT INTO desk_audit_head (id, seq, hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- Operational protocols between organisations, as a simple table for now: for a need
+-- (taxonomy code), the services the protocol names as the pathway, in order.
+CREATE TABLE desk_pathway (
+    protocol   TEXT NOT NULL,
+    term_code  TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (protocol, term_code, service_id)
+);
+
+CREATE INDEX desk_pathway_by_term ON desk_pathway (term_code, position);
