@@ -81,6 +81,19 @@ pub fn network(today: NaiveDate) -> Vec<Record> {
     Builder::new(&DATA, today).build()
 }
 
+/// The demo's operational protocols: (protocol, need code, service id), in each protocol's
+/// order.
+pub fn pathways() -> Vec<(String, String, String)> {
+    DATA.protocol
+        .iter()
+        .flat_map(|p| {
+            p.services
+                .iter()
+                .map(|key| (p.name.clone(), p.need.clone(), demo_id("service", key)))
+        })
+        .collect()
+}
+
 /// Whether a record is demo data: its description ends with one of the [`DEMO_MARKERS`].
 pub fn is_demo(record: &Record) -> bool {
     record
@@ -112,6 +125,15 @@ struct DemoFile {
     organization: Vec<OrganizationSpec>,
     location: Vec<LocationSpec>,
     service: Vec<ServiceSpec>,
+    protocol: Vec<ProtocolSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProtocolSpec {
+    name: String,
+    need: String,
+    services: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -814,6 +836,25 @@ mod tests {
                 record,
             })
             .collect()
+    }
+
+    #[test]
+    fn every_protocol_names_services_of_the_network_tagged_with_its_need() {
+        let records = network(today());
+        let pathways = pathways();
+        assert!(pathways.len() >= 4);
+        for (protocol, need, id) in pathways {
+            let service = of(&records, "service")
+                .into_iter()
+                .find(|s| s.id == id)
+                .unwrap_or_else(|| panic!("{protocol}: no service {id}"));
+            let tagged = records.iter().any(|r| {
+                r.table == "attribute"
+                    && r.text("link_id") == Some(service.id.as_str())
+                    && r.text("taxonomy_term_id") == Some(taxonomy::term_id(&need).as_str())
+            });
+            assert!(tagged, "{protocol}: {} is not tagged {need}", service.id);
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crocevia_core::hsds::formats::{
 use crocevia_core::hsds::validate::{ExistingRows, extra_fields, sourced};
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
+use crocevia_store::desk::Pathway;
 use crocevia_store::import::{ImportError, import_read, validate_and_apply};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -250,6 +251,17 @@ pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
     bar.finish_and_clear();
     match result {
         Ok(applied) => {
+            let pathways: Vec<Pathway> = crocevia_core::demo::pathways()
+                .into_iter()
+                .enumerate()
+                .map(|(position, (protocol, term_code, service_id))| Pathway {
+                    protocol,
+                    term_code,
+                    service_id,
+                    position: u32::try_from(position).unwrap_or(u32::MAX),
+                })
+                .collect();
+            store.save_pathways(&pathways).await?;
             println!(
                 "Demo network loaded: {services} services, {} rows.",
                 applied.changes.len()
