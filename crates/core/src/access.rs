@@ -13,7 +13,7 @@ pub enum Role {
     Coordinator,
     /// Keeps its organisation's services up to date.
     Editor,
-    /// Works at a desk of its organisation (desk records come later); reads its services.
+    /// Works at its organisation's desk; reads its services.
     Operator,
     /// Reads aggregates for the observatory (later); reads its organisation's services.
     Analyst,
@@ -49,6 +49,17 @@ impl Role {
 
     /// Sees the stale services of every organisation, grouped by organisation.
     pub fn may_review_network(self) -> bool {
+        self == Role::Coordinator
+    }
+
+    /// Works at its organisation's desk: records contacts and needs, refers, answers
+    /// referrals addressed to its organisation.
+    pub fn may_use_desk(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator | Role::Operator)
+    }
+
+    /// Sends a referral without the person's referral consent, giving a logged reason.
+    pub fn may_override_consent(self) -> bool {
         self == Role::Coordinator
     }
 
@@ -88,6 +99,12 @@ mod tests {
         assert!(Role::Editor.may_edit_services() && Role::Admin.may_edit_services());
         assert!(!Role::Operator.may_edit_services() && !Role::Coordinator.may_edit_services());
         assert!(Role::Coordinator.may_review_network() && !Role::Editor.may_review_network());
+        assert!(
+            Role::Operator.may_use_desk()
+                && !Role::Editor.may_use_desk()
+                && !Role::Analyst.may_use_desk()
+        );
+        assert!(Role::Coordinator.may_override_consent() && !Role::Operator.may_override_consent());
         assert_eq!(normalize_email("  Ada@Example.IT "), "ada@example.it");
     }
 }

@@ -34,15 +34,21 @@ pub struct Candidate<'a> {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Reason {
     /// An operational protocol names it for this need: it comes first.
-    Pathway { protocol: String },
+    Pathway {
+        protocol: String,
+    },
     /// Tagged with the need's category itself (or a narrower one).
     SameCategory,
     /// Tagged with a broader category of the need.
     BroaderCategory,
     /// Distance from the person's comune to its nearest location.
-    Distance { km: f64 },
+    Distance {
+        km: f64,
+    },
     /// It speaks a language of the person other than Italian.
-    SpeaksLanguage { language: String },
+    SpeaksLanguage {
+        language: String,
+    },
     /// The person speaks no language it is known to speak (nor Italian).
     NoCommonLanguage,
     Free,
@@ -73,7 +79,12 @@ pub fn rank(
 ) -> Vec<Proposal> {
     let mut ranked: Vec<(bool, Proposal)> = candidates
         .iter()
-        .map(|c| (c.pathway.is_some(), score(need_code, person, c, territories, now)))
+        .map(|c| {
+            (
+                c.pathway.is_some(),
+                score(need_code, person, c, territories, now),
+            )
+        })
         .collect();
     ranked.sort_by(|(a_path, a), (b_path, b)| {
         b_path
@@ -200,7 +211,9 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-03-04T09:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-03-04T09:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn doc(id: &str, needs: &[&str], comune: &str, languages: &[&str]) -> ServiceDoc {
@@ -259,8 +272,13 @@ mod tests {
         );
         let order: Vec<&str> = ranked.iter().map(|p| p.service_id.as_str()).collect();
         assert_eq!(order, vec!["speaks", "near", "far"]);
-        assert!(ranked[0].reasons.contains(&Reason::SpeaksLanguage { language: "ar".into() }));
-        assert!(ranked[2].distance_km.unwrap() > 150.0, "L'Aquila to Barletta");
+        assert!(ranked[0].reasons.contains(&Reason::SpeaksLanguage {
+            language: "ar".into()
+        }));
+        assert!(
+            ranked[2].distance_km.unwrap() > 150.0,
+            "L'Aquila to Barletta"
+        );
         assert!(ranked[1].reasons.contains(&Reason::SameCategory));
     }
 
@@ -272,7 +290,13 @@ mod tests {
         minors.maximum_age = Some(17.0);
         let mut protocol = candidate(&far);
         protocol.pathway = Some("Protocollo salute".into());
-        let ranked = rank("health.primary_care", &person_in(LAQUILA, &["it"]), &[minors, protocol], territories(), now());
+        let ranked = rank(
+            "health.primary_care",
+            &person_in(LAQUILA, &["it"]),
+            &[minors, protocol],
+            territories(),
+            now(),
+        );
         assert_eq!(ranked[0].service_id, "far");
         assert!(ranked[0].reasons.contains(&Reason::BroaderCategory));
         assert!(ranked[1].reasons.contains(&Reason::OutsideAgeLimits));
@@ -282,7 +306,13 @@ mod tests {
     fn no_common_language_and_staleness_are_said() {
         let mut stale = doc("stale", &["health.primary_care"], LAQUILA, &["en"]);
         stale.assured_date = None;
-        let ranked = rank("health.primary_care", &person_in(LAQUILA, &["ar"]), &[candidate(&stale)], territories(), now());
+        let ranked = rank(
+            "health.primary_care",
+            &person_in(LAQUILA, &["ar"]),
+            &[candidate(&stale)],
+            territories(),
+            now(),
+        );
         assert!(ranked[0].reasons.contains(&Reason::NoCommonLanguage));
         assert!(ranked[0].reasons.contains(&Reason::NotRecentlyVerified));
     }

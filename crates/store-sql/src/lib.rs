@@ -482,7 +482,7 @@ macro_rules! sql_store {
             row.try_get(column).map_err(db_error)
         }
 
-        const ACCOUNT_COLUMNS: &str = "id, organization_id, email, display_name, role, password_hash, failed_logins, locked_until, created_at";
+        const ACCOUNT_COLUMNS: &str = "id, organization_id, email, display_name, role, password_hash, failed_logins, locked_until, created_at, language";
 
         fn account_of(row: &<$db as sqlx::Database>::Row) -> Result<Account> {
             let role: String = get(row, "role")?;
@@ -500,6 +500,7 @@ macro_rules! sql_store {
                 failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
                 locked_until: locked.as_deref().map(parse_timestamp).transpose()?,
                 created_at: parse_timestamp(&created)?,
+                language: get(row, "language")?,
             })
         }
 
@@ -1023,7 +1024,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_account(&self, account: &Account) -> Result<()> {
-                sqlx::query(AssertSqlSafe(format!("INSERT INTO account ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
+                sqlx::query(AssertSqlSafe(format!("INSERT INTO account ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")))
                     .bind(&account.id)
                     .bind(&account.organization_id)
                     .bind(&account.email)
@@ -1033,6 +1034,7 @@ macro_rules! sql_store {
                     .bind(i64::from(account.failed_logins))
                     .bind(account.locked_until.map(timestamp))
                     .bind(timestamp(account.created_at))
+                    .bind(&account.language)
                     .execute(&self.write)
                     .await
                     .map(|_| ())
@@ -1090,6 +1092,16 @@ macro_rules! sql_store {
                 .await
                 .map(|_| ())
                 .map_err(db_error)
+            }
+
+            async fn set_account_language(&self, account_id: &str, language: &str) -> Result<()> {
+                sqlx::query("UPDATE account SET language = $2 WHERE id = $1")
+                    .bind(account_id)
+                    .bind(language)
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_error)
             }
 
             async fn record_successful_login(&self, account_id: &str) -> Result<()> {

@@ -414,6 +414,7 @@ fn account(id: &str, email: &str) -> Account {
         failed_logins: 0,
         locked_until: None,
         created_at: at(1),
+        language: "it".into(),
     }
 }
 
@@ -441,8 +442,13 @@ pub async fn accounts_read_back_and_emails_are_unique(store: &dyn Store) {
     bea.locked_until = Some(at(2));
     store.insert_account(&bea).await.unwrap();
     assert_eq!(store.account("acc-2").await.unwrap(), Some(bea.clone()));
-    assert_eq!(store.accounts_of(ORG).await.unwrap(), vec![ada]);
+    assert_eq!(store.accounts_of(ORG).await.unwrap(), vec![ada.clone()]);
     assert_eq!(store.accounts_of(OTHER_ORG).await.unwrap(), vec![bea]);
+    store.set_account_language("acc-1", "ar").await.unwrap();
+    assert_eq!(
+        store.account("acc-1").await.unwrap().unwrap().language,
+        "ar"
+    );
     assert_eq!(store.accounts_of("no-such-org").await.unwrap(), vec![]);
 }
 

@@ -528,10 +528,22 @@ pub async fn pathways_are_found_by_need_in_order(store: &dyn Store) {
         service_id: service.into(),
         position,
     };
-    store.save_pathways(&[pathway("b", 2), pathway("a", 1)]).await.unwrap();
+    store
+        .save_pathways(&[pathway("b", 2), pathway("a", 1)])
+        .await
+        .unwrap();
     store.save_pathways(&[pathway("b", 0)]).await.unwrap();
-    let found = store.pathways_for(&["health.primary_care".into(), "work".into()]).await.unwrap();
+    let found = store
+        .pathways_for(&["health.primary_care".into(), "work".into()])
+        .await
+        .unwrap();
     let order: Vec<&str> = found.iter().map(|p| p.service_id.as_str()).collect();
     assert_eq!(order, vec!["b", "a"], "saving again replaces the position");
-    assert!(store.pathways_for(&["work".into()]).await.unwrap().is_empty());
+    assert!(
+        store
+            .pathways_for(&["work".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

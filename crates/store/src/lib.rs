@@ -167,6 +167,8 @@ pub struct Account {
     /// Logins are refused until then.
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The interface language the account last logged in with (e-mails are sent in it).
+    pub language: String,
 }
 
 /// A back-office session. Only the SHA-256 of the cookie's token is stored.
@@ -260,6 +262,9 @@ pub trait Store: desk::DeskStore + Send + Sync {
         max_failures: u32,
         lock_until: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Remembers the interface language an account uses.
+    async fn set_account_language(&self, account_id: &str, language: &str) -> Result<()>;
 
     /// A successful login clears the failures and any lock.
     async fn record_successful_login(&self, account_id: &str) -> Result<()>;

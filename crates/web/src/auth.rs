@@ -129,6 +129,7 @@ pub async fn create_account(
         failed_logins: 0,
         locked_until: None,
         created_at: now,
+        language: crocevia_i18n::DEFAULT_LANGUAGE.to_owned(),
     };
     store.insert_account(&account).await?;
     Ok(account)

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod backoffice;
+pub mod desk;
 pub mod error;
 pub mod hsds_api;
 pub mod openapi;
@@ -32,6 +33,7 @@ pub struct WebConfig {
     pub public_url: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    pub desk: desk::DeskSettings,
 }
 
 impl Default for WebConfig {
@@ -39,6 +41,7 @@ impl Default for WebConfig {
         WebConfig {
             public_url: "http://localhost:8080".into(),
             max_body_bytes: 2 * 1024 * 1024,
+            desk: desk::DeskSettings::default(),
         }
     }
 }
@@ -180,6 +183,44 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(backoffice::import::MAX_UPLOAD_BYTES)),
         )
         .route("/{lang}/backoffice/audit", get(backoffice::audit::page))
+        .route("/{lang}/desk", get(desk::contacts::home))
+        .route(
+            "/{lang}/desk/contacts/new",
+            get(desk::contacts::new_form).post(desk::contacts::create),
+        )
+        .route("/{lang}/desk/contacts/{id}", get(desk::contacts::show))
+        .route(
+            "/{lang}/desk/contacts/{id}/consents",
+            post(desk::contacts::record_consent),
+        )
+        .route(
+            "/{lang}/desk/contacts/{id}/needs",
+            post(desk::contacts::add_need),
+        )
+        .route(
+            "/{lang}/desk/contacts/{id}/export",
+            get(desk::contacts::export),
+        )
+        .route(
+            "/{lang}/desk/contacts/{id}/erase",
+            post(desk::contacts::erase),
+        )
+        .route(
+            "/{lang}/desk/contacts/{id}/needs/{need}/proposals",
+            get(desk::referrals::proposals),
+        )
+        .route(
+            "/{lang}/desk/contacts/{id}/needs/{need}/refer",
+            get(desk::referrals::refer_form).post(desk::referrals::refer),
+        )
+        .route("/{lang}/desk/referrals/{id}", get(desk::referrals::show))
+        .route(
+            "/{lang}/desk/referrals/{id}/act",
+            post(desk::referrals::act),
+        )
+        .route("/{lang}/desk/inbox", get(desk::referrals::inbox))
+        .route("/{lang}/desk/sent", get(desk::referrals::sent))
+        .route("/{lang}/desk/overdue", get(desk::referrals::overdue))
         .route(
             "/{lang}/backoffice/accounts",
             get(backoffice::accounts::list).post(backoffice::accounts::create),

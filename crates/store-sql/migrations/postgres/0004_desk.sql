@@ -147,3 +147,6 @@ CREATE TABLE desk_pathway (
 );
 
 CREATE INDEX desk_pathway_by_term ON desk_pathway (term_code, position);
+
+-- The language an account last used the back office in: e-mails to it are written in it.
+ALTER TABLE account ADD COLUMN language TEXT NOT NULL DEFAULT 'it';

@@ -39,7 +39,7 @@ pub struct RoleChoice {
 struct AccountsTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     accounts: Vec<AccountRow>,
     roles: Vec<RoleChoice>,
     /// The new form's values after a mistake.
@@ -135,7 +135,7 @@ async fn accounts_page(
     let (issued_for, issued_password) = outcome.issued.unwrap_or_default();
     let template = AccountsTemplate {
         csrf: user.session.csrf_token.clone(),
-        may_review: user.account.role.may_review_network(),
+        role: user.account.role,
         accounts,
         roles,
         name: outcome.name,
@@ -295,7 +295,7 @@ pub async fn reset(
 struct PasswordTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     errors: Vec<FieldError>,
     current_error: String,
     new_error: String,
@@ -314,7 +314,7 @@ fn password_page(
     let template = PasswordTemplate {
         page,
         csrf: user.session.csrf_token.clone(),
-        may_review: user.account.role.may_review_network(),
+        role: user.account.role,
         current_error: errors.of("current"),
         new_error: errors.of("new"),
         errors: errors.0,

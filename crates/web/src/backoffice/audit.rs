@@ -45,7 +45,7 @@ pub struct AuditRow {
 struct AuditTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     rows: Vec<AuditRow>,
     older_url: String,
 }
@@ -142,7 +142,7 @@ pub async fn page(
     Ok(render(&AuditTemplate {
         page,
         csrf: user.session.csrf_token.clone(),
-        may_review: role.may_review_network(),
+        role,
         rows,
         older_url,
     }))

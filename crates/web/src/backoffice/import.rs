@@ -67,7 +67,7 @@ fn reason(page: &Page, code: &str) -> String {
 struct ImportTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     network_wide: bool,
     /// A sentence saying what happened, or empty before an upload.
     outcome: String,
@@ -88,7 +88,7 @@ fn import_page(
     let mut template = ImportTemplate {
         page: Page::new(language, "/backoffice/import"),
         csrf: user.session.csrf_token.clone(),
-        may_review: user.account.role.may_review_network(),
+        role: user.account.role,
         network_wide: user.account.role == Role::Coordinator,
         outcome: String::new(),
         succeeded: false,

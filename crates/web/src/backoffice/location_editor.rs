@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use crocevia_core::access::Role;
 use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::territory::Comune;
 use crocevia_store::load_nested;
@@ -223,14 +224,14 @@ fn istat_code(location: &Map<String, Value>) -> Option<String> {
 }
 
 /// `L'Aquila (AQ)`: how Italians tell comuni of the same name apart.
-fn comune_label(comune: &Comune) -> String {
+pub(crate) fn comune_label(comune: &Comune) -> String {
     match territories().province(&comune.province_code) {
         Some(p) => format!("{} ({})", comune.name, p.abbreviation),
         None => comune.name.clone(),
     }
 }
 
-enum Resolved {
+pub(crate) enum Resolved {
     One(&'static Comune),
     None,
     Several(Vec<&'static Comune>),
@@ -238,7 +239,7 @@ enum Resolved {
 
 /// A comune from what a person typed: an ISTAT code, a name, or a name with the province's
 /// abbreviation in brackets.
-fn resolve_comune(typed: &str) -> Resolved {
+pub(crate) fn resolve_comune(typed: &str) -> Resolved {
     let typed = typed.trim();
     let t = territories();
     if typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()) {
@@ -267,7 +268,7 @@ fn resolve_comune(typed: &str) -> Resolved {
 struct EditTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     heading: String,
     action: String,
     saved: bool,
@@ -322,7 +323,7 @@ fn edit_page(
     let template = EditTemplate {
         page,
         csrf: user.session.csrf_token.clone(),
-        may_review: user.account.role.may_review_network(),
+        role: user.account.role,
         heading,
         action,
         saved,
@@ -362,7 +363,7 @@ pub struct LocationRow {
 struct ListTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     locations: Vec<LocationRow>,
 }
 
@@ -400,7 +401,7 @@ pub async fn list(
     Ok(render(&ListTemplate {
         page,
         csrf: user.session.csrf_token.clone(),
-        may_review: user.account.role.may_review_network(),
+        role: user.account.role,
         locations,
     }))
 }

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use crocevia_core::access::Role;
 use crocevia_core::hsds::validate::ExistingRows;
 use crocevia_core::hsds::{Origin, Record, SourcedRecord};
 use crocevia_i18n::Language;
@@ -20,7 +21,7 @@ use serde::Deserialize;
 
 pub mod accounts;
 pub mod audit;
-mod form;
+pub(crate) mod form;
 pub mod import;
 pub mod location_editor;
 pub mod service_editor;
@@ -102,7 +103,11 @@ struct ErrorTemplate {
 }
 
 /// A back-office error as a page in the user's language, with its stable code.
-fn error_page(language: &'static Language, status: StatusCode, code: &'static str) -> Response {
+pub(crate) fn error_page(
+    language: &'static Language,
+    status: StatusCode,
+    code: &'static str,
+) -> Response {
     let mut page = Page::new(language, "/backoffice");
     let message = match code {
         "csrf" => page.t("bo-error-csrf"),
@@ -182,6 +187,15 @@ pub struct LoginForm {
     csrf: String,
 }
 
+/// Where a login leads: operators to their desk, everyone else to the back office.
+pub fn landing(language: &Language, role: Role) -> String {
+    if role == Role::Operator {
+        format!("/{}/desk", language.code)
+    } else {
+        format!("/{}/backoffice", language.code)
+    }
+}
+
 /// `POST /{lang}/login`: a session and the back office, or the form again with one message
 /// for every kind of failure.
 pub async fn login(
@@ -208,8 +222,14 @@ pub async fn login(
         ));
     };
     let token = auth::start_session(state.store.as_ref(), now, &account).await?;
+    if account.language != language.code {
+        state
+            .store
+            .set_account_language(&account.id, language.code)
+            .await?;
+    }
     tracing::info!(account = %account.id, "back-office login");
-    let mut response = Redirect::to(&format!("/{}/backoffice", language.code)).into_response();
+    let mut response = Redirect::to(&landing(language, account.role)).into_response();
     let headers = response.headers_mut();
     headers.append(
         header::SET_COOKIE,
@@ -262,7 +282,7 @@ struct ServicesTemplate {
     user_name: String,
     organization: String,
     may_edit: bool,
-    may_review: bool,
+    role: Role,
     /// An organisation's admin reaches the audit log from here (coordinators from the menu).
     may_audit: bool,
     services: Vec<ServiceRow>,
@@ -300,7 +320,7 @@ pub async fn services(
         user_name: user.account.display_name.clone(),
         organization,
         may_edit: user.account.role.may_edit_services(),
-        may_review: user.account.role.may_review_network(),
+        role: user.account.role,
         may_audit: user.account.role == crocevia_core::access::Role::Admin,
         services,
         stale_count,
@@ -371,6 +391,7 @@ pub struct StaleGroup {
 struct StaleTemplate {
     page: Page,
     csrf: String,
+    role: Role,
     groups: Vec<StaleGroup>,
 }
 
@@ -418,6 +439,7 @@ pub async fn stale(
     Ok(render(&StaleTemplate {
         page,
         csrf: user.session.csrf_token.clone(),
+        role: user.account.role,
         groups,
     }))
 }

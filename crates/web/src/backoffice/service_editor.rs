@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveTime;
+use crocevia_core::access::Role;
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::taxonomy;
@@ -504,7 +505,7 @@ pub struct TranslationRow {
 struct EditTemplate {
     page: Page,
     csrf: String,
-    may_review: bool,
+    role: Role,
     heading: String,
     action: String,
     public_url: String,
@@ -702,7 +703,7 @@ fn edit_page(
     // Errors of the slot rows are numbered as shown; the summary links to them.
     let template = EditTemplate {
         csrf: ctx.user.session.csrf_token.clone(),
-        may_review: ctx.user.account.role.may_review_network(),
+        role: ctx.user.account.role,
         heading,
         action: ctx.action,
         public_url: ctx.public_url,

@@ -1,0 +1,966 @@
+//! From a need to a referral and back: the services proposed for a need (ranked, with
+//! reasons), the referral form (what to share), a referral's page with its timeline and the
+//! answers each side may give, the inbox and sent lists, and the coordinators' overdue list.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use crocevia_core::access::Role;
+use crocevia_core::desk::audit::Actor;
+use crocevia_core::desk::referral::{self, allowed_actions};
+use crocevia_core::desk::{
+    Contact, DeclineReason, DeskError, Need, Outcome, Purpose, Referral, ReferralAction,
+    ReferralEvent, ReferralState, SharedField, SharedPerson, Side, UnresolvedReason,
+    check_referral_consent, consent_holds,
+};
+use crocevia_core::hsds::Record;
+use crocevia_search::matching::{self, Candidate, Person, Reason};
+use crocevia_search::query::Near;
+use crocevia_search::{SearchQuery, service_docs};
+use crocevia_store::desk::{Direction, OutgoingMail};
+use crocevia_store::load_nested;
+use serde::Deserialize;
+
+use super::contacts::{ReferralRow, referral_row};
+use super::{Choice, Labels, not_found, require_desk};
+use crate::auth::CurrentUser;
+use crate::backoffice::form::{Posted, require_csrf};
+use crate::error::AppError;
+use crate::portal::{Page, lang_or_404, render};
+use crate::{AppState, search_api, territories};
+
+/// Candidates are searched within this distance of the person's comune.
+const PROPOSAL_RADIUS_KM: f64 = 60.0;
+/// At most this many proposals are shown.
+const PROPOSALS_SHOWN: usize = 15;
+
+/// The contact and one of its needs, if the actor's organisation keeps them.
+async fn contact_and_need(
+    state: &AppState,
+    actor: &Actor,
+    contact_id: &str,
+    need_id: &str,
+) -> Result<Option<(Contact, Need)>, AppError> {
+    let Some(contact) = state.store.contact(actor, contact_id).await? else {
+        return Ok(None);
+    };
+    let need = state
+        .store
+        .needs_of(contact_id)
+        .await?
+        .into_iter()
+        .find(|n| n.id == need_id);
+    Ok(need.map(|n| (contact, n)))
+}
+
+fn name_of(record: Option<&Record>) -> String {
+    record
+        .and_then(|r| r.text("name"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub struct ProposalRow {
+    pub name: String,
+    pub organization: String,
+    pub service_url: String,
+    pub refer_url: String,
+    pub reasons: Vec<String>,
+    pub pathway: bool,
+    pub own: bool,
+}
+
+#[derive(Template)]
+#[template(path = "desk_proposals.html")]
+struct ProposalsTemplate {
+    page: Page,
+    csrf: String,
+    role: Role,
+    contact_url: String,
+    reference: String,
+    proposals: Vec<ProposalRow>,
+}
+
+fn reason_text(page: &Page, labels: &Labels<'_>, reason: &Reason) -> String {
+    match reason {
+        Reason::Pathway { protocol } => page.ts("dk-reason-pathway", "protocol", protocol),
+        Reason::SameCategory => page.t("dk-reason-same-category"),
+        Reason::BroaderCategory => page.t("dk-reason-broader-category"),
+        Reason::Distance { km } => page.ts("dk-reason-distance", "km", &format!("{km:.1}")),
+        Reason::SpeaksLanguage { language } => page.ts(
+            "dk-reason-speaks",
+            "language",
+            &labels.languages(std::slice::from_ref(language)),
+        ),
+        Reason::NoCommonLanguage => page.t("dk-reason-no-common-language"),
+        Reason::Free => page.t("dk-reason-free"),
+        Reason::OpenNow => page.t("dk-reason-open-now"),
+        Reason::OutsideAgeLimits => page.t("dk-reason-age"),
+        Reason::NotRecentlyVerified => page.t("dk-reason-stale"),
+    }
+}
+
+/// `GET /{lang}/desk/contacts/{id}/needs/{need}/proposals`: services for the need, ranked.
+pub async fn proposals(
+    State(state): State<AppState>,
+    Path((lang, contact_id, need_id)): Path<(String, String, String)>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let actor = match require_desk(&user) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let Some((contact, need)) = contact_and_need(&state, &actor, &contact_id, &need_id).await?
+    else {
+        return Ok(not_found(language));
+    };
+    let base = format!("/desk/contacts/{contact_id}/needs/{need_id}");
+    let mut page = Page::new(language, format!("{base}/proposals"));
+    let need_label = Labels::new(&page).need(&need.term_id);
+    page.title = page.ts("dk-proposals-title", "need", &need_label);
+    let labels = Labels::new(&page);
+    let now = state.clock.now();
+    let t = territories();
+
+    // The need's category and its broader one, around the person's comune.
+    let mut categories = vec![need.term_id.clone()];
+    if let Some(parent) =
+        crocevia_core::taxonomy::term(&need.term_id).and_then(|t| t.parent.clone())
+    {
+        categories.push(parent);
+    }
+    let near = contact
+        .facts
+        .comune_code
+        .as_deref()
+        .and_then(|c| Near::comune(t, c, PROPOSAL_RADIUS_KM));
+    let query = SearchQuery {
+        language: Some(language.code.to_owned()),
+        categories: categories.clone(),
+        near,
+        limit: 50,
+        ..SearchQuery::default()
+    };
+    let found = search_api::run(&state, &query).await?;
+    let pathways = state.store.pathways_for(&categories).await?;
+    let mut ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
+    for p in &pathways {
+        if !ids.contains(&p.service_id) {
+            ids.push(p.service_id.clone());
+        }
+    }
+    let services = state.store.get_many(Some("service"), &ids).await?;
+    let rows = load_nested(state.store.as_ref(), services.clone()).await?;
+    let docs = service_docs(&rows, t);
+    let candidates: Vec<Candidate<'_>> = docs
+        .iter()
+        .filter(|d| d.is_listed())
+        .map(|doc| {
+            let record = services.iter().find(|s| s.id == doc.id);
+            let number = |field: &str| {
+                record
+                    .and_then(|r| r.fields.get(field))
+                    .and_then(|v| v.as_f64())
+            };
+            Candidate {
+                doc,
+                minimum_age: number("minimum_age"),
+                maximum_age: number("maximum_age"),
+                pathway: pathways
+                    .iter()
+                    .find(|p| p.service_id == doc.id)
+                    .map(|p| p.protocol.clone()),
+            }
+        })
+        .collect();
+    let person = Person {
+        point: contact
+            .facts
+            .comune_code
+            .as_deref()
+            .and_then(|c| t.comune(c)?.centroid),
+        languages: contact.facts.languages.clone(),
+        age: contact.facts.birth_year.map(|y| now.year() - y),
+    };
+    let ranked = matching::rank(&need.term_id, &person, &candidates, t, now);
+    let organizations: Vec<String> = services
+        .iter()
+        .filter_map(|s| s.text("organization_id").map(str::to_owned))
+        .collect();
+    let orgs = state
+        .store
+        .get_many(Some("organization"), &organizations)
+        .await?;
+    let proposals = ranked
+        .iter()
+        .take(PROPOSALS_SHOWN)
+        .map(|p| {
+            let service = services.iter().find(|s| s.id == p.service_id);
+            let org_id = service
+                .and_then(|s| s.text("organization_id"))
+                .unwrap_or_default();
+            ProposalRow {
+                name: name_of(service),
+                organization: name_of(orgs.iter().find(|o| o.id == org_id)),
+                service_url: page.href(&format!("/services/{}", p.service_id)),
+                refer_url: page.href(&format!("{base}/refer?service={}", p.service_id)),
+                reasons: p
+                    .reasons
+                    .iter()
+                    .map(|r| reason_text(&page, &labels, r))
+                    .collect(),
+                pathway: p
+                    .reasons
+                    .iter()
+                    .any(|r| matches!(r, Reason::Pathway { .. })),
+                own: org_id == actor.organization_id,
+            }
+        })
+        .collect();
+    Ok(render(&ProposalsTemplate {
+        csrf: user.session.csrf_token.clone(),
+        role: user.account.role,
+        contact_url: page.href(&format!("/desk/contacts/{contact_id}")),
+        reference: contact.reference.clone(),
+        proposals,
+        page,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ReferQuery {
+    #[serde(default)]
+    service: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk_refer.html")]
+struct ReferTemplate {
+    page: Page,
+    csrf: String,
+    role: Role,
+    action: String,
+    contact_url: String,
+    reference: String,
+    need: String,
+    organization: String,
+    due: String,
+    referral_consent: bool,
+    contact_consent: bool,
+    may_override: bool,
+    fields: Vec<Choice>,
+    message: String,
+    override_reason: String,
+    error: String,
+}
+
+/// Everything the referral form needs, checked: the person, the need, the service and who
+/// runs it.
+struct ReferContext {
+    contact: Contact,
+    need: Need,
+    service: Record,
+    organization: Record,
+}
+
+async fn refer_context(
+    state: &AppState,
+    actor: &Actor,
+    contact_id: &str,
+    need_id: &str,
+    service_id: &str,
+) -> Result<Option<ReferContext>, AppError> {
+    let Some((contact, need)) = contact_and_need(state, actor, contact_id, need_id).await? else {
+        return Ok(None);
+    };
+    let Some(service) = state.store.get("service", service_id).await? else {
+        return Ok(None);
+    };
+    let org_id = service
+        .text("organization_id")
+        .unwrap_or_default()
+        .to_owned();
+    let Some(organization) = state.store.get("organization", &org_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ReferContext {
+        contact,
+        need,
+        service,
+        organization,
+    }))
+}
+
+/// What the operator shares unless they choose otherwise: coded facts and the need's notes.
+const DEFAULT_SHARED: [SharedField; 5] = [
+    SharedField::AgeBand,
+    SharedField::Sex,
+    SharedField::Languages,
+    SharedField::Comune,
+    SharedField::NeedNotes,
+];
+
+#[allow(clippy::too_many_arguments)]
+async fn refer_page(
+    state: &AppState,
+    user: &CurrentUser,
+    mut page: Page,
+    ctx: &ReferContext,
+    shared: &[SharedField],
+    message: String,
+    override_reason: String,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    page.title = page.ts("dk-refer-title", "service", &name_of(Some(&ctx.service)));
+    let labels = Labels::new(&page);
+    let consents = state.store.consents(&ctx.contact.id).await?;
+    let contact_consent = consent_holds(&consents, Purpose::Contact);
+    let fields = SharedField::ALL
+        .iter()
+        .filter(|f| contact_consent || !f.is_personal())
+        .map(|f| Choice {
+            value: f.as_str().into(),
+            label: labels.shared_field(*f),
+            selected: shared.contains(f),
+        })
+        .collect();
+    let now = state.clock.now();
+    let due = state.config.desk.deadlines.due_at(now, ctx.need.urgency);
+    let template = ReferTemplate {
+        csrf: user.session.csrf_token.clone(),
+        role: user.account.role,
+        action: page.href(&format!(
+            "/desk/contacts/{}/needs/{}/refer?service={}",
+            ctx.contact.id, ctx.need.id, ctx.service.id
+        )),
+        contact_url: page.href(&format!("/desk/contacts/{}", ctx.contact.id)),
+        reference: ctx.contact.reference.clone(),
+        need: labels.need(&ctx.need.term_id),
+        organization: name_of(Some(&ctx.organization)),
+        due: labels.when(due),
+        referral_consent: consent_holds(&consents, Purpose::Referral),
+        contact_consent,
+        may_override: user.account.role.may_override_consent(),
+        fields,
+        message,
+        override_reason,
+        error,
+        page,
+    };
+    Ok((status, render(&template)).into_response())
+}
+
+/// `GET /{lang}/desk/contacts/{id}/needs/{need}/refer?service=…`: what to share, a message.
+pub async fn refer_form(
+    State(state): State<AppState>,
+    Path((lang, contact_id, need_id)): Path<(String, String, String)>,
+    Query(query): Query<ReferQuery>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let actor = match require_desk(&user) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let Some(ctx) = refer_context(&state, &actor, &contact_id, &need_id, &query.service).await?
+    else {
+        return Ok(not_found(language));
+    };
+    let page = Page::new(
+        language,
+        format!(
+            "/desk/contacts/{contact_id}/needs/{need_id}/refer?service={}",
+            query.service
+        ),
+    );
+    refer_page(
+        &state,
+        &user,
+        page,
+        &ctx,
+        &DEFAULT_SHARED,
+        String::new(),
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /{lang}/desk/contacts/{id}/needs/{need}/refer?service=…`: sends the referral.
+pub async fn refer(
+    State(state): State<AppState>,
+    Path((lang, contact_id, need_id)): Path<(String, String, String)>,
+    Query(query): Query<ReferQuery>,
+    user: CurrentUser,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let posted = Posted::parse(&body);
+    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let Some(ctx) = refer_context(&state, &actor, &contact_id, &need_id, &query.service).await?
+    else {
+        return Ok(not_found(language));
+    };
+    let page = Page::new(
+        language,
+        format!(
+            "/desk/contacts/{contact_id}/needs/{need_id}/refer?service={}",
+            query.service
+        ),
+    );
+    let shared: Vec<SharedField> = posted
+        .all("shared")
+        .iter()
+        .filter_map(|f| SharedField::parse(f))
+        .collect();
+    let message = posted.get("message");
+    let override_reason = if user.account.role.may_override_consent() {
+        posted.get("override_reason")
+    } else {
+        String::new()
+    };
+    let fail = |page: Page, error: String| {
+        refer_page(
+            &state,
+            &user,
+            page,
+            &ctx,
+            &shared,
+            message.clone(),
+            override_reason.clone(),
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let to_org = ctx.organization.id.clone();
+    if to_org == actor.organization_id {
+        let error = page.t("dk-error-own-organization");
+        return fail(page, error).await;
+    }
+    let consents = state.store.consents(&contact_id).await?;
+    let reason = (!override_reason.is_empty()).then_some(override_reason.as_str());
+    if let Err(e) = check_referral_consent(&consents, &shared, reason) {
+        let error = match e {
+            DeskError::NoReferralConsent => page.t("dk-error-no-referral-consent"),
+            _ => page.t("dk-error-personal-needs-consent"),
+        };
+        return fail(page, error).await;
+    }
+    let now = state.clock.now();
+    let referral = Referral {
+        id: uuid::Uuid::new_v4().to_string(),
+        contact_id: contact_id.clone(),
+        need_id: need_id.clone(),
+        from_organization_id: actor.organization_id.clone(),
+        from_account_id: actor.account_id.clone(),
+        service_id: ctx.service.id.clone(),
+        to_organization_id: to_org.clone(),
+        state: ReferralState::Sent,
+        shared: shared.clone(),
+        message: message.clone(),
+        urgency: ctx.need.urgency,
+        sent_at: now,
+        due_at: state.config.desk.deadlines.due_at(now, ctx.need.urgency),
+        updated_at: now,
+        consent_override: reason.map(str::to_owned),
+    };
+    let sent = ReferralEvent {
+        referral_id: referral.id.clone(),
+        at: now,
+        account_id: actor.account_id.clone(),
+        side: Side::Sender,
+        action: "send".into(),
+        code: None,
+        note: String::new(),
+        from_state: None,
+        to_state: ReferralState::Sent,
+    };
+    let person = SharedPerson::of(&ctx.contact, &ctx.need, &shared, now);
+    state
+        .store
+        .create_referral(&actor, &referral, &person, &sent)
+        .await?;
+    mail_organization(&state, &to_org, "received", &referral.id, now).await?;
+    tracing::info!(referral = %referral.id, to = %to_org, "referral sent");
+    Ok(Redirect::to(&page.href(&format!("/desk/referrals/{}", referral.id))).into_response())
+}
+
+/// Queues a notice by e-mail to the desk accounts of an organisation: a link only, no
+/// personal data.
+pub async fn mail_organization(
+    state: &AppState,
+    organization_id: &str,
+    kind: &str,
+    referral_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for account in state.store.accounts_of(organization_id).await? {
+        if !account.role.may_use_desk() {
+            continue;
+        }
+        let mail = OutgoingMail {
+            id: uuid::Uuid::new_v4().to_string(),
+            to: account.email.clone(),
+            language: account.language.clone(),
+            kind: kind.to_owned(),
+            link: format!(
+                "{}/{}/desk/referrals/{referral_id}",
+                state.config.public_url, account.language
+            ),
+            created_at: now,
+            attempts: 0,
+        };
+        state.store.queue_mail(&mail).await?;
+    }
+    Ok(())
+}
+
+pub struct EventRow {
+    pub when: String,
+    pub what: String,
+    pub code: String,
+    pub note: String,
+    pub by: String,
+}
+
+pub struct ActionForm {
+    pub name: &'static str,
+    pub label: String,
+    /// The coded reasons or outcomes to choose from (empty: none needed).
+    pub codes: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "desk_referral.html")]
+struct ReferralTemplate {
+    page: Page,
+    csrf: String,
+    role: Role,
+    action_url: String,
+    sender: bool,
+    service: String,
+    service_url: String,
+    from: String,
+    to: String,
+    state: String,
+    state_code: &'static str,
+    sent: String,
+    due: String,
+    late: bool,
+    need: String,
+    shared: Vec<(String, String)>,
+    message: String,
+    override_reason: String,
+    contact_url: String,
+    events: Vec<EventRow>,
+    actions: Vec<ActionForm>,
+    error: String,
+}
+
+fn codes(page: &Page, list: &[&'static str]) -> Vec<Choice> {
+    let labels = Labels::new(page);
+    list.iter()
+        .map(|c| Choice {
+            value: (*c).to_owned(),
+            label: labels.code(c),
+            selected: false,
+        })
+        .collect()
+}
+
+fn action_forms(page: &Page, state: ReferralState, side: Side) -> Vec<ActionForm> {
+    let labels = Labels::new(page);
+    allowed_actions(state, side)
+        .into_iter()
+        .map(|name| ActionForm {
+            name,
+            label: labels.action(name),
+            codes: match name {
+                "decline" => codes(
+                    page,
+                    &DeclineReason::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+                "complete" => codes(
+                    page,
+                    &Outcome::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                ),
+                "close_unresolved" => codes(
+                    page,
+                    &UnresolvedReason::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+                _ => Vec::new(),
+            },
+        })
+        .collect()
+}
+
+fn side_of(actor: &Actor, referral: &Referral) -> Side {
+    if referral.from_organization_id == actor.organization_id {
+        Side::Sender
+    } else {
+        Side::Receiver
+    }
+}
+
+async fn referral_page(
+    state: &AppState,
+    user: &CurrentUser,
+    actor: &Actor,
+    language: &'static crocevia_i18n::Language,
+    id: &str,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Some(view) = state.store.referral(actor, id).await? else {
+        return Ok(not_found(language));
+    };
+    let r = &view.referral;
+    let mut page = Page::new(language, format!("/desk/referrals/{id}"));
+    let service = state.store.get("service", &r.service_id).await?;
+    let ids = [r.from_organization_id.clone(), r.to_organization_id.clone()];
+    let orgs = state.store.get_many(Some("organization"), &ids).await?;
+    let org_name = |id: &str| name_of(orgs.iter().find(|o| o.id == id));
+    page.title = page.ts("dk-referral-title", "service", &name_of(service.as_ref()));
+    let labels = Labels::new(&page);
+    let p = &view.shared_person;
+    let mut shared = Vec::new();
+    let mut add = |label: &str, value: Option<String>| {
+        if let Some(v) = value {
+            shared.push((page.t(label), v));
+        }
+    };
+    add("dk-field-name", p.name.clone());
+    add("dk-field-phone", p.phone.clone());
+    add("dk-field-email", p.email.clone());
+    add(
+        "dk-field-age_band",
+        p.age_band.map(|b| labels.age_band(Some(b))),
+    );
+    add("dk-field-sex", p.sex.map(|s| labels.sex(s)));
+    add(
+        "dk-field-citizenship",
+        p.citizenship.as_deref().map(|c| labels.country(Some(c))),
+    );
+    add(
+        "dk-field-comune",
+        p.comune_code.as_deref().map(|c| labels.comune(Some(c))),
+    );
+    add(
+        "dk-field-languages",
+        p.languages.as_deref().map(|l| labels.languages(l)),
+    );
+    add("dk-field-need_notes", p.need_notes.clone());
+    let side = side_of(actor, r);
+    let events = state
+        .store
+        .referral_events(id)
+        .await?
+        .into_iter()
+        .map(|e| EventRow {
+            when: labels.when(e.at),
+            what: labels.action(&e.action),
+            code: e
+                .code
+                .as_deref()
+                .map(|c| labels.code(c))
+                .unwrap_or_default(),
+            note: e.note,
+            by: match e.side {
+                Side::System => page.t("dk-by-system"),
+                Side::Sender => org_name(&r.from_organization_id),
+                Side::Receiver => org_name(&r.to_organization_id),
+            },
+        })
+        .collect();
+    let now = state.clock.now();
+    let template = ReferralTemplate {
+        csrf: user.session.csrf_token.clone(),
+        role: user.account.role,
+        action_url: page.href(&format!("/desk/referrals/{id}/act")),
+        sender: side == Side::Sender,
+        service: name_of(service.as_ref()),
+        service_url: page.href(&format!("/services/{}", r.service_id)),
+        from: org_name(&r.from_organization_id),
+        to: org_name(&r.to_organization_id),
+        state: labels.state(r.state),
+        state_code: r.state.as_str(),
+        sent: labels.when(r.sent_at),
+        due: labels.when(r.due_at),
+        late: r.state.awaits_answer() && r.due_at < now,
+        need: labels.need(&view.term_id),
+        shared,
+        message: r.message.clone(),
+        override_reason: r.consent_override.clone().unwrap_or_default(),
+        contact_url: if side == Side::Sender {
+            page.href(&format!("/desk/contacts/{}", r.contact_id))
+        } else {
+            String::new()
+        },
+        events,
+        actions: action_forms(&page, r.state, side),
+        error,
+        page,
+    };
+    Ok((status, render(&template)).into_response())
+}
+
+/// `GET /{lang}/desk/referrals/{id}`: the referral as this side sees it, with its timeline.
+pub async fn show(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let actor = match require_desk(&user) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    referral_page(
+        &state,
+        &user,
+        &actor,
+        language,
+        &id,
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /{lang}/desk/referrals/{id}/act`: accept, decline, start, complete, close or cancel.
+pub async fn act(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let posted = Posted::parse(&body);
+    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let Some(view) = state.store.referral(&actor, &id).await? else {
+        return Ok(not_found(language));
+    };
+    let page = Page::new(language, format!("/desk/referrals/{id}"));
+    let code = posted.get("code");
+    let Some(action) = ReferralAction::parse(
+        &posted.get("action"),
+        (!code.is_empty()).then_some(code.as_str()),
+    ) else {
+        let error = page.t("dk-error-choose-reason");
+        return referral_page(
+            &state,
+            &user,
+            &actor,
+            language,
+            &id,
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let r = &view.referral;
+    let side = side_of(&actor, r);
+    let to_state = match referral::transition(r.state, action, side) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::info!(referral = %id, error = %e, "referral transition refused");
+            let error = page.t("dk-error-transition");
+            return referral_page(
+                &state,
+                &user,
+                &actor,
+                language,
+                &id,
+                error,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+    };
+    let now = state.clock.now();
+    let event = ReferralEvent {
+        referral_id: id.clone(),
+        at: now,
+        account_id: actor.account_id.clone(),
+        side,
+        action: action.name().to_owned(),
+        code: action.code().map(str::to_owned),
+        note: posted.get("note"),
+        from_state: Some(r.state),
+        to_state,
+    };
+    if !state.store.transition_referral(&actor, &event).await? {
+        let error = page.t("dk-error-changed-meanwhile");
+        return referral_page(
+            &state,
+            &user,
+            &actor,
+            language,
+            &id,
+            error,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let (other, kind) = match side {
+        Side::Sender => (&r.to_organization_id, "cancelled"),
+        _ => (&r.from_organization_id, "answered"),
+    };
+    mail_organization(&state, other, kind, &id, now).await?;
+    Ok(Redirect::to(&page.href(&format!("/desk/referrals/{id}"))).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "desk_referrals.html")]
+struct ListTemplate {
+    page: Page,
+    csrf: String,
+    role: Role,
+    heading: String,
+    intro: String,
+    organization_heading: String,
+    filters: Vec<(String, String, bool)>,
+    rows: Vec<ReferralRow>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    state: String,
+}
+
+async fn list(
+    state: AppState,
+    lang: String,
+    user: CurrentUser,
+    direction: Direction,
+    filter: ListQuery,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let actor = match require_desk(&user) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let (path, heading, counterpart) = match direction {
+        Direction::Received => ("/desk/inbox", "dk-inbox-title", Direction::Sent),
+        Direction::Sent => ("/desk/sent", "dk-sent-title", Direction::Received),
+    };
+    let mut page = Page::new(language, path);
+    page.title = page.t(heading);
+    let labels = Labels::new(&page);
+    let chosen = ReferralState::parse(&filter.state);
+    let states: Vec<ReferralState> = chosen.into_iter().collect();
+    let mut rows = Vec::new();
+    for view in state
+        .store
+        .referrals_of(&actor.organization_id, direction, &states, 200)
+        .await?
+    {
+        rows.push(referral_row(&state, &page, &view, counterpart).await?);
+    }
+    let filters = std::iter::once((page.href(path), page.t("dk-all-states"), chosen.is_none()))
+        .chain(ReferralState::ALL.iter().map(|s| {
+            (
+                page.href(&format!("{path}?state={}", s.as_str())),
+                labels.state(*s),
+                chosen == Some(*s),
+            )
+        }))
+        .collect();
+    Ok(render(&ListTemplate {
+        csrf: user.session.csrf_token.clone(),
+        role: user.account.role,
+        heading: page.t(heading),
+        intro: String::new(),
+        organization_heading: page.t(match direction {
+            Direction::Received => "dk-col-from",
+            Direction::Sent => "dk-col-to",
+        }),
+        filters,
+        rows,
+        page,
+    }))
+}
+
+/// `GET /{lang}/desk/inbox`: referrals addressed to the organisation.
+pub async fn inbox(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(filter): Query<ListQuery>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    list(state, lang, user, Direction::Received, filter).await
+}
+
+/// `GET /{lang}/desk/sent`: referrals the organisation sent.
+pub async fn sent(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(filter): Query<ListQuery>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    list(state, lang, user, Direction::Sent, filter).await
+}
+
+/// How far ahead the overdue list looks for referrals about to run late.
+const DUE_SOON: Duration = Duration::hours(12);
+
+/// `GET /{lang}/desk/overdue`: for coordinators, referrals of the whole network awaiting an
+/// answer past or near their deadline (no personal data: services, organisations, dates).
+pub async fn overdue(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    if !user.account.role.may_review_network() {
+        return Ok(crate::backoffice::form::Denied::Forbidden.page(language));
+    }
+    let mut page = Page::new(language, "/desk/overdue");
+    page.title = page.t("dk-overdue-title");
+    let now = state.clock.now();
+    let mut rows = Vec::new();
+    for referral in state.store.overdue_referrals(now + DUE_SOON, 500).await? {
+        let view = crocevia_store::desk::ReferralView {
+            referral,
+            shared_person: SharedPerson::default(),
+            term_id: String::new(),
+        };
+        let mut row = referral_row(&state, &page, &view, Direction::Received).await?;
+        // Coordinators only see the list; the referral itself stays with its two sides.
+        row.url = String::new();
+        if view.referral.due_at < now {
+            row.state = page.t("dk-late");
+            row.state_code = "late";
+        }
+        rows.push(row);
+    }
+    Ok(render(&ListTemplate {
+        csrf: user.session.csrf_token.clone(),
+        role: user.account.role,
+        heading: page.t("dk-overdue-title"),
+        intro: page.t("dk-overdue-intro"),
+        organization_heading: page.t("dk-col-to"),
+        filters: Vec::new(),
+        rows,
+        page,
+    }))
+}
