@@ -234,6 +234,8 @@ pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
         .find(|r| r.table == "organization")
         .context("the demo network has organisations")?;
     if store.get("organization", &first_org.id).await?.is_some() {
+        // Protocols came after the first demo networks: bring them in (saving is idempotent).
+        store.save_pathways(&Pathway::demo()).await?;
         println!("The demo network is already loaded.");
         return Ok(());
     }
@@ -251,17 +253,7 @@ pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
     bar.finish_and_clear();
     match result {
         Ok(applied) => {
-            let pathways: Vec<Pathway> = crocevia_core::demo::pathways()
-                .into_iter()
-                .enumerate()
-                .map(|(position, (protocol, term_code, service_id))| Pathway {
-                    protocol,
-                    term_code,
-                    service_id,
-                    position: u32::try_from(position).unwrap_or(u32::MAX),
-                })
-                .collect();
-            store.save_pathways(&pathways).await?;
+            store.save_pathways(&Pathway::demo()).await?;
             println!(
                 "Demo network loaded: {services} services, {} rows.",
                 applied.changes.len()

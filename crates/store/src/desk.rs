@@ -72,6 +72,22 @@ pub struct Pathway {
     pub position: u32,
 }
 
+impl Pathway {
+    /// The demo network's protocols, in order.
+    pub fn demo() -> Vec<Pathway> {
+        crocevia_core::demo::pathways()
+            .into_iter()
+            .enumerate()
+            .map(|(position, (protocol, term_code, service_id))| Pathway {
+                protocol,
+                term_code,
+                service_id,
+                position: u32::try_from(position).unwrap_or(u32::MAX),
+            })
+            .collect()
+    }
+}
+
 /// Everything held about one person, for an access request (GDPR art. 15).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonExport {

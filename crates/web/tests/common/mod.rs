@@ -2,6 +2,8 @@
 //! the demo network, and requests that return status and body.
 #![allow(dead_code)]
 
+pub mod world;
+
 use std::sync::Arc;
 
 use axum::body::Body;
