@@ -173,3 +173,23 @@ dk-filter-label = Filter by state
 dk-referrals-none = No referrals.
 dk-overdue-title = Late referrals in the network
 dk-overdue-intro = Referrals still unanswered past their deadline or due within 12 hours. Services and organisations only: people's data stays with the organisations involved.
+ml-subject-received = Crocevia: new referral received
+ml-body-received = An organisation of the network has referred a person to one of your services. To see the referral and answer before its deadline, sign in to Crocevia:
+    { $link }
+    
+    This message contains no personal data. Do not reply to this e-mail.
+ml-subject-answered = Crocevia: answer to one of your referrals
+ml-body-answered = The organisation that received one of your referrals has updated it. Its state and timeline are on Crocevia:
+    { $link }
+    
+    This message contains no personal data. Do not reply to this e-mail.
+ml-subject-expired = Crocevia: referral expired without an answer
+ml-body-expired = One of your referrals expired without an answer from the organisation. You can refer the person to another service:
+    { $link }
+    
+    This message contains no personal data. Do not reply to this e-mail.
+ml-subject-cancelled = Crocevia: referral cancelled
+ml-body-cancelled = A referral you had received was cancelled by the organisation that sent it:
+    { $link }
+    
+    This message contains no personal data. Do not reply to this e-mail.

@@ -173,3 +173,23 @@ dk-filter-label = Filtra per stato
 dk-referrals-none = Nessun invio.
 dk-overdue-title = Invii in ritardo nella rete
 dk-overdue-intro = Invii ancora senza risposta oltre la scadenza o prossimi a scadere (entro 12 ore). Solo servizi ed enti: i dati delle persone restano agli enti coinvolti.
+ml-subject-received = Crocevia: nuovo invio ricevuto
+ml-body-received = Un ente della rete ha inviato una persona a un vostro servizio. Per vedere l'invio e rispondere entro la scadenza, accedete a Crocevia:
+    { $link }
+    
+    Questo messaggio non contiene dati personali. Non rispondete a questa e-mail.
+ml-subject-answered = Crocevia: risposta a un vostro invio
+ml-body-answered = L'ente che ha ricevuto un vostro invio lo ha aggiornato. Lo stato e la cronologia sono su Crocevia:
+    { $link }
+    
+    Questo messaggio non contiene dati personali. Non rispondete a questa e-mail.
+ml-subject-expired = Crocevia: invio scaduto senza risposta
+ml-body-expired = Un vostro invio è scaduto senza risposta dell'ente. Potete inviare la persona a un altro servizio:
+    { $link }
+    
+    Questo messaggio non contiene dati personali. Non rispondete a questa e-mail.
+ml-subject-cancelled = Crocevia: invio annullato
+ml-body-cancelled = Un invio che avevate ricevuto è stato annullato dall'ente che lo aveva fatto:
+    { $link }
+    
+    Questo messaggio non contiene dati personali. Non rispondete a questa e-mail.

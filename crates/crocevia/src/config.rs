@@ -5,6 +5,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use chrono::Duration;
+use crocevia_core::desk::Deadlines;
+use crocevia_web::desk::DeskSettings;
+use crocevia_web::desk::mail::{Security, SmtpSettings};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +19,31 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The URL users reach the server at (for links in API answers).
     pub public_url: String,
+    /// Referral deadlines and retention of inactive contacts.
+    pub desk: DeskSettings,
+    /// Where e-mail notices go out; none configured: they stay queued.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// `[desk]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeskFile {
+    urgent_hours: Option<i64>,
+    normal_hours: Option<i64>,
+    retention_days: Option<i64>,
+}
+
+/// `[smtp]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpFile {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
 }
 
 /// What may be set in `crocevia.toml`, every key optional.
@@ -25,6 +54,10 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     listen: Option<String>,
     public_url: Option<String>,
+    #[serde(default)]
+    desk: DeskFile,
+    #[serde(default)]
+    smtp: SmtpFile,
 }
 
 /// Values given on the command line.
@@ -86,13 +119,87 @@ impl Config {
             })
             .trim_end_matches('/')
             .to_owned();
+        // A positive whole number from the environment, else the file, else the default.
+        let positive = |key: &str, file: Option<i64>, default: i64| -> Result<i64> {
+            let value = match env(key) {
+                Some(v) => Some(
+                    v.parse::<i64>()
+                        .with_context(|| format!("{key} '{v}' is not a whole number"))?,
+                ),
+                None => file,
+            };
+            match value.unwrap_or(default) {
+                n if n > 0 => Ok(n),
+                n => anyhow::bail!("{key} must be a positive number, not {n}"),
+            }
+        };
+        let defaults = DeskSettings::default();
+        let desk = DeskSettings {
+            deadlines: Deadlines {
+                urgent: Duration::hours(positive(
+                    "CROCEVIA_DESK_URGENT_HOURS",
+                    file.desk.urgent_hours,
+                    defaults.deadlines.urgent.num_hours(),
+                )?),
+                normal: Duration::hours(positive(
+                    "CROCEVIA_DESK_NORMAL_HOURS",
+                    file.desk.normal_hours,
+                    defaults.deadlines.normal.num_hours(),
+                )?),
+            },
+            retention_days: positive(
+                "CROCEVIA_DESK_RETENTION_DAYS",
+                file.desk.retention_days,
+                defaults.retention_days,
+            )?,
+        };
+        let smtp = smtp_settings(file.smtp, &env)?;
         Ok(Config {
             database_url,
             data_dir,
             listen,
             public_url,
+            desk,
+            smtp,
         })
     }
+}
+
+/// SMTP from the file, each key overridden by `CROCEVIA_SMTP_<KEY>`; none without a host.
+fn smtp_settings(
+    file: SmtpFile,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<SmtpSettings>> {
+    let Some(host) = env("CROCEVIA_SMTP_HOST").or(file.host) else {
+        return Ok(None);
+    };
+    let security_text = env("CROCEVIA_SMTP_SECURITY")
+        .or(file.security)
+        .unwrap_or_else(|| "starttls".to_owned());
+    let security = Security::parse(&security_text).with_context(|| {
+        format!("SMTP security '{security_text}' is not one of none, starttls, tls")
+    })?;
+    let port = match env("CROCEVIA_SMTP_PORT") {
+        Some(p) => p
+            .parse()
+            .with_context(|| format!("CROCEVIA_SMTP_PORT '{p}' is not a port number"))?,
+        None => file.port.unwrap_or(match security {
+            Security::None => 25,
+            Security::StartTls => 587,
+            Security::Tls => 465,
+        }),
+    };
+    let from = env("CROCEVIA_SMTP_FROM")
+        .or(file.from)
+        .context("an SMTP host is set but no sender: set smtp.from (or CROCEVIA_SMTP_FROM)")?;
+    Ok(Some(SmtpSettings {
+        host,
+        port,
+        security,
+        username: env("CROCEVIA_SMTP_USERNAME").or(file.username),
+        password: env("CROCEVIA_SMTP_PASSWORD").or(file.password),
+        from,
+    }))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {
@@ -134,6 +241,37 @@ mod tests {
         flags.data_dir = Some("/srv/flag".into());
         let c = Config::resolve(&flags, env).unwrap();
         assert_eq!(c.database_url, "sqlite:///srv/flag/crocevia.db");
+    }
+
+    #[test]
+    fn desk_deadlines_and_smtp_come_from_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(
+            &file,
+            "[desk]\nurgent_hours = 12\nretention_days = 365\n[smtp]\nhost = \"mail.example.it\"\nfrom = \"Crocevia <noreply@example.it>\"\n",
+        )
+        .unwrap();
+        let flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let env = |k: &str| (k == "CROCEVIA_DESK_NORMAL_HOURS").then(|| "48".to_owned());
+        let c = Config::resolve(&flags, env).unwrap();
+        assert_eq!(c.desk.deadlines.urgent, Duration::hours(12));
+        assert_eq!(c.desk.deadlines.normal, Duration::hours(48));
+        assert_eq!(c.desk.retention_days, 365);
+        let smtp = c.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security), (587, Security::StartTls));
+        let bad = |k: &str| (k == "CROCEVIA_DESK_URGENT_HOURS").then(|| "-3".to_owned());
+        let err = Config::resolve(&flags, bad).unwrap_err().to_string();
+        assert!(err.contains("positive"), "{err}");
+        assert_eq!(
+            Config::resolve(&Overrides::default(), |_| None)
+                .unwrap()
+                .smtp,
+            None
+        );
     }
 
     #[test]

@@ -364,6 +364,9 @@ async fn follow_changes(search: Arc<SearchService>) {
     }
 }
 
+/// How often the desk's jobs run (expiry, retention, e-mail).
+const DESK_JOBS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
     let search = open_search(&config, store.clone(), false)?;
     let synced = search
@@ -388,11 +391,26 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     };
     let web_config = crocevia_web::WebConfig {
         public_url: public_url.clone(),
+        desk: config.desk,
         ..crocevia_web::WebConfig::default()
     };
-    let app = crocevia_web::router(crocevia_web::AppState::with_search(
-        store, clock, web_config, search,
+    let mailer = match &config.smtp {
+        Some(smtp) => Some(
+            crocevia_web::desk::mail::Mailer::new(smtp)
+                .map_err(|e| anyhow::anyhow!("{e}: check the [smtp] settings"))?,
+        ),
+        None => {
+            tracing::warn!("no SMTP server configured ([smtp] host): e-mail notices stay queued");
+            None
+        }
+    };
+    let state = crocevia_web::AppState::with_search(store, clock, web_config, search);
+    let jobs = tokio::spawn(crocevia_web::desk::jobs::run(
+        state.clone(),
+        DESK_JOBS_EVERY,
+        mailer,
     ));
+    let app = crocevia_web::router(state);
     tracing::info!(url = %public_url, listen = %bound, "Crocevia is serving");
     println!("Crocevia is running at {public_url}");
     axum::serve(listener, app)
@@ -400,6 +418,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         .await
         .context("the server stopped with an error")?;
     follower.abort();
+    jobs.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -730,11 +730,12 @@ macro_rules! sql_desk_store {
                     .map_err(db_error)
                 }
 
-                async fn pending_mail(&self, limit: u32) -> Result<Vec<OutgoingMail>> {
+                async fn pending_mail(&self, limit: u32, max_attempts: u32) -> Result<Vec<OutgoingMail>> {
                     sqlx::query(AssertSqlSafe(format!(
                         "SELECT id, recipient, language, kind, link, created_at, attempts FROM desk_mail \
-                         WHERE sent_at IS NULL ORDER BY created_at, id LIMIT {limit}"
+                         WHERE sent_at IS NULL AND attempts < $1 ORDER BY created_at, id LIMIT {limit}"
                     )))
+                    .bind(i64::from(max_attempts))
                     .fetch_all(&self.read)
                     .await
                     .map_err(db_error)?

@@ -190,8 +190,8 @@ pub trait DeskStore: Send + Sync {
     -> Result<()>;
 
     async fn queue_mail(&self, mail: &OutgoingMail) -> Result<()>;
-    /// Mails not yet sent, oldest first.
-    async fn pending_mail(&self, limit: u32) -> Result<Vec<OutgoingMail>>;
+    /// Mails not yet sent and tried fewer than `max_attempts` times, oldest first.
+    async fn pending_mail(&self, limit: u32, max_attempts: u32) -> Result<Vec<OutgoingMail>>;
     /// Marks a mail sent, or counts a failed attempt.
     async fn mail_attempted(&self, id: &str, sent_at: Option<DateTime<Utc>>) -> Result<()>;
 

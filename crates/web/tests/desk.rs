@@ -231,7 +231,7 @@ async fn a_person_is_referred_to_the_asl_which_accepts_and_completes() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // E-mails were queued: the ASL on receipt, the Prefettura on each answer.
-    let mails = w.store.pending_mail(100).await.unwrap();
+    let mails = w.store.pending_mail(100, 10).await.unwrap();
     let to_asl = mails.iter().filter(|m| m.to == "operatore@asl.it").count();
     let to_pref = mails
         .iter()

@@ -8,6 +8,7 @@ use chrono::Duration;
 use crocevia_core::desk::audit::Actor;
 use crocevia_core::desk::{ReferralAction, ReferralEvent, Side, referral};
 
+use super::mail::{Mailer, send_pending};
 use super::referrals::mail_organization;
 use crate::AppState;
 use crate::error::AppError;
@@ -68,8 +69,8 @@ pub async fn erase_inactive(state: &AppState) -> Result<usize, AppError> {
 }
 
 /// Runs the jobs every `every` until the task is dropped; errors are logged and retried on
-/// the next round.
-pub async fn run(state: AppState, every: StdDuration) {
+/// the next round. Without a mailer, e-mails stay queued.
+pub async fn run(state: AppState, every: StdDuration, mailer: Option<Mailer>) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
@@ -78,6 +79,11 @@ pub async fn run(state: AppState, every: StdDuration) {
         }
         if let Err(e) = erase_inactive(&state).await {
             tracing::warn!(error = %e.message, "erasing inactive contacts failed; will retry");
+        }
+        if let Some(mailer) = &mailer
+            && let Err(e) = send_pending(&state, mailer).await
+        {
+            tracing::warn!(error = %e.message, "sending e-mails failed; will retry");
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod contacts;
 pub mod jobs;
+pub mod mail;
 pub mod referrals;
 
 use axum::http::StatusCode;
