@@ -4,11 +4,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use chrono::Duration;
 use crocevia_core::desk::Deadlines;
 use crocevia_web::desk::DeskSettings;
 use crocevia_web::desk::mail::{Security, SmtpSettings};
+use crocevia_web::oidc::OidcSettings;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -17,12 +18,15 @@ pub struct Config {
     pub database_url: String,
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
-    /// The URL users reach the server at (for links in API answers).
+    /// The URL users reach the server at (for links in API answers, and the OpenID Connect
+    /// redirect URI `{public_url}/auth/oidc/callback`).
     pub public_url: String,
     /// Referral deadlines and retention of inactive contacts.
     pub desk: DeskSettings,
     /// Where e-mail notices go out; none configured: they stay queued.
     pub smtp: Option<SmtpSettings>,
+    /// Back-office login through an OpenID Connect provider; `None` when not configured.
+    pub oidc: Option<OidcSettings>,
 }
 
 /// `[desk]` in `crocevia.toml`.
@@ -58,6 +62,18 @@ struct FileConfig {
     desk: DeskFile,
     #[serde(default)]
     smtp: SmtpFile,
+    oidc: Option<FileOidc>,
+}
+
+/// `[oidc]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOidc {
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    display_name: Option<String>,
+    scopes: Option<Vec<String>>,
 }
 
 /// Values given on the command line.
@@ -154,6 +170,7 @@ impl Config {
             )?,
         };
         let smtp = smtp_settings(file.smtp, &env)?;
+        let oidc = resolve_oidc(file.oidc.unwrap_or_default(), &env)?;
         Ok(Config {
             database_url,
             data_dir,
@@ -161,6 +178,7 @@ impl Config {
             public_url,
             desk,
             smtp,
+            oidc,
         })
     }
 }
@@ -199,6 +217,48 @@ fn smtp_settings(
         username: env("CROCEVIA_SMTP_USERNAME").or(file.username),
         password: env("CROCEVIA_SMTP_PASSWORD").or(file.password),
         from,
+    }))
+}
+
+/// The OpenID Connect settings: `[oidc]` overridden by `CROCEVIA_OIDC_*`. Off without an
+/// issuer; an issuer without a client id (or the reverse) is a mistake worth stopping for.
+fn resolve_oidc(
+    file: FileOidc,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<OidcSettings>> {
+    let non_empty = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let issuer = non_empty(env("CROCEVIA_OIDC_ISSUER").or(file.issuer));
+    let client_id = non_empty(env("CROCEVIA_OIDC_CLIENT_ID").or(file.client_id));
+    let (issuer, client_id) = match (issuer, client_id) {
+        (None, None) => return Ok(None),
+        (Some(issuer), Some(client_id)) => (issuer, client_id),
+        (Some(_), None) => bail!(
+            "OpenID Connect: an issuer is set but no client id: set client_id in [oidc] or CROCEVIA_OIDC_CLIENT_ID"
+        ),
+        (None, Some(_)) => bail!(
+            "OpenID Connect: a client id is set but no issuer: set issuer in [oidc] or CROCEVIA_OIDC_ISSUER"
+        ),
+    };
+    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+        bail!("OpenID Connect: the issuer '{issuer}' is not an http(s) URL");
+    }
+    let scopes = match env("CROCEVIA_OIDC_SCOPES") {
+        Some(list) => list
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => file
+            .scopes
+            .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]),
+    };
+    Ok(Some(OidcSettings {
+        issuer: issuer.trim_end_matches('/').to_owned(),
+        client_id,
+        client_secret: non_empty(env("CROCEVIA_OIDC_CLIENT_SECRET").or(file.client_secret)),
+        display_name: non_empty(env("CROCEVIA_OIDC_DISPLAY_NAME").or(file.display_name))
+            .unwrap_or_else(|| "OpenID Connect".to_owned()),
+        scopes,
     }))
 }
 
@@ -272,6 +332,51 @@ mod tests {
                 .smtp,
             None
         );
+    }
+
+    #[test]
+    fn oidc_is_off_unless_configured_and_env_beats_file() {
+        assert_eq!(
+            Config::resolve(&Overrides::default(), |_| None)
+                .unwrap()
+                .oidc,
+            None
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(
+            &file,
+            "[oidc]\nissuer = \"https://id.example.it/\"\nclient_id = \"crocevia\"\nclient_secret = \"s3cret\"\ndisplay_name = \"SPID/CIE\"\n",
+        )
+        .unwrap();
+        let flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let oidc = Config::resolve(&flags, |_| None).unwrap().oidc.unwrap();
+        assert_eq!(oidc.issuer, "https://id.example.it");
+        assert_eq!(oidc.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(oidc.display_name, "SPID/CIE");
+        assert_eq!(oidc.scopes, ["openid", "email", "profile"]);
+        assert!(
+            !format!("{oidc:?}").contains("s3cret"),
+            "the secret is not logged"
+        );
+        let env = |k: &str| match k {
+            "CROCEVIA_OIDC_ISSUER" => Some("http://127.0.0.1:9000".to_owned()),
+            "CROCEVIA_OIDC_SCOPES" => Some("openid email".to_owned()),
+            _ => None,
+        };
+        let oidc = Config::resolve(&flags, env).unwrap().oidc.unwrap();
+        assert_eq!(oidc.issuer, "http://127.0.0.1:9000");
+        assert_eq!(oidc.client_id, "crocevia");
+        assert_eq!(oidc.scopes, ["openid", "email"]);
+        let half =
+            |k: &str| (k == "CROCEVIA_OIDC_ISSUER").then(|| "https://id.example.it".to_owned());
+        let err = Config::resolve(&Overrides::default(), half)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CROCEVIA_OIDC_CLIENT_ID"), "{err}");
     }
 
     #[test]

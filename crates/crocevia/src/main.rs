@@ -389,9 +389,17 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     } else {
         config.public_url.clone()
     };
+    if let Some(oidc) = &config.oidc {
+        tracing::info!(
+            issuer = %oidc.issuer,
+            redirect_uri = %format!("{public_url}{}", crocevia_web::oidc::CALLBACK_PATH),
+            "OpenID Connect login enabled"
+        );
+    }
     let web_config = crocevia_web::WebConfig {
         public_url: public_url.clone(),
         desk: config.desk,
+        oidc: config.oidc.clone(),
         ..crocevia_web::WebConfig::default()
     };
     let mailer = match &config.smtp {

@@ -421,7 +421,7 @@ macro_rules! sql_store {
         use crocevia_core::hsds::validate::Existing;
         use crocevia_core::territory::{Comune, Point, Prefecture, Province, Region, Territories};
         use crocevia_store::{
-            Account, ApiToken, Change, Session, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
+            Account, ApiToken, Change, OidcLink, Session, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
             StoreError,
         };
         use sqlx::{AssertSqlSafe, Row as _};
@@ -513,6 +513,16 @@ macro_rules! sql_store {
                 csrf_token: get(row, "csrf_token")?,
                 created_at: parse_timestamp(&created)?,
                 expires_at: parse_timestamp(&expires)?,
+            })
+        }
+
+        fn oidc_link_of(row: &<$db as sqlx::Database>::Row) -> Result<OidcLink> {
+            let created: String = get(row, "created_at")?;
+            Ok(OidcLink {
+                issuer: get(row, "issuer")?,
+                subject: get(row, "subject")?,
+                account_id: get(row, "account_id")?,
+                created_at: parse_timestamp(&created)?,
             })
         }
 
@@ -1161,6 +1171,46 @@ macro_rules! sql_store {
                     .await
                     .map(|_| ())
                     .map_err(db_error)
+            }
+
+            async fn insert_oidc_link(&self, link: &OidcLink) -> Result<()> {
+                sqlx::query("INSERT INTO oidc_link (issuer, subject, account_id, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&link.issuer)
+                    .bind(&link.subject)
+                    .bind(&link.account_id)
+                    .bind(timestamp(link.created_at))
+                    .execute(&self.write)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| match e.as_database_error() {
+                        Some(d) if d.is_unique_violation() => StoreError::AlreadyExists(format!(
+                            "a link for subject {} of {}",
+                            link.subject, link.issuer
+                        )),
+                        _ => db_error(e),
+                    })
+            }
+
+            async fn oidc_link(&self, issuer: &str, subject: &str) -> Result<Option<OidcLink>> {
+                sqlx::query("SELECT issuer, subject, account_id, created_at FROM oidc_link WHERE issuer = $1 AND subject = $2")
+                    .bind(issuer)
+                    .bind(subject)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .map(|row| oidc_link_of(&row))
+                    .transpose()
+            }
+
+            async fn oidc_links_of(&self, account_id: &str) -> Result<Vec<OidcLink>> {
+                sqlx::query("SELECT issuer, subject, account_id, created_at FROM oidc_link WHERE account_id = $1 ORDER BY created_at, issuer, subject")
+                    .bind(account_id)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .iter()
+                    .map(oidc_link_of)
+                    .collect()
             }
 
             async fn territory_counts(&self) -> Result<(i64, i64, i64)> {

@@ -11,8 +11,8 @@ use crocevia_core::territory::{self, Territories};
 
 pub use crate::desk_contract::*;
 use crate::{
-    Account, ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, Operation, Session, Store,
-    StoreError, load_nested,
+    Account, ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, OidcLink, Operation, Session,
+    Store, StoreError, load_nested,
 };
 
 pub const ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c01";
@@ -514,6 +514,70 @@ pub async fn sessions_are_found_by_hash_and_end_with_a_new_password(store: &dyn 
     assert!(!store.set_password_hash("nobody", "x").await.unwrap());
 }
 
+pub async fn oidc_links_find_their_account(store: &dyn Store) {
+    store
+        .insert_account(&account("acc-1", "ada@example.it"))
+        .await
+        .unwrap();
+    store
+        .insert_account(&account("acc-2", "bea@example.it"))
+        .await
+        .unwrap();
+    let link = |issuer: &str, subject: &str, account_id: &str, t: u32| OidcLink {
+        issuer: issuer.into(),
+        subject: subject.into(),
+        account_id: account_id.into(),
+        created_at: at(t),
+    };
+    let idp = "https://idp.example.it";
+    assert_eq!(store.oidc_link(idp, "sub-1").await.unwrap(), None);
+    store
+        .insert_oidc_link(&link(idp, "sub-1", "acc-1", 1))
+        .await
+        .unwrap();
+    // The same subject at another provider is another identity.
+    store
+        .insert_oidc_link(&link("http://127.0.0.1:9", "sub-1", "acc-2", 2))
+        .await
+        .unwrap();
+    store
+        .insert_oidc_link(&link(idp, "sub-9", "acc-1", 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.oidc_link(idp, "sub-1").await.unwrap(),
+        Some(link(idp, "sub-1", "acc-1", 1))
+    );
+    assert_eq!(
+        store
+            .oidc_link("http://127.0.0.1:9", "sub-1")
+            .await
+            .unwrap()
+            .map(|l| l.account_id),
+        Some("acc-2".into())
+    );
+    let err = store
+        .insert_oidc_link(&link(idp, "sub-1", "acc-2", 4))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "already_exists", "{err}");
+    assert_eq!(
+        store.oidc_links_of("acc-1").await.unwrap(),
+        vec![
+            link(idp, "sub-1", "acc-1", 1),
+            link(idp, "sub-9", "acc-1", 3)
+        ]
+    );
+    assert_eq!(store.oidc_links_of("nobody").await.unwrap(), vec![]);
+    // A link to no account is refused.
+    assert!(
+        store
+            .insert_oidc_link(&link(idp, "sub-2", "nobody", 5))
+            .await
+            .is_err()
+    );
+}
+
 pub async fn tokens_are_found_by_hash(store: &dyn Store) {
     let token = ApiToken {
         token_hash: "ab".repeat(32),
@@ -726,6 +790,7 @@ macro_rules! store_contract_tests {
             accounts_read_back_and_emails_are_unique,
             failed_logins_lock_then_success_clears,
             sessions_are_found_by_hash_and_end_with_a_new_password,
+            oidc_links_find_their_account,
             territories_read_back_equal,
             replacing_territories_is_idempotent,
             comuni_are_found_by_name_prefix,

@@ -182,6 +182,16 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An OpenID Connect identity linked to an account: the provider (its issuer URL) and the
+/// provider's stable identifier of the person (`sub`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcLink {
+    pub issuer: String,
+    pub subject: String,
+    pub account_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Which comuni [`Store::comuni`] returns: filters combined with AND, ordered by name
 /// (folded: `l'aquila` before `la loggia`), then code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -277,6 +287,14 @@ pub trait Store: desk::DeskStore + Send + Sync {
     /// The session with this token hash, expired or not (the caller compares with its clock).
     async fn session(&self, token_hash: &str) -> Result<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Links an OpenID Connect identity to an account; `AlreadyExists` when the identity is
+    /// linked already (to any account).
+    async fn insert_oidc_link(&self, link: &OidcLink) -> Result<()>;
+    /// The link of an identity, if any.
+    async fn oidc_link(&self, issuer: &str, subject: &str) -> Result<Option<OidcLink>>;
+    /// The identities linked to an account, oldest first.
+    async fn oidc_links_of(&self, account_id: &str) -> Result<Vec<OidcLink>>;
 
     /// How many regions, provinces and comuni are stored.
     async fn territory_counts(&self) -> Result<(i64, i64, i64)>;

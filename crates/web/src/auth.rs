@@ -213,13 +213,24 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when served over HTTPS.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    set_cookie_at(state, name, value, max_age_secs, "/")
+}
+
+/// [`set_cookie`] for the paths under `path` only.
+pub fn set_cookie_at(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    path: &str,
+) -> HeaderValue {
     let secure = if state.config.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     ))
     .expect("cookie values are ASCII tokens")
 }

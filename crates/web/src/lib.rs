@@ -7,6 +7,7 @@ pub mod backoffice;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
+pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod portal;
@@ -34,6 +35,8 @@ pub struct WebConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub desk: desk::DeskSettings,
+    /// Back-office login through an OpenID Connect provider, when configured.
+    pub oidc: Option<oidc::OidcSettings>,
 }
 
 impl Default for WebConfig {
@@ -42,6 +45,7 @@ impl Default for WebConfig {
             public_url: "http://localhost:8080".into(),
             max_body_bytes: 2 * 1024 * 1024,
             desk: desk::DeskSettings::default(),
+            oidc: None,
         }
     }
 }
@@ -53,6 +57,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
     pub search: Arc<SearchService>,
+    /// The OpenID Connect provider, when one is configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -77,9 +83,11 @@ impl AppState {
         config: WebConfig,
         search: Arc<SearchService>,
     ) -> Self {
+        let oidc = config.oidc.clone().map(|s| Arc::new(oidc::Oidc::new(s)));
         AppState {
             store,
             clock,
+            oidc,
             config: Arc::new(config),
             metrics: Arc::default(),
             search,
@@ -149,6 +157,8 @@ pub fn router(state: AppState) -> Router {
             "/{lang}/login",
             get(backoffice::login_form).post(backoffice::login),
         )
+        .route("/{lang}/login/oidc", get(oidc::start))
+        .route(oidc::CALLBACK_PATH, get(oidc::callback))
         .route("/{lang}/logout", post(backoffice::logout))
         .route("/{lang}/backoffice", get(backoffice::services))
         .route("/{lang}/backoffice/stale", get(backoffice::stale))

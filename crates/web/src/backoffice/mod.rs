@@ -133,6 +133,8 @@ struct LoginTemplate {
     csrf: String,
     email: String,
     failed: bool,
+    /// "Accedi con …" when an OpenID Connect provider is configured, else empty.
+    oidc_button: String,
 }
 
 fn login_page(
@@ -145,6 +147,9 @@ fn login_page(
     let csrf = auth::random_token();
     let mut page = Page::new(language, "/login");
     page.title = page.t("bo-login-title");
+    let oidc_button = state.oidc.as_ref().map_or(String::new(), |o| {
+        page.ts("bo-login-oidc", "name", &o.settings.display_name)
+    });
     let mut response = (
         status,
         render(&LoginTemplate {
@@ -152,6 +157,7 @@ fn login_page(
             csrf: csrf.clone(),
             email,
             failed,
+            oidc_button,
         }),
     )
         .into_response();
