@@ -33,9 +33,12 @@ pub struct Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeskFile {
-    urgent_hours: Option<i64>,
-    normal_hours: Option<i64>,
+    /// How long a receiver has to answer an urgent need (`"24h"`; s, m, h or d).
+    urgent_deadline: Option<String>,
+    normal_deadline: Option<String>,
     retention_days: Option<i64>,
+    /// How often expiry, retention and e-mail run (`"30s"`).
+    jobs_interval: Option<String>,
 }
 
 /// `[smtp]` in `crocevia.toml`.
@@ -135,39 +138,43 @@ impl Config {
             })
             .trim_end_matches('/')
             .to_owned();
-        // A positive whole number from the environment, else the file, else the default.
-        let positive = |key: &str, file: Option<i64>, default: i64| -> Result<i64> {
-            let value = match env(key) {
-                Some(v) => Some(
-                    v.parse::<i64>()
-                        .with_context(|| format!("{key} '{v}' is not a whole number"))?,
-                ),
-                None => file,
-            };
-            match value.unwrap_or(default) {
-                n if n > 0 => Ok(n),
-                n => anyhow::bail!("{key} must be a positive number, not {n}"),
+        let defaults = DeskSettings::default();
+        let duration = |key: &str, file: Option<String>, default: Duration| -> Result<Duration> {
+            match env(key).or(file) {
+                Some(text) => parse_duration(&text).with_context(|| format!("{key}: '{text}'")),
+                None => Ok(default),
             }
         };
-        let defaults = DeskSettings::default();
+        let retention_days = match env("CROCEVIA_DESK_RETENTION_DAYS") {
+            Some(v) => v.parse::<i64>().with_context(|| {
+                format!("CROCEVIA_DESK_RETENTION_DAYS '{v}' is not a whole number")
+            })?,
+            None => file.desk.retention_days.unwrap_or(defaults.retention_days),
+        };
+        if retention_days <= 0 {
+            bail!("the retention period must be a positive number of days, not {retention_days}");
+        }
         let desk = DeskSettings {
             deadlines: Deadlines {
-                urgent: Duration::hours(positive(
-                    "CROCEVIA_DESK_URGENT_HOURS",
-                    file.desk.urgent_hours,
-                    defaults.deadlines.urgent.num_hours(),
-                )?),
-                normal: Duration::hours(positive(
-                    "CROCEVIA_DESK_NORMAL_HOURS",
-                    file.desk.normal_hours,
-                    defaults.deadlines.normal.num_hours(),
-                )?),
+                urgent: duration(
+                    "CROCEVIA_DESK_URGENT_DEADLINE",
+                    file.desk.urgent_deadline,
+                    defaults.deadlines.urgent,
+                )?,
+                normal: duration(
+                    "CROCEVIA_DESK_NORMAL_DEADLINE",
+                    file.desk.normal_deadline,
+                    defaults.deadlines.normal,
+                )?,
             },
-            retention_days: positive(
-                "CROCEVIA_DESK_RETENTION_DAYS",
-                file.desk.retention_days,
-                defaults.retention_days,
-            )?,
+            retention_days,
+            jobs_interval: duration(
+                "CROCEVIA_DESK_JOBS_INTERVAL",
+                file.desk.jobs_interval,
+                Duration::from_std(defaults.jobs_interval).unwrap_or(Duration::seconds(30)),
+            )?
+            .to_std()
+            .unwrap_or(defaults.jobs_interval),
         };
         let smtp = smtp_settings(file.smtp, &env)?;
         let oidc = resolve_oidc(file.oidc.unwrap_or_default(), &env)?;
@@ -181,6 +188,24 @@ impl Config {
             oidc,
         })
     }
+}
+
+/// `90s`, `15m`, `24h`, `30d`: a positive whole number and a unit.
+fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let last = text.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = text.split_at(last);
+    let n: i64 =
+        number.parse().ok().filter(|n| *n > 0).context(
+            "expected a positive whole number and a unit: s, m, h or d (for example 24h)",
+        )?;
+    Ok(match unit {
+        "s" => Duration::seconds(n),
+        "m" => Duration::minutes(n),
+        "h" => Duration::hours(n),
+        "d" => Duration::days(n),
+        _ => bail!("expected a unit: s, m, h or d (for example 24h)"),
+    })
 }
 
 /// SMTP from the file, each key overridden by `CROCEVIA_SMTP_<KEY>`; none without a host.
@@ -309,23 +334,25 @@ mod tests {
         let file = dir.path().join("crocevia.toml");
         std::fs::write(
             &file,
-            "[desk]\nurgent_hours = 12\nretention_days = 365\n[smtp]\nhost = \"mail.example.it\"\nfrom = \"Crocevia <noreply@example.it>\"\n",
+            "[desk]\nurgent_deadline = \"12h\"\nretention_days = 365\n[smtp]\nhost = \"mail.example.it\"\nfrom = \"Crocevia <noreply@example.it>\"\n",
         )
         .unwrap();
         let flags = Overrides {
             config: Some(file),
             ..Overrides::default()
         };
-        let env = |k: &str| (k == "CROCEVIA_DESK_NORMAL_HOURS").then(|| "48".to_owned());
+        let env = |k: &str| (k == "CROCEVIA_DESK_NORMAL_DEADLINE").then(|| "90m".to_owned());
         let c = Config::resolve(&flags, env).unwrap();
         assert_eq!(c.desk.deadlines.urgent, Duration::hours(12));
-        assert_eq!(c.desk.deadlines.normal, Duration::hours(48));
+        assert_eq!(c.desk.deadlines.normal, Duration::minutes(90));
         assert_eq!(c.desk.retention_days, 365);
         let smtp = c.smtp.unwrap();
         assert_eq!((smtp.port, smtp.security), (587, Security::StartTls));
-        let bad = |k: &str| (k == "CROCEVIA_DESK_URGENT_HOURS").then(|| "-3".to_owned());
-        let err = Config::resolve(&flags, bad).unwrap_err().to_string();
-        assert!(err.contains("positive"), "{err}");
+        let bad = |k: &str| (k == "CROCEVIA_DESK_URGENT_DEADLINE").then(|| "-3h".to_owned());
+        let err = format!("{:#}", Config::resolve(&flags, bad).unwrap_err());
+        assert!(err.contains("positive whole number"), "{err}");
+        let bad = |k: &str| (k == "CROCEVIA_DESK_URGENT_DEADLINE").then(|| "3 weeks".to_owned());
+        assert!(Config::resolve(&flags, bad).is_err());
         assert_eq!(
             Config::resolve(&Overrides::default(), |_| None)
                 .unwrap()

@@ -364,9 +364,6 @@ async fn follow_changes(search: Arc<SearchService>) {
     }
 }
 
-/// How often the desk's jobs run (expiry, retention, e-mail).
-const DESK_JOBS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
 async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
     let search = open_search(&config, store.clone(), false)?;
     let synced = search
@@ -415,7 +412,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     let state = crocevia_web::AppState::with_search(store, clock, web_config, search);
     let jobs = tokio::spawn(crocevia_web::desk::jobs::run(
         state.clone(),
-        DESK_JOBS_EVERY,
+        config.desk.jobs_interval,
         mailer,
     ));
     let app = crocevia_web::router(state);

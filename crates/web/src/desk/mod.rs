@@ -31,6 +31,8 @@ pub struct DeskSettings {
     pub deadlines: Deadlines,
     /// Contacts with no activity for this many days are erased (personal details removed).
     pub retention_days: i64,
+    /// How often the jobs (expiry, retention, e-mail) run.
+    pub jobs_interval: std::time::Duration,
 }
 
 impl Default for DeskSettings {
@@ -38,6 +40,7 @@ impl Default for DeskSettings {
         DeskSettings {
             deadlines: Deadlines::default(),
             retention_days: 730,
+            jobs_interval: std::time::Duration::from_secs(30),
         }
     }
 }
