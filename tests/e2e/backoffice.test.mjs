@@ -2,26 +2,16 @@
 // the public page shows the new verification date. Accessible in Italian and Arabic.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { axeCheck, launchBrowser, recordConsoleErrors, screenshot } from './lib/browser.mjs';
-import { binaryPath, startServer } from './lib/server.mjs';
+import { TEST_PASSWORD, createUser, startServer } from './lib/server.mjs';
 
-const PASSWORD = 'una-password-lunga-e-sicura';
+const PASSWORD = TEST_PASSWORD;
 let server;
 let browser;
 let email;
 
-/** Creates an account with the CLI, on the running server's data directory. */
-function createUser(organization, address, role) {
-  const result = spawnSync(
-    binaryPath(),
-    ['--data-dir', server.dataDir, 'user', 'create', '--organization', organization, '--email', address, '--role', role, '--password-stdin'],
-    { input: `${PASSWORD}\n`, env: { ...process.env, CROCEVIA_LOG: 'warn' }, encoding: 'utf8' },
-  );
-  assert.equal(result.status, 0, `user create failed:\n${result.stdout}\n${result.stderr}`);
-}
 
 before(async () => {
   server = await startServer();
@@ -33,7 +23,7 @@ before(async () => {
   const stale = services.find((s) => s.assured_date && s.assured_date < cutoff);
   assert.ok(stale, 'the demo has stale services');
   email = 'editor@crocevia.example';
-  createUser(stale.organization_id, email, 'editor');
+  createUser(server, stale.organization_id, email, 'editor');
 });
 
 after(async () => {

@@ -4,14 +4,13 @@
 // without an account gets the page that says an administrator must create it first.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 
 import Provider from 'oidc-provider';
 
 import { axeCheck, launchBrowser, recordConsoleErrors, screenshot } from './lib/browser.mjs';
-import { binaryPath, startServer } from './lib/server.mjs';
+import { createUser, startServer } from './lib/server.mjs';
 
 const CLIENT_ID = 'crocevia-e2e';
 const CLIENT_SECRET = 'a-client-secret-for-the-e2e-test-only';
@@ -24,14 +23,6 @@ let browser;
 /** The e-mail the provider gives for a login name; changed by a test. */
 const emails = new Map([['oidc-editor', ACCOUNT_EMAIL]]);
 
-function createUser(organization, address, role) {
-  const result = spawnSync(
-    binaryPath(),
-    ['--data-dir', server.dataDir, 'user', 'create', '--organization', organization, '--email', address, '--role', role, '--password-stdin'],
-    { input: 'una-password-lunga-e-sicura\n', env: { ...process.env, CROCEVIA_LOG: 'warn' }, encoding: 'utf8' },
-  );
-  assert.equal(result.status, 0, `user create failed:\n${result.stdout}\n${result.stderr}`);
-}
 
 before(async () => {
   // The provider's socket first: its address is the issuer the server is configured with, and
@@ -79,7 +70,7 @@ before(async () => {
   handler = provider.callback();
 
   const organizations = (await (await fetch(`${server.url}/api/hsds/organizations?per_page=1`)).json()).contents;
-  createUser(organizations[0].id, ACCOUNT_EMAIL, 'editor');
+  createUser(server, organizations[0].id, ACCOUNT_EMAIL, 'editor');
   browser = await launchBrowser();
 });
 

@@ -9,7 +9,7 @@
 // or under CARGO_TARGET_DIR when that is set).
 // The server's output is kept and printed when it fails to start or dies early.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -110,4 +110,22 @@ export async function startServer(options = {}) {
   });
 
   return { url, dataDir, output: () => output, stop };
+}
+
+/** The password of every account the browser tests create. */
+export const TEST_PASSWORD = 'una-password-lunga-e-sicura';
+
+/**
+ * Creates a back-office account with the CLI, on a running server's data directory.
+ * @param {{ dataDir: string }} server
+ */
+export function createUser(server, organization, email, role) {
+  const result = spawnSync(
+    binaryPath(),
+    ['--data-dir', server.dataDir, 'user', 'create', '--organization', organization, '--email', email, '--role', role, '--password-stdin'],
+    { input: `${TEST_PASSWORD}\n`, env: { ...process.env, CROCEVIA_LOG: 'warn' }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new Error(`user create failed:\n${result.stdout}\n${result.stderr}`);
+  }
 }
