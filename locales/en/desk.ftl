@@ -140,14 +140,12 @@ dk-shared-title = Data shared
 dk-shared-nothing = No personal data shared.
 dk-overridden = Sent without the person's consent. Reason: { $reason }
 dk-actions-title = Answer
-dk-action-send = Sent
 dk-action-accept = Accept
 dk-action-decline = Decline
 dk-action-start = Start working on it
 dk-action-complete = Complete with an outcome
 dk-action-close_unresolved = Close without result
 dk-action-cancel = Cancel the referral
-dk-action-expire = Expired
 dk-reason = Reason
 dk-outcome = Outcome
 dk-note = Note (optional)
@@ -193,3 +191,12 @@ ml-body-cancelled = A referral you had received was cancelled by the organisatio
     { $link }
     
     This message contains no personal data. Do not reply to this e-mail.
+dk-event-send = Sent
+dk-event-accept = Accepted
+dk-event-decline = Declined
+dk-event-start = Taken on
+dk-event-complete = Completed
+dk-event-close_unresolved = Closed without result
+dk-event-cancel = Cancelled by the sender
+dk-event-expire = Expired without an answer
+dk-action-expire = Expire

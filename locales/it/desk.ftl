@@ -140,14 +140,12 @@ dk-shared-title = Dati condivisi
 dk-shared-nothing = Nessun dato personale condiviso.
 dk-overridden = Inviato senza il consenso della persona. Motivo: { $reason }
 dk-actions-title = Rispondi
-dk-action-send = Inviato
 dk-action-accept = Accetta
 dk-action-decline = Rifiuta
 dk-action-start = Presa in carico avviata
 dk-action-complete = Concludi con un esito
 dk-action-close_unresolved = Chiudi senza esito
 dk-action-cancel = Annulla l'invio
-dk-action-expire = Scaduto
 dk-reason = Motivo
 dk-outcome = Esito
 dk-note = Nota (facoltativa)
@@ -193,3 +191,12 @@ ml-body-cancelled = Un invio che avevate ricevuto è stato annullato dall'ente c
     { $link }
     
     Questo messaggio non contiene dati personali. Non rispondete a questa e-mail.
+dk-event-send = Inviato
+dk-event-accept = Accettato
+dk-event-decline = Rifiutato
+dk-event-start = Presa in carico
+dk-event-complete = Concluso
+dk-event-close_unresolved = Chiuso senza esito
+dk-event-cancel = Annullato da chi l'aveva inviato
+dk-event-expire = Scaduto senza risposta
+dk-action-expire = Fai scadere

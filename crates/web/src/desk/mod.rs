@@ -98,9 +98,14 @@ impl<'p> Labels<'p> {
         self.page.t(&format!("dk-code-{code}"))
     }
 
-    /// An action of the timeline (`send`, `accept`, …).
+    /// An action as a button says it (`accept` → "Accetta").
     pub fn action(&self, action: &str) -> String {
         self.page.t(&format!("dk-action-{action}"))
+    }
+
+    /// An action as the timeline tells it (`accept` → "Accettato").
+    pub fn event(&self, action: &str) -> String {
+        self.page.t(&format!("dk-event-{action}"))
     }
 
     pub fn shared_field(&self, field: SharedField) -> String {
@@ -203,7 +208,7 @@ mod tests {
     #[test]
     fn every_coded_value_has_its_label() {
         let messages = Messages::embedded();
-        let mut ids: Vec<String> = vec!["dk-unknown".into(), "dk-action-send".into()];
+        let mut ids: Vec<String> = vec!["dk-unknown".into(), "dk-event-send".into()];
         ids.extend(Sex::ALL.iter().map(|v| format!("dk-sex-{}", v.as_str())));
         ids.extend(
             Purpose::ALL

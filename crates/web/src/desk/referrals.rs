@@ -673,7 +673,7 @@ async fn referral_page(
         .into_iter()
         .map(|e| EventRow {
             when: labels.when(e.at),
-            what: labels.action(&e.action),
+            what: labels.event(&e.action),
             code: e
                 .code
                 .as_deref()
