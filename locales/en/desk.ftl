@@ -200,3 +200,6 @@ dk-event-close_unresolved = Closed without result
 dk-event-cancel = Cancelled by the sender
 dk-event-expire = Expired without an answer
 dk-action-expire = Expire
+dk-edit = Correct the person's data
+dk-edit-title = Correct record { $reference }
+dk-done-updated = Data updated.

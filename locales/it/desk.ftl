@@ -200,3 +200,6 @@ dk-event-close_unresolved = Chiuso senza esito
 dk-event-cancel = Annullato da chi l'aveva inviato
 dk-event-expire = Scaduto senza risposta
 dk-action-expire = Fai scadere
+dk-edit = Correggi i dati della persona
+dk-edit-title = Correggi la scheda { $reference }
+dk-done-updated = Dati aggiornati.

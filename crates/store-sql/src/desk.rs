@@ -488,6 +488,17 @@ macro_rules! sql_desk_store {
                         return Ok(false);
                     }
                     insert_consent(&mut tx, contact_id, record).await?;
+                    if record.purpose == Purpose::Contact && !record.given {
+                        // Details were kept only with this consent: they go with it.
+                        sqlx::query(
+                            "UPDATE desk_contact SET given_name = '', family_name = '', phone = '', email = '', \
+                             search_name = '' WHERE id = $1",
+                        )
+                        .bind(contact_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    }
                     touch_contact(&mut tx, contact_id, record.at).await?;
                     let detail = format!("consent {} {}", record.purpose.as_str(), if record.given { "given" } else { "withdrawn" });
                     audit_in(&mut tx, &[event(actor, record.at, AuditAction::Update, "contact", contact_id, contact_id, &detail)]).await?;

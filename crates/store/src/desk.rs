@@ -130,7 +130,9 @@ pub trait DeskStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<bool>;
 
-    /// Appends a consent record (audited: update). False when not found for the actor.
+    /// Appends a consent record (audited: update). Withdrawing the consent to be contacted
+    /// also removes the name and contact details, which were kept only with it. False when
+    /// not found for the actor.
     async fn record_consent(
         &self,
         actor: &Actor,

@@ -200,6 +200,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{lang}/desk/contacts/{id}", get(desk::contacts::show))
         .route(
+            "/{lang}/desk/contacts/{id}/edit",
+            get(desk::contacts::edit_form).post(desk::contacts::update),
+        )
+        .route(
             "/{lang}/desk/contacts/{id}/consents",
             post(desk::contacts::record_consent),
         )

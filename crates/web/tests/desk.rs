@@ -482,3 +482,85 @@ async fn late_referrals_expire_and_coordinators_see_them_coming() {
         "once"
     );
 }
+
+#[tokio::test]
+async fn contacts_inactive_beyond_the_retention_period_are_erased() {
+    let w = World::new("http://localhost:8080").await;
+    let o = orgs(&w);
+    w.account(&o.prefettura, "operatore@prefettura.it", "operator")
+        .await;
+    let pref = w.session("operatore@prefettura.it").await;
+    let (contact, _) = person_with_need(&w, &pref, &["referral", "contact"], "work").await;
+    let state = w.state();
+    let jobs = || crocevia_web::desk::jobs::erase_inactive(&state);
+
+    w.clock.advance(Duration::days(729));
+    assert_eq!(jobs().await.unwrap(), 0, "still within the 730 days");
+    w.clock.advance(Duration::days(2));
+    assert_eq!(jobs().await.unwrap(), 1);
+    assert_eq!(jobs().await.unwrap(), 0, "erased once");
+    let pref = w.session("operatore@prefettura.it").await;
+    let (_, _, page) = w.get(&contact, Some(&pref)).await;
+    assert!(page.contains("id=\"erased\"") && !page.contains("Drita"));
+    let entries = w.store.audit_entries(0, 1000).await.unwrap();
+    let last = entries
+        .iter()
+        .rev()
+        .find(|e| e.event.action.as_str() == "erase")
+        .unwrap();
+    assert_eq!(
+        last.event.actor.account_id, "system",
+        "the retention job is in the audit trail"
+    );
+}
+
+#[tokio::test]
+async fn a_contact_is_corrected_keeping_details_only_with_consent() {
+    let w = World::new("http://localhost:8080").await;
+    let o = orgs(&w);
+    w.account(&o.prefettura, "operatore@prefettura.it", "operator")
+        .await;
+    let pref = w.session("operatore@prefettura.it").await;
+    let (contact, _) = person_with_need(&w, &pref, &["referral", "contact"], "work").await;
+    let (status, _, form) = w.get(&format!("{contact}/edit"), Some(&pref)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("value=\"Drita\"") && form.contains("L&#39;Aquila (AQ)"));
+    assert!(
+        !form.contains("name=\"consent\""),
+        "consents are changed on the contact's page"
+    );
+    let (status, headers, body) = submit(
+        &w,
+        &pref,
+        &format!("{contact}/edit"),
+        &[
+            ("sex", "female"),
+            ("birth_year", "1990"),
+            ("comune", "Pizzoli"),
+            ("given_name", "Dritë"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = w.get(&location(&headers), Some(&pref)).await;
+    assert!(page.contains("Pizzoli (AQ)") && page.contains("Dritë") && page.contains("1990"));
+
+    // Withdrawing the contact consent removes the details; without it they cannot be kept.
+    submit(
+        &w,
+        &pref,
+        &format!("{contact}/consents"),
+        &[("purpose", "contact"), ("given", "0")],
+    )
+    .await;
+    let (_, _, page) = w.get(&contact, Some(&pref)).await;
+    assert!(!page.contains("Dritë") && !page.contains("333 1234567"));
+    let (status, _, _) = submit(
+        &w,
+        &pref,
+        &format!("{contact}/edit"),
+        &[("sex", "female"), ("given_name", "Dritë")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -174,6 +174,49 @@ struct ContactInput {
 }
 
 impl ContactInput {
+    /// The form filled with a contact's record; `contact_consent` stands in for the consent
+    /// boxes, which the edit form does not show.
+    fn from_contact(c: &Contact, contact_consent: bool) -> Self {
+        let (languages, other): (Vec<String>, Vec<String>) = c
+            .facts
+            .languages
+            .iter()
+            .cloned()
+            .partition(|l| SPOKEN.contains(&l.as_str()));
+        ContactInput {
+            birth_year: c
+                .facts
+                .birth_year
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            age_band: c
+                .facts
+                .age_band
+                .map(|b| b.as_str().to_owned())
+                .unwrap_or_default(),
+            sex: c.facts.sex.as_str().to_owned(),
+            citizenship: c.facts.citizenship.clone().unwrap_or_default(),
+            comune: c
+                .facts
+                .comune_code
+                .as_deref()
+                .and_then(|code| crate::territories().comune(code))
+                .map(comune_label)
+                .unwrap_or_default(),
+            languages,
+            other_languages: other.join(", "),
+            consents: if contact_consent {
+                vec!["contact".to_owned()]
+            } else {
+                Vec::new()
+            },
+            given_name: c.personal.given_name.clone(),
+            family_name: c.personal.family_name.clone(),
+            phone: c.personal.phone.clone(),
+            email: c.personal.email.clone(),
+        }
+    }
+
     fn from_post(posted: &Posted) -> Self {
         ContactInput {
             birth_year: posted.get("birth_year"),
@@ -288,12 +331,25 @@ impl ContactInput {
     }
 }
 
+/// Whether the contact form records a new person or corrects one.
+enum FormKind {
+    New,
+    Edit {
+        contact_id: String,
+        reference: String,
+    },
+}
+
 #[derive(Template)]
 #[template(path = "desk_contact_new.html")]
 struct NewTemplate {
     page: Page,
     csrf: String,
     role: Role,
+    action: String,
+    cancel: String,
+    /// Consents are recorded with a new person; later on the contact's page.
+    editing: bool,
     errors: Vec<FieldError>,
     input: ContactInput,
     error_of: Vec<(&'static str, String)>,
@@ -317,11 +373,25 @@ impl NewTemplate {
 fn new_page(
     user: &CurrentUser,
     mut page: Page,
+    kind: FormKind,
     input: ContactInput,
     errors: Errors,
     status: StatusCode,
 ) -> Response {
-    page.title = page.t("dk-new-title");
+    let (action, cancel, editing) = match &kind {
+        FormKind::New => {
+            page.title = page.t("dk-new-title");
+            (page.href("/desk/contacts/new"), page.href("/desk"), false)
+        }
+        FormKind::Edit {
+            contact_id,
+            reference,
+        } => {
+            page.title = page.ts("dk-edit-title", "reference", reference);
+            let url = page.href(&format!("/desk/contacts/{contact_id}"));
+            (format!("{url}/edit"), url, true)
+        }
+    };
     let labels = Labels::new(&page);
     let sexes = Sex::ALL
         .iter()
@@ -380,6 +450,9 @@ fn new_page(
     let template = NewTemplate {
         csrf: user.session.csrf_token.clone(),
         role: user.account.role,
+        action,
+        cancel,
+        editing,
         errors: errors.0,
         input,
         error_of,
@@ -403,6 +476,7 @@ pub async fn new_form(Path(lang): Path<String>, user: CurrentUser) -> Result<Res
     Ok(new_page(
         &user,
         page,
+        FormKind::New,
         ContactInput::default(),
         Errors::default(),
         StatusCode::OK,
@@ -431,6 +505,7 @@ pub async fn create(
             return Ok(new_page(
                 &user,
                 page,
+                FormKind::New,
                 input,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -651,6 +726,7 @@ pub async fn show(
         "consent" => page.t("dk-done-consent"),
         "need" => page.t("dk-done-need"),
         "erased" => page.t("dk-done-erased"),
+        "updated" => page.t("dk-done-updated"),
         _ => String::new(),
     };
     Ok(render(&ContactTemplate {
@@ -809,4 +885,88 @@ pub async fn erase(
         language.code
     ))
     .into_response())
+}
+
+/// `GET /{lang}/desk/contacts/{id}/edit`: correct a person's facts and details.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let actor = match require_desk(&user) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let Some(contact) = state.store.contact(&actor, &id).await? else {
+        return Ok(not_found(language));
+    };
+    let contact_consent = consent_holds(&state.store.consents(&id).await?, Purpose::Contact);
+    let page = Page::new(language, format!("/desk/contacts/{id}/edit"));
+    let kind = FormKind::Edit {
+        contact_id: id,
+        reference: contact.reference.clone(),
+    };
+    let input = ContactInput::from_contact(&contact, contact_consent);
+    Ok(new_page(
+        &user,
+        page,
+        kind,
+        input,
+        Errors::default(),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /{lang}/desk/contacts/{id}/edit`.
+pub async fn update(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let posted = Posted::parse(&body);
+    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
+        Ok(a) => a,
+        Err(denied) => return Ok(denied.page(language)),
+    };
+    let Some(mut contact) = state.store.contact(&actor, &id).await? else {
+        return Ok(not_found(language));
+    };
+    let contact_consent = consent_holds(&state.store.consents(&id).await?, Purpose::Contact);
+    let mut input = ContactInput::from_post(&posted);
+    input.consents = if contact_consent {
+        vec!["contact".to_owned()]
+    } else {
+        Vec::new()
+    };
+    let page = Page::new(language, format!("/desk/contacts/{id}/edit"));
+    let now = state.clock.now();
+    match input.check(&page, now.year()) {
+        Ok((facts, personal)) => {
+            contact.facts = facts;
+            contact.personal = personal;
+            state.store.update_contact(&actor, &contact, now).await?;
+            Ok(Redirect::to(&format!(
+                "/{}/desk/contacts/{id}?done=updated",
+                language.code
+            ))
+            .into_response())
+        }
+        Err(errors) => {
+            let kind = FormKind::Edit {
+                contact_id: id,
+                reference: contact.reference.clone(),
+            };
+            Ok(new_page(
+                &user,
+                page,
+                kind,
+                input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    }
 }
