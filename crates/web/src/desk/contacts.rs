@@ -20,13 +20,13 @@ use crocevia_store::StoreError;
 use crocevia_store::desk::{Direction, ReferralView};
 use serde::Deserialize;
 
-use super::{Choice, Labels, NeedGroup, need_groups, not_found, require_desk};
+use super::{Choice, DeskUser, Labels, NeedGroup, need_groups, not_found};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::backoffice::form::{Errors, FieldError, Posted, require_csrf};
+use crate::backoffice::form::{Errors, FieldError, Posted};
 use crate::backoffice::location_editor::{Resolved, comune_label, resolve_comune};
 use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::portal::{Page, render};
 
 /// Languages offered as checkboxes (the most spoken among the people the network serves);
 /// others are typed as codes.
@@ -91,15 +91,15 @@ pub struct HomeQuery {
 /// `GET /{lang}/desk`: find a person again (by reference or name), recent contacts, notices.
 pub async fn home(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Path(_): Path<String>,
     Query(query): Query<HomeQuery>,
-    user: CurrentUser,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let mut page = Page::new(language, "/desk");
     page.title = page.t("dk-home-title");
     let labels = Labels::new(&page);
@@ -467,11 +467,8 @@ fn new_page(
 }
 
 /// `GET /{lang}/desk/contacts/new`.
-pub async fn new_form(Path(lang): Path<String>, user: CurrentUser) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_desk(&user) {
-        return Ok(denied.page(language));
-    }
+pub async fn new_form(desk: DeskUser) -> Result<Response, AppError> {
+    let DeskUser { language, user, .. } = desk;
     let page = Page::new(language, "/desk/contacts/new");
     Ok(new_page(
         &user,
@@ -486,16 +483,19 @@ pub async fn new_form(Path(lang): Path<String>, user: CurrentUser) -> Result<Res
 /// `POST /{lang}/desk/contacts/new`: the contact with its consents, then its page.
 pub async fn create(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Path(_): Path<String>,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let page = Page::new(language, "/desk/contacts/new");
     let now = state.clock.now();
     let input = ContactInput::from_post(&posted);
@@ -646,15 +646,15 @@ pub struct ContactQuery {
 /// `GET /{lang}/desk/contacts/{id}`.
 pub async fn show(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(query): Query<ContactQuery>,
-    user: CurrentUser,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some(contact) = state.store.contact(&actor, &id).await? else {
         return Ok(not_found(language));
     };
@@ -749,16 +749,17 @@ pub async fn show(
 /// `POST /{lang}/desk/contacts/{id}/consents`: give or withdraw one purpose.
 pub async fn record_consent(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language, actor, ..
+    } = desk;
     let Some(purpose) = Purpose::parse(&posted.get("purpose")) else {
         return Err(AppError::bad_parameter(
             "purpose",
@@ -784,16 +785,17 @@ pub async fn record_consent(
 /// `POST /{lang}/desk/contacts/{id}/needs`: a need coded with the taxonomy.
 pub async fn add_need(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language, actor, ..
+    } = desk;
     let term = posted.get("term");
     if taxonomy::term(&term).is_none() {
         return Err(AppError::bad_parameter(
@@ -825,14 +827,12 @@ pub async fn add_need(
 /// (GDPR art. 15), including who read the record.
 pub async fn export(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language, actor, ..
+    } = desk;
     let Some(export) = state.store.export_person(&actor, &id).await? else {
         return Ok(not_found(language));
     };
@@ -858,16 +858,17 @@ pub async fn export(
 /// kept anonymously (GDPR art. 17). Needs the confirmation box.
 pub async fn erase(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language, actor, ..
+    } = desk;
     if posted.get("confirm") != "1" {
         return Ok(
             Redirect::to(&format!("/{}/desk/contacts/{id}#erase", language.code)).into_response(),
@@ -890,14 +891,14 @@ pub async fn erase(
 /// `GET /{lang}/desk/contacts/{id}/edit`: correct a person's facts and details.
 pub async fn edit_form(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some(contact) = state.store.contact(&actor, &id).await? else {
         return Ok(not_found(language));
     };
@@ -921,16 +922,19 @@ pub async fn edit_form(
 /// `POST /{lang}/desk/contacts/{id}/edit`.
 pub async fn update(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some(mut contact) = state.store.contact(&actor, &id).await? else {
         return Ok(not_found(language));
     };

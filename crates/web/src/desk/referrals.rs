@@ -25,9 +25,8 @@ use crocevia_store::load_nested;
 use serde::Deserialize;
 
 use super::contacts::{ReferralRow, referral_row};
-use super::{Choice, Labels, not_found, require_desk};
+use super::{Choice, DeskUser, Labels, not_found};
 use crate::auth::CurrentUser;
-use crate::backoffice::form::{Posted, require_csrf};
 use crate::error::AppError;
 use crate::portal::{Page, lang_or_404, render};
 use crate::{AppState, search_api, territories};
@@ -106,14 +105,14 @@ fn reason_text(page: &Page, labels: &Labels<'_>, reason: &Reason) -> String {
 /// `GET /{lang}/desk/contacts/{id}/needs/{need}/proposals`: services for the need, ranked.
 pub async fn proposals(
     State(state): State<AppState>,
-    Path((lang, contact_id, need_id)): Path<(String, String, String)>,
-    user: CurrentUser,
+    Path((_, contact_id, need_id)): Path<(String, String, String)>,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some((contact, need)) = contact_and_need(&state, &actor, &contact_id, &need_id).await?
     else {
         return Ok(not_found(language));
@@ -358,15 +357,15 @@ async fn refer_page(
 /// `GET /{lang}/desk/contacts/{id}/needs/{need}/refer?service=…`: what to share, a message.
 pub async fn refer_form(
     State(state): State<AppState>,
-    Path((lang, contact_id, need_id)): Path<(String, String, String)>,
+    Path((_, contact_id, need_id)): Path<(String, String, String)>,
     Query(query): Query<ReferQuery>,
-    user: CurrentUser,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some(ctx) = refer_context(&state, &actor, &contact_id, &need_id, &query.service).await?
     else {
         return Ok(not_found(language));
@@ -395,17 +394,20 @@ pub async fn refer_form(
 /// `POST /{lang}/desk/contacts/{id}/needs/{need}/refer?service=…`: sends the referral.
 pub async fn refer(
     State(state): State<AppState>,
-    Path((lang, contact_id, need_id)): Path<(String, String, String)>,
+    Path((_, contact_id, need_id)): Path<(String, String, String)>,
     Query(query): Query<ReferQuery>,
-    user: CurrentUser,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some(ctx) = refer_context(&state, &actor, &contact_id, &need_id, &query.service).await?
     else {
         return Ok(not_found(language));
@@ -722,14 +724,14 @@ async fn referral_page(
 /// `GET /{lang}/desk/referrals/{id}`: the referral as this side sees it, with its timeline.
 pub async fn show(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     referral_page(
         &state,
         &user,
@@ -745,16 +747,19 @@ pub async fn show(
 /// `POST /{lang}/desk/referrals/{id}/act`: accept, decline, start, complete, close or cancel.
 pub async fn act(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    desk: DeskUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let actor = match require_desk(&user).and_then(|a| require_csrf(&user, &posted).map(|()| a)) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
+    let posted = match desk.form(&body) {
+        Ok(posted) => posted,
+        Err(refused) => return Ok(refused),
     };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let Some(view) = state.store.referral(&actor, &id).await? else {
         return Ok(not_found(language));
     };
@@ -849,16 +854,15 @@ pub struct ListQuery {
 
 async fn list(
     state: AppState,
-    lang: String,
-    user: CurrentUser,
+    desk: DeskUser,
     direction: Direction,
     filter: ListQuery,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let actor = match require_desk(&user) {
-        Ok(a) => a,
-        Err(denied) => return Ok(denied.page(language)),
-    };
+    let DeskUser {
+        language,
+        user,
+        actor,
+    } = desk;
     let (path, heading, counterpart) = match direction {
         Direction::Received => ("/desk/inbox", "dk-inbox-title", Direction::Sent),
         Direction::Sent => ("/desk/sent", "dk-sent-title", Direction::Received),
@@ -903,21 +907,19 @@ async fn list(
 /// `GET /{lang}/desk/inbox`: referrals addressed to the organisation.
 pub async fn inbox(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
     Query(filter): Query<ListQuery>,
-    user: CurrentUser,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    list(state, lang, user, Direction::Received, filter).await
+    list(state, desk, Direction::Received, filter).await
 }
 
 /// `GET /{lang}/desk/sent`: referrals the organisation sent.
 pub async fn sent(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
     Query(filter): Query<ListQuery>,
-    user: CurrentUser,
+    desk: DeskUser,
 ) -> Result<Response, AppError> {
-    list(state, lang, user, Direction::Sent, filter).await
+    list(state, desk, Direction::Sent, filter).await
 }
 
 /// How far ahead the overdue list looks for referrals about to run late.
