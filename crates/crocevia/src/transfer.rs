@@ -210,6 +210,39 @@ pub async fn load_reference_data(store: &dyn Store) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("loading the needs taxonomy failed: {e}"))?;
         tracing::info!("needs taxonomy loaded");
     }
+    let stored: Vec<String> = store
+        .statistics_datasets()
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let shipped = crocevia_core::statistics::DATASETS;
+    if shipped.iter().any(|d| !stored.iter().any(|id| id == d.id)) {
+        let started = std::time::Instant::now();
+        let datasets = crocevia_core::statistics::load_embedded().map_err(|problems| {
+            anyhow::anyhow!(
+                "the shipped statistics are invalid; this is a bug, please report it: {}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })?;
+        let mut observations = 0;
+        for dataset in datasets
+            .iter()
+            .filter(|d| !stored.iter().any(|id| id == d.info.id))
+        {
+            store.replace_dataset(dataset).await?;
+            observations += dataset.observations.len();
+        }
+        tracing::info!(
+            observations,
+            ms = started.elapsed().as_millis() as u64,
+            "official statistics loaded"
+        );
+    }
     if store.territory_counts().await?.2 == 0 {
         let started = std::time::Instant::now();
         let territories = crocevia_core::territory::load_embedded()

@@ -190,6 +190,128 @@ impl ListSql {
     }
 }
 
+/// Official statistics: the observation table's columns and the conversions of dimension
+/// values to the stable text keys of `crocevia_core::statistics` ('' for a dimension the
+/// dataset does not have).
+pub(crate) mod statistics {
+    use crocevia_core::statistics::{
+        Citizenship, Observation, ObservationFilter, Period, PermitType, Sex, Territory,
+        TerritoryLevel,
+    };
+    use crocevia_store::{Result, StoreError};
+
+    use super::Bind;
+
+    pub const COLUMNS: &[&str] = &[
+        "dataset_id",
+        "territory_level",
+        "territory_code",
+        "period",
+        "sex",
+        "citizenship",
+        "permit_type",
+        "measure",
+        "value",
+    ];
+
+    pub fn binds(dataset_id: &str, o: &Observation) -> Vec<Bind> {
+        vec![
+            Bind::Text(dataset_id.to_owned()),
+            Bind::Text(o.territory.level.as_str().to_owned()),
+            Bind::Text(o.territory.code.clone()),
+            Bind::Text(o.period.key()),
+            Bind::Text(o.sex.map(|s| s.as_str().to_owned()).unwrap_or_default()),
+            Bind::Text(
+                o.citizenship
+                    .as_ref()
+                    .map(Citizenship::key)
+                    .unwrap_or_default(),
+            ),
+            Bind::Text(
+                o.permit_type
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            Bind::Text(o.measure.clone().unwrap_or_default()),
+            Bind::Int(o.value),
+        ]
+    }
+
+    /// `AND`ed clauses with numbered parameters, the dataset first.
+    pub fn filter_sql(dataset_id: &str, f: &ObservationFilter) -> (Vec<String>, Vec<Bind>) {
+        let mut clauses = Vec::new();
+        let mut binds = Vec::new();
+        let mut eq = |column: &str, value: String, clauses: &mut Vec<String>| {
+            binds.push(Bind::Text(value));
+            clauses.push(format!("{column} = ${}", binds.len()));
+        };
+        eq("dataset_id", dataset_id.to_owned(), &mut clauses);
+        if let Some(level) = f.territory_level {
+            eq("territory_level", level.as_str().to_owned(), &mut clauses);
+        }
+        if let Some(sex) = f.sex {
+            eq("sex", sex.as_str().to_owned(), &mut clauses);
+        }
+        if let Some(c) = &f.citizenship {
+            eq("citizenship", c.key(), &mut clauses);
+        }
+        if let Some(p) = f.permit_type {
+            eq("permit_type", p.as_str().to_owned(), &mut clauses);
+        }
+        if let Some(m) = &f.measure {
+            eq("measure", m.clone(), &mut clauses);
+        }
+        for (column, values) in [
+            ("territory_code", f.territory_codes.clone()),
+            ("period", f.periods.iter().map(Period::key).collect()),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let first = binds.len() + 1;
+            binds.extend(values.into_iter().map(Bind::Text));
+            clauses.push(format!(
+                "{column} IN ({})",
+                super::placeholders(first, binds.len() + 1 - first)
+            ));
+        }
+        (clauses, binds)
+    }
+
+    /// An observation from its stored keys: level, code, period, sex, citizenship, permit
+    /// type, measure.
+    pub fn observation(keys: [String; 7], value: i64) -> Result<Observation> {
+        let [level, code, period, sex, citizenship, permit_type, measure] = keys;
+        let bad = |what: &str, text: &str| {
+            StoreError::Database(format!("bad {what} '{text}' in stat_observation"))
+        };
+        let optional = |text: &str| (!text.is_empty()).then_some(());
+        Ok(Observation {
+            territory: Territory {
+                level: TerritoryLevel::parse(&level)
+                    .ok_or_else(|| bad("territory level", &level))?,
+                code,
+            },
+            period: Period::parse(&period).ok_or_else(|| bad("period", &period))?,
+            sex: optional(&sex)
+                .map(|()| Sex::parse(&sex).ok_or_else(|| bad("sex", &sex)))
+                .transpose()?,
+            citizenship: optional(&citizenship)
+                .map(|()| {
+                    Citizenship::parse(&citizenship).ok_or_else(|| bad("citizenship", &citizenship))
+                })
+                .transpose()?,
+            permit_type: optional(&permit_type)
+                .map(|()| {
+                    PermitType::parse(&permit_type).ok_or_else(|| bad("permit type", &permit_type))
+                })
+                .transpose()?,
+            measure: optional(&measure).map(|()| measure),
+            value,
+        })
+    }
+}
+
 /// Territory tables: their columns (the order rows are bound and read in) and rows.
 pub(crate) mod territory {
     use crocevia_core::territory::{Comune, Point, Province, Region, fold_name};
@@ -419,6 +541,7 @@ macro_rules! sql_store {
         use chrono::{DateTime, Utc};
         use crocevia_core::hsds::Record;
         use crocevia_core::hsds::validate::Existing;
+        use crocevia_core::statistics::{Dataset, Observation, ObservationFilter};
         use crocevia_core::territory::{Comune, Point, Prefecture, Province, Region, Territories};
         use crocevia_store::{
             Account, ApiToken, Change, OidcLink, Session, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
@@ -1243,6 +1366,69 @@ macro_rules! sql_store {
                 let columns = [COMUNE_COLUMNS, COMUNE_KEY_COLUMNS].concat();
                 insert_rows(&mut tx, "territory_comune", &columns, comuni).await?;
                 tx.commit().await.map_err(db_error)
+            }
+
+            async fn statistics_datasets(&self) -> Result<Vec<(String, i64)>> {
+                let rows = sqlx::query("SELECT id, observations FROM stat_dataset ORDER BY id")
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| Ok((get(row, "id")?, get(row, "observations")?)))
+                    .collect()
+            }
+
+            async fn replace_dataset(&self, dataset: &Dataset) -> Result<()> {
+                let id = dataset.info.id;
+                let mut tx = self.write.begin().await.map_err(db_error)?;
+                sqlx::query("DELETE FROM stat_observation WHERE dataset_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("DELETE FROM stat_dataset WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("INSERT INTO stat_dataset (id, observations) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(dataset.observations.len() as i64)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                let rows = dataset.observations.iter().map(|o| crate::statistics::binds(id, o)).collect();
+                insert_rows(&mut tx, "stat_observation", crate::statistics::COLUMNS, rows).await?;
+                tx.commit().await.map_err(db_error)
+            }
+
+            async fn observations(&self, dataset_id: &str, filter: &ObservationFilter) -> Result<Vec<Observation>> {
+                let (clauses, binds) = crate::statistics::filter_sql(dataset_id, filter);
+                let sql = format!(
+                    "SELECT {} FROM stat_observation WHERE {} ORDER BY territory_level, territory_code, period, sex, citizenship, permit_type, measure",
+                    crate::statistics::COLUMNS[1..].join(", "),
+                    clauses.join(" AND "),
+                );
+                let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        crate::statistics::observation(
+                            [
+                                get::<String>(row, "territory_level")?,
+                                get(row, "territory_code")?,
+                                get(row, "period")?,
+                                get(row, "sex")?,
+                                get(row, "citizenship")?,
+                                get(row, "permit_type")?,
+                                get(row, "measure")?,
+                            ],
+                            get(row, "value")?,
+                        )
+                    })
+                    .collect()
             }
 
             async fn comune(&self, code: &str) -> Result<Option<Comune>> {

@@ -7,6 +7,7 @@ use crocevia_core::hsds::nested::RecordIndex;
 
 use std::sync::OnceLock;
 
+use crocevia_core::statistics::Dataset;
 use crocevia_core::territory::{self, Territories};
 
 pub use crate::desk_contract::*;
@@ -644,6 +645,159 @@ pub async fn replacing_territories_is_idempotent(store: &dyn Store) {
     assert!(store.comune("066049").await.unwrap().is_some());
 }
 
+/// The shipped official statistics, parsed once per test binary.
+pub fn statistics() -> &'static [Dataset] {
+    static DATASETS: OnceLock<Vec<Dataset>> = OnceLock::new();
+    DATASETS.get_or_init(|| {
+        crocevia_core::statistics::load_embedded().expect("the shipped statistics parse")
+    })
+}
+
+fn shipped_dataset(id: &str) -> &'static Dataset {
+    statistics()
+        .iter()
+        .find(|d| d.info.id == id)
+        .expect("shipped dataset")
+}
+
+pub async fn statistics_read_back_equal_and_answer_the_acceptance_figures(store: &dyn Store) {
+    use crocevia_core::statistics::{
+        Citizenship, ObservationFilter, Period, PermitType, Sex, Territory, TerritoryLevel,
+    };
+    assert!(store.statistics_datasets().await.unwrap().is_empty());
+    let ids = [
+        "foreign_residents",
+        "residence_permits_by_province",
+        "residence_permits_by_citizenship",
+        "reception",
+    ];
+    for id in ids {
+        store.replace_dataset(shipped_dataset(id)).await.unwrap();
+    }
+    // Replacing is idempotent.
+    store
+        .replace_dataset(shipped_dataset("foreign_residents"))
+        .await
+        .unwrap();
+    let mut expected: Vec<(String, i64)> = ids
+        .iter()
+        .map(|id| {
+            (
+                id.to_string(),
+                shipped_dataset(id).observations.len() as i64,
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(store.statistics_datasets().await.unwrap(), expected);
+
+    for id in ids {
+        let mut all = store
+            .observations(id, &ObservationFilter::default())
+            .await
+            .unwrap();
+        all.sort();
+        let shipped = &shipped_dataset(id).observations;
+        assert_eq!(all.len(), shipped.len(), "{id}");
+        if let Some((a, b)) = all.iter().zip(shipped).find(|(a, b)| a != b) {
+            panic!("{id} reads back {a:?} for {b:?}");
+        }
+    }
+    assert!(
+        store
+            .observations("no_such_dataset", &ObservationFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // L'Aquila on 1 January 2023: 23,047 = 11,382 men + 11,665 women.
+    let aquila = ObservationFilter::default()
+        .territory(&Territory::new(TerritoryLevel::Province, "066"))
+        .period(Period::january_first(2023));
+    let rows = store
+        .observations("foreign_residents", &aquila)
+        .await
+        .unwrap();
+    let mut by_sex: Vec<(Option<Sex>, i64)> = rows.iter().map(|o| (o.sex, o.value)).collect();
+    by_sex.sort();
+    assert_eq!(
+        by_sex,
+        [
+            (Some(Sex::Total), 23_047),
+            (Some(Sex::Male), 11_382),
+            (Some(Sex::Female), 11_665)
+        ]
+    );
+
+    // Italy on 1 January 2023 = the sum of the 107 provinces.
+    let provinces = ObservationFilter::default()
+        .level(TerritoryLevel::Province)
+        .period(Period::january_first(2023))
+        .sex(Sex::Total);
+    let rows = store
+        .observations("foreign_residents", &provinces)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 107);
+    assert_eq!(rows.iter().map(|o| o.value).sum::<i64>(), 5_141_341);
+
+    // Non-EU permit holders on 1 January 2024.
+    let italy_2024 = ObservationFilter::default()
+        .territory(&Territory::italy())
+        .period(Period::january_first(2024))
+        .sex(Sex::Total)
+        .permit_type(PermitType::Total)
+        .citizenship(Citizenship::Total);
+    let rows = store
+        .observations("residence_permits_by_citizenship", &italy_2024)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|o| o.value).collect::<Vec<_>>(),
+        [3_607_160]
+    );
+
+    // Lists of codes and periods; a dimension the dataset lacks matches nothing.
+    let two = ObservationFilter {
+        territory_codes: vec!["066".into(), "067".into()],
+        periods: vec![Period::january_first(2019), Period::january_first(2024)],
+        ..ObservationFilter::default()
+    }
+    .level(TerritoryLevel::Province);
+    assert_eq!(
+        store
+            .observations("foreign_residents", &two)
+            .await
+            .unwrap()
+            .len(),
+        2 * 2 * 3
+    );
+    let historical = ObservationFilter::default()
+        .level(TerritoryLevel::HistoricalProvince)
+        .period(Period::january_first(2024))
+        .sex(Sex::Female)
+        .permit_type(PermitType::LongTerm);
+    assert_eq!(
+        store
+            .observations("residence_permits_by_province", &historical)
+            .await
+            .unwrap()
+            .len(),
+        103
+    );
+    let sai = ObservationFilter::default().measure("sai");
+    let rows = store.observations("reception", &sai).await.unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|o| o.measure.as_deref() == Some("sai")));
+    assert!(
+        store
+            .observations("reception", &ObservationFilter::default().sex(Sex::Total))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 async fn comune_codes(
     store: &dyn Store,
     province: Option<&str>,
@@ -793,6 +947,7 @@ macro_rules! store_contract_tests {
             oidc_links_find_their_account,
             territories_read_back_equal,
             replacing_territories_is_idempotent,
+            statistics_read_back_equal_and_answer_the_acceptance_figures,
             comuni_are_found_by_name_prefix,
             comuni_near_a_point_nearest_first,
             concurrent_writes_commit_in_sequence_order,

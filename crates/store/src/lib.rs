@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use crocevia_core::access::Role;
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::validate::Existing;
+use crocevia_core::statistics::{Dataset, Observation, ObservationFilter};
 use crocevia_core::territory::{Comune, Point, Province, Region, Territories};
 use serde::Serialize;
 
@@ -298,6 +299,21 @@ pub trait Store: desk::DeskStore + Send + Sync {
 
     /// How many regions, provinces and comuni are stored.
     async fn territory_counts(&self) -> Result<(i64, i64, i64)>;
+
+    /// The official statistics datasets stored, with their number of observations, by id.
+    async fn statistics_datasets(&self) -> Result<Vec<(String, i64)>>;
+
+    /// Replaces a dataset's observations with `dataset`'s, in one transaction.
+    async fn replace_dataset(&self, dataset: &Dataset) -> Result<()>;
+
+    /// The observations of dataset `dataset_id` matching `filter`, ordered by the stored text
+    /// keys (territory level and code, period, then the other dimensions; sort them for the
+    /// core types' order). Empty for an unknown dataset.
+    async fn observations(
+        &self,
+        dataset_id: &str,
+        filter: &ObservationFilter,
+    ) -> Result<Vec<Observation>>;
 
     /// Replaces every stored territory with `territories`, in one transaction.
     async fn replace_territories(&self, territories: &Territories) -> Result<()>;
