@@ -489,7 +489,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language,
@@ -755,7 +755,7 @@ pub async fn record_consent(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language, actor, ..
@@ -791,7 +791,7 @@ pub async fn add_need(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language, actor, ..
@@ -864,7 +864,7 @@ pub async fn erase(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language, actor, ..
@@ -928,7 +928,7 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language,

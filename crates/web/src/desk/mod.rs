@@ -103,11 +103,9 @@ impl FromRequestParts<AppState> for DeskUser {
 
 impl DeskUser {
     /// The posted form, if it carries the session's CSRF token.
-    pub fn form(&self, body: &[u8]) -> Result<Posted, Response> {
+    pub fn form(&self, body: &[u8]) -> Result<Posted, Denied> {
         let posted = Posted::parse(body);
-        require_csrf(&self.user, &posted)
-            .map(|()| posted)
-            .map_err(|denied| denied.page(self.language))
+        require_csrf(&self.user, &posted).map(|()| posted)
     }
 }
 

@@ -401,7 +401,7 @@ pub async fn refer(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language,
@@ -753,7 +753,7 @@ pub async fn act(
 ) -> Result<Response, AppError> {
     let posted = match desk.form(&body) {
         Ok(posted) => posted,
-        Err(refused) => return Ok(refused),
+        Err(denied) => return Ok(denied.page(desk.language)),
     };
     let DeskUser {
         language,
