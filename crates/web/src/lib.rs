@@ -7,6 +7,7 @@ pub mod backoffice;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
+pub mod observatory_api;
 pub mod oidc;
 pub mod openapi;
 pub mod ops;
@@ -146,6 +147,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/credits", get(ops::credits_endpoint))
         .route("/search", get(search_api::search))
+        .route("/observatory/datasets", get(observatory_api::datasets))
+        .route(
+            "/observatory/datasets/{id}/observations",
+            get(observatory_api::observations),
+        )
         .fallback(hsds_api::unknown_path);
     let pages = Router::new()
         .route("/{lang}/", get(portal::home))
