@@ -9,6 +9,7 @@ common-main-menu = القائمة الرئيسية
 common-nav-home = الصفحة الرئيسية
 common-nav-search = البحث عن خدمة
 common-nav-credits = مصادر البيانات
+common-nav-observatory = المرصد
 common-footer-data = تتولى الجهات المشاركة في الشبكة تحديث معلومات الخدمات.
 
 ## Public portal

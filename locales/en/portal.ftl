@@ -9,6 +9,7 @@ common-main-menu = Main menu
 common-nav-home = Home
 common-nav-search = Find a service
 common-nav-credits = Data sources
+common-nav-observatory = Observatory
 common-footer-data = Service information kept up to date by the network's organisations.
 
 ## Public portal

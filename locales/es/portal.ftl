@@ -9,6 +9,7 @@ common-main-menu = Menú principal
 common-nav-home = Inicio
 common-nav-search = Buscar un servicio
 common-nav-credits = Fuentes de los datos
+common-nav-observatory = Observatorio
 common-footer-data = Información de los servicios actualizada por las organizaciones de la red.
 
 ## Public portal

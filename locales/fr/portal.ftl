@@ -9,6 +9,7 @@ common-main-menu = Menu principal
 common-nav-home = Accueil
 common-nav-search = Chercher un service
 common-nav-credits = Sources des données
+common-nav-observatory = Observatoire
 common-footer-data = Informations sur les services tenues à jour par les organismes du réseau.
 
 ## Public portal

@@ -9,6 +9,7 @@ common-main-menu = Menu principale
 common-nav-home = Home
 common-nav-search = Cerca un servizio
 common-nav-credits = Fonti dei dati
+common-nav-observatory = Osservatorio
 common-footer-data = Dati dei servizi curati dagli enti della rete.
 
 ## Public portal

@@ -9,6 +9,7 @@ common-main-menu = Головне меню
 common-nav-home = Головна
 common-nav-search = Знайти послугу
 common-nav-credits = Джерела даних
+common-nav-observatory = Обсерваторія
 common-footer-data = Інформацію про послуги оновлюють організації мережі.
 
 ## Public portal

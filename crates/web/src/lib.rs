@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/search", get(portal::search))
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
+        .route("/{lang}/observatory", get(portal::observatory::page))
         .route("/language", axum::routing::post(portal::choose_language))
         .route(
             "/{lang}/login",

@@ -120,3 +120,22 @@ async fn datasets_are_listed_and_bad_filters_are_explained() {
     let (status, _) = get_json(&app, "/api/observatory/datasets/nothing/observations").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_observatory_page_shows_the_figures_with_their_source() {
+    let app = app().await;
+    let (status, page) = common::get_text(&app, "/it/observatory").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<strong id=\"italy-total\">5.141.341</strong>"),
+        "Italy on 1 January 2023"
+    );
+    assert!(page.contains("<th scope=\"row\">L&#39;Aquila</th><td>Abruzzo</td><td class=\"text-end\">23.047</td><td class=\"text-end\">11.382</td><td class=\"text-end\">11.665</td>"));
+    assert!(page.contains("Fonte: elaborazioni su dati ISTAT"));
+    let (_, page) = common::get_text(&app, "/en/observatory?year=2024").await;
+    assert!(
+        page.contains("<dd class=\"col-sm-7\" id=\"italy-permits\">3,607,160</dd>"),
+        "permit holders on 1 January 2024"
+    );
+    assert!(page.contains("Foreign residents by province on 1 January 2024"));
+}

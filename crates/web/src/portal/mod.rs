@@ -2,6 +2,7 @@
 //! without JavaScript. Service content shows in the visitor's language where a translation
 //! exists, else in Italian with a note saying so.
 
+pub mod observatory;
 mod views;
 
 use askama::Template;
