@@ -100,21 +100,7 @@ impl LocationInput {
         if self.get("name").is_empty() {
             errors.add("name", page.t("ed-error-required"));
         }
-        let comune = match resolve_comune(self.get("comune")) {
-            Resolved::One(c) => Some(c),
-            Resolved::None => {
-                errors.add("comune", page.t("ed-error-comune-unknown"));
-                None
-            }
-            Resolved::Several(list) => {
-                let names: Vec<String> = list.iter().map(|c| comune_label(c)).collect();
-                errors.add(
-                    "comune",
-                    page.ts("ed-error-comune-ambiguous", "choices", &names.join(", ")),
-                );
-                None
-            }
-        };
+        let comune = comune_or_error(self.get("comune"), page, &mut errors);
         let postal = self.get("postal_code");
         let valid_postal = postal.len() == 5 && postal.bytes().all(|b| b.is_ascii_digit());
         if !postal.is_empty() && !valid_postal {
@@ -231,7 +217,31 @@ pub(crate) fn comune_label(comune: &Comune) -> String {
     }
 }
 
-pub(crate) enum Resolved {
+/// The comune a person typed in the form's `comune` field, or the error saying why not (none
+/// by that name, or several: then which ones).
+pub(crate) fn comune_or_error(
+    typed: &str,
+    page: &Page,
+    errors: &mut Errors,
+) -> Option<&'static Comune> {
+    match resolve_comune(typed) {
+        Resolved::One(c) => Some(c),
+        Resolved::None => {
+            errors.add("comune", page.t("ed-error-comune-unknown"));
+            None
+        }
+        Resolved::Several(list) => {
+            let names: Vec<String> = list.iter().map(|c| comune_label(c)).collect();
+            errors.add(
+                "comune",
+                page.ts("ed-error-comune-ambiguous", "choices", &names.join(", ")),
+            );
+            None
+        }
+    }
+}
+
+enum Resolved {
     One(&'static Comune),
     None,
     Several(Vec<&'static Comune>),
@@ -239,7 +249,7 @@ pub(crate) enum Resolved {
 
 /// A comune from what a person typed: an ISTAT code, a name, or a name with the province's
 /// abbreviation in brackets.
-pub(crate) fn resolve_comune(typed: &str) -> Resolved {
+fn resolve_comune(typed: &str) -> Resolved {
     let typed = typed.trim();
     let t = territories();
     if typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()) {

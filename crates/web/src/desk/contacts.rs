@@ -24,7 +24,7 @@ use super::{Choice, DeskUser, Labels, NeedGroup, need_groups, not_found};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::backoffice::form::{Errors, FieldError, Posted};
-use crate::backoffice::location_editor::{Resolved, comune_label, resolve_comune};
+use crate::backoffice::location_editor::{comune_label, comune_or_error};
 use crate::error::AppError;
 use crate::portal::{Page, render};
 
@@ -263,21 +263,7 @@ impl ContactInput {
         let comune_code = if self.comune.is_empty() {
             None
         } else {
-            match resolve_comune(&self.comune) {
-                Resolved::One(c) => Some(c.code.clone()),
-                Resolved::None => {
-                    errors.add("comune", page.t("ed-error-comune-unknown"));
-                    None
-                }
-                Resolved::Several(list) => {
-                    let names: Vec<String> = list.iter().map(|c| comune_label(c)).collect();
-                    errors.add(
-                        "comune",
-                        page.ts("ed-error-comune-ambiguous", "choices", &names.join(", ")),
-                    );
-                    None
-                }
-            }
+            comune_or_error(&self.comune, page, &mut errors).map(|c| c.code.clone())
         };
         let mut languages: Vec<String> = self
             .languages

@@ -24,6 +24,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::backoffice::error_page;
 use crate::backoffice::form::{Denied, Posted, require_csrf};
+use crate::backoffice::location_editor::comune_label;
 use crate::error::AppError;
 use crate::portal::Page;
 use crate::territories;
@@ -174,12 +175,8 @@ impl<'p> Labels<'p> {
 
     /// A comune by ISTAT code, as `Name (PR)`.
     pub fn comune(&self, code: Option<&str>) -> String {
-        let t = territories();
-        match code.and_then(|c| t.comune(c)) {
-            Some(c) => match t.province(&c.province_code) {
-                Some(p) => format!("{} ({})", c.name, p.abbreviation),
-                None => c.name.clone(),
-            },
+        match code.and_then(|c| territories().comune(c)) {
+            Some(c) => comune_label(c),
             None => self.page.t("dk-unknown"),
         }
     }
