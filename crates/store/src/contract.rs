@@ -961,6 +961,7 @@ macro_rules! store_contract_tests {
             every_access_is_audited_and_the_chain_verifies,
             concurrent_audit_appends_keep_one_chain,
             pathways_are_found_by_need_in_order,
+            desk_facts_are_logged_and_read_without_personal_data,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
