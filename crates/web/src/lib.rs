@@ -7,6 +7,7 @@ pub mod backoffice;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
+pub mod indicators_api;
 pub mod observatory_api;
 pub mod oidc;
 pub mod openapi;
@@ -23,6 +24,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use crocevia_core::clock::Clock;
 use crocevia_core::territory::Territories;
+use crocevia_observatory::ObservatoryService;
 use crocevia_search::{SearchIndex, SearchService};
 use crocevia_store::Store;
 use tower_http::cors::CorsLayer;
@@ -38,6 +40,8 @@ pub struct WebConfig {
     pub desk: desk::DeskSettings,
     /// Back-office login through an OpenID Connect provider, when configured.
     pub oidc: Option<oidc::OidcSettings>,
+    /// The disclosure threshold and the reach of services for "unmet needs".
+    pub observatory: crocevia_observatory::Settings,
 }
 
 impl Default for WebConfig {
@@ -47,6 +51,7 @@ impl Default for WebConfig {
             max_body_bytes: 2 * 1024 * 1024,
             desk: desk::DeskSettings::default(),
             oidc: None,
+            observatory: crocevia_observatory::Settings::default(),
         }
     }
 }
@@ -58,6 +63,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
     pub search: Arc<SearchService>,
+    /// The indicators' facts, following the change log like `search`.
+    pub observatory: Arc<ObservatoryService>,
     /// The OpenID Connect provider, when one is configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
 }
@@ -85,7 +92,13 @@ impl AppState {
         search: Arc<SearchService>,
     ) -> Self {
         let oidc = config.oidc.clone().map(|s| Arc::new(oidc::Oidc::new(s)));
+        let observatory = Arc::new(ObservatoryService::new(
+            store.clone(),
+            territories(),
+            config.observatory,
+        ));
         AppState {
+            observatory,
             store,
             clock,
             oidc,
@@ -148,6 +161,11 @@ pub fn router(state: AppState) -> Router {
         .route("/credits", get(ops::credits_endpoint))
         .route("/search", get(search_api::search))
         .route("/observatory/datasets", get(observatory_api::datasets))
+        .route("/observatory/indicators", get(indicators_api::list))
+        .route(
+            "/observatory/indicators/{id}",
+            get(indicators_api::indicator),
+        )
         .route(
             "/observatory/datasets/{id}/observations",
             get(observatory_api::observations),
