@@ -16,6 +16,7 @@
 mod bare;
 mod corpus;
 mod fts5;
+mod observatory;
 mod pg;
 mod queries;
 mod rng;
@@ -46,6 +47,9 @@ pub enum BenchCommand {
     /// server would answer), and writes the figures as JSON.
     #[command(hide = true)]
     SearchWorker(WorkerArgs),
+    /// The observatory's dashboard queries over a synthetic national history (10 million
+    /// needs, 3 million referrals), against DuckDB with --duckdb.
+    Observatory(observatory::ObservatoryArgs),
 }
 
 #[derive(Args)]
@@ -122,6 +126,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Search(args) => search(args).await,
         BenchCommand::SearchWorker(args) => tokio::task::block_in_place(|| worker(&args)),
+        BenchCommand::Observatory(args) => tokio::task::block_in_place(|| observatory::run(&args)),
     }
 }
 
