@@ -7,6 +7,7 @@ pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod hsds;
+pub mod stat_table;
 pub mod statistics;
 pub mod taxonomy;
 pub mod territory;

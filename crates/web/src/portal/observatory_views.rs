@@ -1,0 +1,492 @@
+//! The observatory's views of one dataset, each at a stable URL where every choice is a query
+//! parameter (`/{lang}/observatory/{dataset}?view=map&level=province&period=2023-01-01&sex=total`):
+//! a choropleth map of one period, a time series of a territory (or two, compared), and a
+//! breakdown of one territory and period. Each chart is server-rendered SVG inside a
+//! `<figure>` whose caption gives the source and the date, with the same figures in an HTML
+//! table right below and links to export that table as CSV and JSON-stat. A plain GET form
+//! changes the choices, so everything works without JavaScript.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use crocevia_core::stat_table::{StatTable, TableValue};
+use crocevia_core::statistics::{Dimension, TerritoryLevel, dataset_info};
+
+use super::{Page, lang_or_404, render};
+use crate::charts::bar::{Bar, BarChart};
+use crate::charts::choropleth::Choropleth;
+use crate::charts::line::{LineChart, Series};
+use crate::charts::{format_value, maps};
+use crate::error::AppError;
+use crate::observatory_table::{
+    Catalog, Choice, TableParams, Tr, View, breakdowns, category_label, dataset_title,
+    dimension_label, map_levels, period_label, territory_label,
+};
+use crate::{AppState, territories};
+
+/// At most this many bars in a breakdown chart (the table lists them all).
+const MAX_BARS: usize = 30;
+
+pub struct Tab {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Select {
+    pub name: &'static str,
+    pub label: String,
+    pub options: Vec<SelectOption>,
+}
+
+pub struct Export {
+    pub label: String,
+    pub href: String,
+}
+
+pub struct HtmlTable {
+    pub head: Vec<String>,
+    /// Row header, then the cells.
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "observatory_view.html")]
+struct ViewTemplate {
+    page: Page,
+    heading: String,
+    tabs: Vec<Tab>,
+    action: String,
+    view: &'static str,
+    selects: Vec<Select>,
+    svg: String,
+    caption: String,
+    notes: Vec<String>,
+    table: HtmlTable,
+    table_caption: String,
+    exports: Vec<Export>,
+    permalink: String,
+}
+
+fn option(value: impl Into<String>, label: impl Into<String>, selected: bool) -> SelectOption {
+    SelectOption {
+        value: value.into(),
+        label: label.into(),
+        selected,
+    }
+}
+
+fn level_label(tr: &Tr, level: TerritoryLevel) -> String {
+    match level {
+        TerritoryLevel::Italy => tr.t("ob-italy"),
+        TerritoryLevel::MacroArea => tr.t("ob-level-macro-area"),
+        TerritoryLevel::Region => tr.t("ob-level-region"),
+        TerritoryLevel::Province => tr.t("ob-level-province"),
+        TerritoryLevel::HistoricalProvince => tr.t("ob-level-historical-province"),
+        TerritoryLevel::Comune => tr.t("ob-level-comune"),
+    }
+}
+
+/// The form's fields for this view.
+fn selects(tr: &Tr, choice: &Choice, catalog: &Catalog) -> Vec<Select> {
+    let mut out = Vec::new();
+    let view = choice.view;
+    if view == View::Map {
+        out.push(Select {
+            name: "level",
+            label: tr.t("ob-form-level"),
+            options: map_levels(catalog)
+                .into_iter()
+                .map(|l| option(l.as_str(), level_label(tr, l), l == choice.level))
+                .collect(),
+        });
+        if choice.level == TerritoryLevel::Comune {
+            out.push(Select {
+                name: "region",
+                label: tr.t("ob-level-region"),
+                options: territories()
+                    .regions
+                    .iter()
+                    .map(|r| option(&r.code, &r.name, Some(&r.code) == choice.region.as_ref()))
+                    .collect(),
+            });
+        }
+    }
+    if view != View::Series {
+        out.push(Select {
+            name: "period",
+            label: dimension_label(tr, Dimension::Period),
+            options: catalog
+                .periods
+                .iter()
+                .rev()
+                .map(|p| option(p.key(), period_label(&tr.lang, p), *p == choice.period))
+                .collect(),
+        });
+    }
+    if view != View::Map {
+        let places: Vec<_> = catalog
+            .territories
+            .iter()
+            .filter(|(l, _)| *l != TerritoryLevel::Comune)
+            .map(|(l, c)| {
+                let t = crocevia_core::statistics::Territory::new(*l, c.clone());
+                let label = if *l == TerritoryLevel::Italy {
+                    territory_label(tr, &t)
+                } else {
+                    format!("{} ({})", territory_label(tr, &t), level_label(tr, *l))
+                };
+                (t, label)
+            })
+            .collect();
+        out.push(Select {
+            name: "territory",
+            label: dimension_label(tr, Dimension::Territory),
+            options: places
+                .iter()
+                .map(|(t, label)| option(&t.code, label, *t == choice.territory))
+                .collect(),
+        });
+        if view == View::Series {
+            let mut options = vec![option(
+                "",
+                tr.t("ob-form-no-comparison"),
+                choice.compare.is_none(),
+            )];
+            options.extend(
+                places
+                    .iter()
+                    .map(|(t, label)| option(&t.code, label, Some(t) == choice.compare.as_ref())),
+            );
+            out.push(Select {
+                name: "compare",
+                label: tr.t("ob-form-compare"),
+                options,
+            });
+        }
+    }
+    if view == View::Breakdown {
+        out.push(Select {
+            name: "by",
+            label: tr.t("ob-form-by"),
+            options: breakdowns(choice.info)
+                .into_iter()
+                .map(|d| option(d.id(), dimension_label(tr, d), Some(d) == choice.by))
+                .collect(),
+        });
+    }
+    let by = |d: Dimension| view == View::Breakdown && choice.by == Some(d);
+    let mut add =
+        |d: Dimension, name: &'static str, codes: Vec<String>, current: Option<String>| {
+            if choice.info.dimensions.contains(&d) && !by(d) && codes.len() > 1 {
+                out.push(Select {
+                    name,
+                    label: dimension_label(tr, d),
+                    options: codes
+                        .into_iter()
+                        .map(|c| {
+                            let selected = Some(&c) == current.as_ref();
+                            let label = category_label(tr, d, &c);
+                            option(c, label, selected)
+                        })
+                        .collect(),
+                });
+            }
+        };
+    add(
+        Dimension::Sex,
+        "sex",
+        catalog
+            .sexes
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        choice.sex.map(|s| s.as_str().to_owned()),
+    );
+    add(
+        Dimension::Citizenship,
+        "citizenship",
+        catalog.citizenships.iter().map(|c| c.key()).collect(),
+        choice.citizenship.as_ref().map(|c| c.key()),
+    );
+    add(
+        Dimension::PermitType,
+        "permit_type",
+        catalog
+            .permit_types
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect(),
+        choice.permit_type.map(|p| p.as_str().to_owned()),
+    );
+    add(
+        Dimension::Measure,
+        "measure",
+        catalog.measures.clone(),
+        choice.measure.clone(),
+    );
+    out
+}
+
+/// The values along one dimension of a table whose other dimensions have one category
+/// (or are fixed by `fixed`), with their codes and labels.
+fn along(table: &StatTable, id: &str, fixed: &[(&str, &str)]) -> Vec<(String, String, TableValue)> {
+    let Some(d) = table.dimension(id) else {
+        return Vec::new();
+    };
+    d.categories
+        .iter()
+        .map(|c| {
+            let mut codes = fixed.to_vec();
+            codes.push((id, c.code.as_str()));
+            let value = table.get(&codes).unwrap_or(TableValue::Missing);
+            (c.code.clone(), c.label.clone(), value)
+        })
+        .collect()
+}
+
+/// The labels of the dimensions fixed to one category, for the caption.
+fn selection(table: &StatTable, skip: &[&str]) -> String {
+    table
+        .dimensions
+        .iter()
+        .filter(|d| d.categories.len() == 1 && !skip.contains(&d.id.as_str()))
+        .map(|d| d.categories[0].label.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `GET /{lang}/observatory/{dataset}?view=…`.
+pub async fn page(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    Query(params): Query<TableParams>,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let info = dataset_info(&id).ok_or_else(|| AppError::not_found("dataset", &id))?;
+    let catalog = state.observatory.get(&state, info.id).await?;
+    let choice = Choice::resolve(info, &catalog, &params)?;
+    let query = choice.query();
+    let mut page = Page::new(language, format!("/observatory/{}?{query}", info.id));
+    let tr = Tr::new(language.code);
+    let table = choice.table(&state, &catalog, language.code).await?;
+    let title = dataset_title(info, language.code);
+    page.title = title.to_owned();
+    let decimals = table.unit.decimals;
+    let lang = language.code;
+    let value = |v: TableValue| format_value(lang, v, decimals);
+
+    let tabs = View::ALL
+        .into_iter()
+        .filter(|v| *v != View::Breakdown || !breakdowns(info).is_empty())
+        .map(|v| {
+            let mut other = choice.clone();
+            other.view = v;
+            Tab {
+                label: match v {
+                    View::Map => tr.t("ob-view-map"),
+                    View::Series => tr.t("ob-view-series"),
+                    View::Breakdown => tr.t("ob-view-table"),
+                },
+                href: page.href(&format!("/observatory/{}?{}", info.id, other.query())),
+                current: v == choice.view,
+            }
+        })
+        .collect();
+
+    let unit = table.unit.label.clone();
+    let date = period_label(lang, &choice.period);
+    let mut notes = table.notes.clone();
+    let (svg, table_html, what) = match choice.view {
+        View::Map => {
+            let rows = along(&table, "territory", &[]);
+            let values: HashMap<String, TableValue> =
+                rows.iter().map(|(c, _, v)| (c.clone(), *v)).collect();
+            let names: HashMap<String, String> = rows
+                .iter()
+                .map(|(c, l, _)| (c.clone(), l.clone()))
+                .collect();
+            let layer = match choice.level {
+                TerritoryLevel::Region => Some(maps::regions()),
+                TerritoryLevel::Province => Some(maps::provinces()),
+                TerritoryLevel::Comune => choice.region.as_deref().and_then(maps::comuni),
+                _ => None,
+            };
+            let hidden = tr.t("ob-legend-hidden");
+            let missing = tr.t("ob-legend-missing");
+            let svg = match layer {
+                Some(layer) => Choropleth {
+                    id: "ob-map",
+                    labelled_by: "ob-caption",
+                    layer,
+                    values: &values,
+                    names: &names,
+                    lang,
+                    decimals,
+                    legend_title: &unit,
+                    hidden_label: &hidden,
+                    missing_label: &missing,
+                }
+                .render(),
+                None if choice.level == TerritoryLevel::HistoricalProvince => {
+                    notes.push(tr.t("ob-note-no-map"));
+                    String::new()
+                }
+                None => {
+                    notes.push(tr.t("ob-note-no-map-level"));
+                    String::new()
+                }
+            };
+            let mut sorted = rows;
+            sorted.sort_by(|a, b| a.1.cmp(&b.1));
+            let html = HtmlTable {
+                head: vec![level_label(&tr, choice.level), unit.clone()],
+                rows: sorted
+                    .into_iter()
+                    .map(|(_, label, v)| (label, vec![value(v)]))
+                    .collect(),
+            };
+            (svg, html, level_label(&tr, choice.level))
+        }
+        View::Series => {
+            let places = along(&table, "territory", &[]);
+            let periods = table
+                .dimension("period")
+                .map(|d| d.categories.clone())
+                .unwrap_or_default();
+            let series: Vec<Series> = places
+                .iter()
+                .map(|(code, label, _)| Series {
+                    label: label.clone(),
+                    values: along(&table, "period", &[("territory", code.as_str())])
+                        .into_iter()
+                        .map(|(_, _, v)| v)
+                        .collect(),
+                })
+                .collect();
+            let x_labels: Vec<String> = periods.iter().map(|c| c.label.clone()).collect();
+            let svg = LineChart {
+                labelled_by: "ob-caption",
+                x_labels: &x_labels,
+                series: &series,
+                lang,
+                decimals,
+                x_title: &dimension_label(&tr, Dimension::Period),
+                y_title: &unit,
+            }
+            .render();
+            let mut head = vec![dimension_label(&tr, Dimension::Period)];
+            head.extend(series.iter().map(|s| s.label.clone()));
+            let rows = x_labels
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    (
+                        label.clone(),
+                        series.iter().map(|s| value(s.values[i])).collect(),
+                    )
+                })
+                .collect();
+            let what = places
+                .iter()
+                .map(|(_, l, _)| l.clone())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            (svg, HtmlTable { head, rows }, what)
+        }
+        View::Breakdown => {
+            let by = choice.by.unwrap_or(Dimension::Sex);
+            let rows = along(&table, by.id(), &[]);
+            let mut bars: Vec<Bar> = rows
+                .iter()
+                .map(|(_, label, v)| Bar {
+                    label: label.clone(),
+                    value: *v,
+                })
+                .collect();
+            if bars.len() > MAX_BARS {
+                bars.sort_by(|a, b| {
+                    let key = |v: &TableValue| v.number().unwrap_or(f64::NEG_INFINITY);
+                    key(&b.value).total_cmp(&key(&a.value))
+                });
+                bars.truncate(MAX_BARS);
+                notes.push(tr.t("ob-note-top-bars"));
+            }
+            let svg = BarChart {
+                id: "ob-bars",
+                labelled_by: "ob-caption",
+                bars: &bars,
+                lang,
+                decimals,
+                value_title: &unit,
+            }
+            .render();
+            let html = HtmlTable {
+                head: vec![dimension_label(&tr, by), unit.clone()],
+                rows: rows
+                    .into_iter()
+                    .map(|(_, label, v)| (label, vec![value(v)]))
+                    .collect(),
+            };
+            (svg, html, territory_label(&tr, &choice.territory))
+        }
+    };
+    let fixed = selection(&table, &["territory"]);
+    let caption_date = match choice.view {
+        View::Series => {
+            let first = catalog.periods.first().map(|p| period_label(lang, p));
+            let last = catalog.periods.last().map(|p| period_label(lang, p));
+            format!(
+                "{} – {}",
+                first.unwrap_or_default(),
+                last.unwrap_or_default()
+            )
+        }
+        _ => date,
+    };
+    let caption = format!(
+        "{title}: {what}{}{fixed}. {} {}. {}",
+        if fixed.is_empty() { "" } else { ", " },
+        tr.t("ob-caption-date"),
+        caption_date,
+        table.source
+    );
+    let api = format!(
+        "/api/observatory/datasets/{}/table?{query}&lang={lang}",
+        info.id
+    );
+    let exports = vec![
+        Export {
+            label: tr.t("ob-export-csv"),
+            href: format!("{api}&format=csv"),
+        },
+        Export {
+            label: tr.t("ob-export-jsonstat"),
+            href: format!("{api}&format=jsonstat"),
+        },
+    ];
+    let table_caption = format!("{} ({})", tr.t("ob-table-of-figures"), unit);
+    Ok(render(&ViewTemplate {
+        heading: title.to_owned(),
+        tabs,
+        action: page.href(&format!("/observatory/{}", info.id)),
+        view: choice.view.as_str(),
+        selects: selects(&tr, &choice, &catalog),
+        svg,
+        caption,
+        notes,
+        table: table_html,
+        table_caption,
+        exports,
+        permalink: page.href(&format!("/observatory/{}?{query}", info.id)),
+        page,
+    }))
+}
