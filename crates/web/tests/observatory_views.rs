@@ -24,6 +24,36 @@ async fn app_with(store: std::sync::Arc<dyn crocevia_store::Store>) -> axum::Rou
 
 const API: &str = "/api/observatory/datasets";
 
+/// A page, after the redirect to its canonical URL if there is one.
+async fn follow(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+    let (status, location) = redirect(app, uri).await;
+    if status == StatusCode::SEE_OTHER {
+        get_text(app, &location).await
+    } else {
+        get_text(app, uri).await
+    }
+}
+
+/// The status and `Location` of a GET.
+async fn redirect(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+    use tower::ServiceExt;
+    let response = app
+        .clone()
+        .oneshot(
+            axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), location)
+}
+
 /// The value of the cell of a JSON-stat document at these category codes.
 fn json_stat_cell(doc: &Value, codes: &[(&str, &str)]) -> Value {
     let ids: Vec<&str> = doc["id"]
@@ -187,19 +217,33 @@ async fn every_dataset_and_view_exports_a_valid_json_stat_document() {
 async fn views_have_stable_urls_and_show_the_figures() {
     let app = app().await;
 
-    // The default view is the map of provinces at the latest date; its permalink names every
-    // choice, and following it gives the same page.
-    let (status, html) = get_text(&app, "/it/observatory/foreign_residents").await;
+    // The default view is the map of provinces at the latest date: the bare URL, or one
+    // naming choices in another order (as the form does), redirects to the canonical one,
+    // which names every choice and is the page's permalink.
+    let canonical =
+        "/it/observatory/foreign_residents?view=map&level=province&period=2024-01-01&sex=total";
+    for uri in [
+        "/it/observatory/foreign_residents",
+        "/it/observatory/foreign_residents?sex=total&view=map",
+        "/it/observatory/foreign_residents?view=map&level=province&period=2024-01-01&sex=total&compare=",
+    ] {
+        let (status, location) = redirect(&app, uri).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");
+        assert_eq!(location, canonical, "{uri}");
+    }
+    let (status, html) = get_text(&app, canonical).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    let permalink = "/it/observatory/foreign_residents?view=map&#38;level=province&#38;period=2024-01-01&#38;sex=total";
-    assert!(html.contains(permalink), "{html}");
-    let (status, again) = get_text(&app, &permalink.replace("&#38;", "&")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(again, html);
+    assert!(
+        html.contains(&format!(
+            r#"id="ob-permalink">{}<"#,
+            canonical.replace('&', "&#38;")
+        )),
+        "{html}"
+    );
 
     // The map of 2023: an accessible SVG named by its caption, each province with its
     // figure, the same figures in a table, the source and date in the caption, exports.
-    let (_, html) = get_text(
+    let (_, html) = follow(
         &app,
         "/it/observatory/foreign_residents?view=map&level=province&period=2023-01-01&sex=total",
     )
@@ -223,7 +267,7 @@ async fn views_have_stable_urls_and_show_the_figures() {
     assert!(html.contains("format=jsonstat"));
 
     // In English, numbers are grouped the English way; by region, 20 areas.
-    let (_, html) = get_text(
+    let (_, html) = follow(
         &app,
         "/en/observatory/foreign_residents?view=map&level=region&period=2023-01-01",
     )
@@ -232,7 +276,7 @@ async fn views_have_stable_urls_and_show_the_figures() {
     assert!(html.contains("<title>Abruzzo: "), "{html}");
 
     // L'Aquila's breakdown by sex, in English.
-    let (_, html) = get_text(
+    let (_, html) = follow(
         &app,
         "/en/observatory/foreign_residents?view=table&territory=066&period=2023-01-01&by=sex",
     )
@@ -246,7 +290,7 @@ async fn views_have_stable_urls_and_show_the_figures() {
     assert!(html.contains("<title>women: 11,665</title>"), "{html}");
 
     // Italy compared with L'Aquila: two series on one chart and two columns in the table.
-    let (_, html) = get_text(
+    let (_, html) = follow(
         &app,
         "/it/observatory/foreign_residents?view=series&territory=IT&compare=066",
     )
@@ -260,7 +304,7 @@ async fn views_have_stable_urls_and_show_the_figures() {
     assert!(html.contains(r#"<th scope="col" class="text-end">Italia</th><th scope="col" class="text-end">L&#39;Aquila</th>"#), "{html}");
 
     // Permits: mapped by region; the pre-2009 provinces as a table, said to be such.
-    let (status, html) = get_text(
+    let (status, html) = follow(
         &app,
         "/it/observatory/residence_permits_by_province?view=map",
     )
@@ -271,7 +315,7 @@ async fn views_have_stable_urls_and_show_the_figures() {
             || html.contains(r#"value="historical_province""#)
     );
     assert_eq!(html.matches("<path d=").count(), 20, "default: regions");
-    let (_, html) = get_text(
+    let (_, html) = follow(
         &app,
         "/it/observatory/residence_permits_by_province?view=map&level=historical_province&period=2024-01-01",
     )

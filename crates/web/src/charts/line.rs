@@ -30,7 +30,7 @@ const STYLES: [(&str, &str, bool); 2] = [("#0c3266", "", true), ("#a04400", "7 4
 const WIDTH: f64 = 680.0;
 const HEIGHT: f64 = 340.0;
 const LEFT: f64 = 96.0;
-const RIGHT: f64 = 24.0;
+const RIGHT: f64 = 48.0;
 const TOP: f64 = 44.0;
 const BOTTOM: f64 = 64.0;
 

@@ -68,3 +68,28 @@ pub fn comuni(region: &str) -> Option<&'static MapLayer> {
         .expect("the embedded comune boundaries decode")
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_are_keyed_by_the_codes_the_statistics_use() {
+        assert_eq!(regions().areas.len(), 20);
+        assert_eq!(regions().area("13").unwrap().name, "Abruzzo");
+        let provinces = provinces();
+        assert_eq!(provinces.areas.len(), 107);
+        // Current codes, not the boundary file's historical ones.
+        assert_eq!(provinces.area("201").unwrap().name, "Torino");
+        assert!(provinces.area("001").is_none());
+        assert_eq!(provinces.area("066").unwrap().name, "L'Aquila");
+        assert!(provinces.area("108").is_some(), "Monza e della Brianza");
+        let abruzzo = comuni("13").unwrap();
+        assert_eq!(abruzzo.areas.len(), 305);
+        assert!(
+            std::ptr::eq(abruzzo, comuni("13").unwrap()),
+            "projected once"
+        );
+        assert!(comuni("21").is_none() && comuni("1").is_none() && comuni("x").is_none());
+    }
+}

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use crocevia_core::stat_table::{StatTable, TableValue};
 use crocevia_core::statistics::{Dimension, TerritoryLevel, dataset_info};
 
@@ -265,16 +265,25 @@ fn selection(table: &StatTable, skip: &[&str]) -> String {
 }
 
 /// `GET /{lang}/observatory/{dataset}?view=…`.
+///
+/// A URL that leaves choices to their defaults, or names them in another order (as the form
+/// does), is redirected to the canonical one, which names every choice: a bookmark keeps
+/// showing the same figures when newer ones are shipped.
 pub async fn page(
     State(state): State<AppState>,
     Path((lang, id)): Path<(String, String)>,
     Query(params): Query<TableParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let info = dataset_info(&id).ok_or_else(|| AppError::not_found("dataset", &id))?;
     let catalog = state.observatory.get(&state, info.id).await?;
     let choice = Choice::resolve(info, &catalog, &params)?;
     let query = choice.query();
+    if raw.as_deref() != Some(query.as_str()) {
+        let to = format!("/{}/observatory/{}?{query}", language.code, info.id);
+        return Ok(Redirect::to(&to).into_response());
+    }
     let mut page = Page::new(language, format!("/observatory/{}?{query}", info.id));
     let tr = Tr::new(language.code);
     let table = choice.table(&state, &catalog, language.code).await?;
