@@ -362,3 +362,66 @@ async fn bad_parameters_are_refused_with_a_stable_code() {
     let (status, _) = get_text(&app, "/it/observatory/nothing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_dataset_with_comune_figures_is_mapped_by_comune_within_a_region() {
+    use crocevia_core::statistics::{
+        Dataset, Observation, Period, Sex, Territory, TerritoryLevel, dataset_info,
+    };
+    // The official datasets stop at provinces; a dataset with figures for three comuni of
+    // Abruzzo shows the comune level, with the region's other comuni drawn as missing.
+    let store = temp_store().await;
+    let observation = |code: &str, value: i64| Observation {
+        territory: Territory::new(TerritoryLevel::Comune, code),
+        period: Period::january_first(2023),
+        sex: Some(Sex::Total),
+        citizenship: None,
+        permit_type: None,
+        measure: None,
+        value,
+    };
+    let dataset = Dataset {
+        info: dataset_info("foreign_residents").unwrap(),
+        observations: vec![
+            observation("066049", 6_512),
+            observation("069022", 2_000),
+            observation("067041", 5_100),
+        ],
+    };
+    store.replace_dataset(&dataset).await.unwrap();
+    let app = app_on(store, Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap());
+    let (status, location) = redirect(&app, "/it/observatory/foreign_residents?level=comune").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location,
+        "/it/observatory/foreign_residents?view=map&level=comune&region=13&period=2023-01-01&sex=total"
+    );
+    let (status, html) = get_text(&app, &location).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(html.matches("<path d=").count(), 305, "Abruzzo's comuni");
+    assert!(
+        html.contains("<title>L&#39;Aquila: 6.512</title>"),
+        "{html}"
+    );
+    assert!(html.contains("<title>Teramo: 5.100</title>"));
+    assert_eq!(
+        html.matches("url(#ob-map-missing)").count(),
+        302 + 1,
+        "and the legend"
+    );
+    // Another region has none of these comuni: all missing, the table empty.
+    let (status, html) = follow(
+        &app,
+        "/it/observatory/foreign_residents?view=map&level=comune&region=01&period=2023-01-01&sex=total",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("<th scope=\"row\">").count(), 0);
+    let (_, doc) = get_json(
+        &app,
+        &format!("{API}/foreign_residents/table?level=comune&region=13&format=jsonstat"),
+    )
+    .await;
+    assert_eq!(json_stat_problems(&doc), Vec::<String>::new());
+    assert_eq!(doc["size"], serde_json::json!([3, 1, 1]));
+}
