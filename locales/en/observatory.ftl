@@ -74,3 +74,13 @@ ob-export-csv = CSV
 ob-export-jsonstat = JSON-stat 2.0
 ob-permalink = Stable address of this view:
 ob-note-no-map-level = This dataset has no figures for territories smaller than Italy: table only here.
+
+## The datasets' titles.
+ob-dataset-foreign_residents = Foreign residents on 1 January by province and sex
+ob-dataset-foreign_population_balance = Demographic balance of the foreign resident population
+ob-dataset-foreign_residents_by_area = Foreign residents by province, sex and area of citizenship
+ob-dataset-foreign_residents_by_country = Foreign residents in Italy by country of citizenship and sex
+ob-dataset-residence_permits_by_province = Non-EU citizens holding a residence permit by province (the 103 pre-2009 provinces), sex and type of permit
+ob-dataset-residence_permits_by_citizenship = Non-EU citizens holding a residence permit in Italy by citizenship, sex and type of permit
+ob-dataset-protection_permits_issued = New permits issued for international protection by province (the 103 pre-2009 provinces), sex and citizenship
+ob-dataset-reception = Migrants in reception facilities by region

@@ -74,3 +74,13 @@ ob-export-csv = CSV
 ob-export-jsonstat = JSON-stat 2.0
 ob-permalink = Indirizzo stabile di questa vista:
 ob-note-no-map-level = Questo dataset non ha dati per territori più piccoli dell'Italia: qui solo la tabella.
+
+## I titoli dei dataset.
+ob-dataset-foreign_residents = Stranieri residenti al 1° gennaio per provincia e sesso
+ob-dataset-foreign_population_balance = Bilancio demografico della popolazione straniera residente
+ob-dataset-foreign_residents_by_area = Stranieri residenti per provincia, sesso e area geopolitica di cittadinanza
+ob-dataset-foreign_residents_by_country = Stranieri residenti in Italia per paese di cittadinanza e sesso
+ob-dataset-residence_permits_by_province = Cittadini non comunitari regolarmente soggiornanti per provincia (103 province ante 2009), sesso e tipo di permesso
+ob-dataset-residence_permits_by_citizenship = Cittadini non comunitari regolarmente soggiornanti in Italia per cittadinanza, sesso e tipo di permesso
+ob-dataset-protection_permits_issued = Nuovi permessi rilasciati per protezione internazionale per provincia (103 province ante 2009), sesso e cittadinanza
+ob-dataset-reception = Migranti presenti nelle strutture di accoglienza per regione

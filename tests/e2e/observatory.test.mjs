@@ -32,6 +32,11 @@ for (const lang of ['it', 'en', 'ar']) {
     assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr');
     await page.locator('#ob-datasets a[href*="/observatory/foreign_residents?view=map"]').click();
     await page.waitForLoadState('networkidle');
+    if (lang === 'ar') {
+      // The portal's languages have the observatory's messages too.
+      assert.match(await page.locator('h1').textContent(), /المقيمون الأجانب/);
+      assert.match(await page.locator('#ob-f-level').textContent(), /المقاطعة/);
+    }
     const map = page.locator('#ob-figure svg.ob-map');
     assert.equal(await map.getAttribute('role'), 'img');
     assert.equal(await map.getAttribute('aria-labelledby'), 'ob-caption');

@@ -594,7 +594,7 @@ impl Choice {
             notes.push(tr.t("ob-note-historical"));
         }
         let meta = TableMeta {
-            label: dataset_title(self.info, lang).to_owned(),
+            label: dataset_title(self.info, lang),
             unit_label: match self.info.unit {
                 crocevia_core::statistics::Unit::Persons => tr.t("ob-unit-persons"),
                 crocevia_core::statistics::Unit::Permits => tr.t("ob-unit-permits"),
@@ -626,12 +626,15 @@ impl Tr {
     }
 }
 
-/// The dataset's title in `lang` (Italian for Italian, English otherwise).
-pub fn dataset_title(info: &DatasetInfo, lang: &str) -> &'static str {
-    if lang == "it" {
-        info.title_it
+/// The dataset's title in `lang` (its `ob-dataset-ID` message; else English).
+pub fn dataset_title(info: &DatasetInfo, lang: &str) -> String {
+    let id = format!("ob-dataset-{}", info.id);
+    if messages().has(lang, &id) {
+        messages().get(lang, &id, &[])
+    } else if lang == "it" {
+        info.title_it.to_owned()
     } else {
-        info.title_en
+        info.title_en.to_owned()
     }
 }
 

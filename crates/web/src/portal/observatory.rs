@@ -43,7 +43,7 @@ struct ObservatoryTemplate {
 
 /// A dataset and the links to its views.
 pub struct DatasetLink {
-    pub title: &'static str,
+    pub title: String,
     pub map: String,
     pub series: String,
     pub table: String,

@@ -288,7 +288,7 @@ pub async fn page(
     let tr = Tr::new(language.code);
     let table = choice.table(&state, &catalog, language.code).await?;
     let title = dataset_title(info, language.code);
-    page.title = title.to_owned();
+    page.title = title.clone();
     let decimals = table.unit.decimals;
     let lang = language.code;
     let value = |v: TableValue| format_value(lang, v, decimals);
@@ -484,7 +484,7 @@ pub async fn page(
     ];
     let table_caption = format!("{} ({})", tr.t("ob-table-of-figures"), unit);
     Ok(render(&ViewTemplate {
-        heading: title.to_owned(),
+        heading: title.clone(),
         tabs,
         action: page.href(&format!("/observatory/{}", info.id)),
         view: choice.view.as_str(),
