@@ -10,6 +10,7 @@
 
 pub mod bar;
 pub mod choropleth;
+pub mod figure;
 pub mod line;
 pub mod maps;
 

@@ -6,28 +6,21 @@
 //! table right below and links to export that table as CSV and JSON-stat. A plain GET form
 //! changes the choices, so everything works without JavaScript.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use crocevia_core::stat_table::{StatTable, TableValue};
+use crocevia_core::stat_table::StatTable;
 use crocevia_core::statistics::{Dimension, TerritoryLevel, dataset_info};
 
 use super::{Page, lang_or_404, render};
-use crate::charts::bar::{Bar, BarChart};
-use crate::charts::choropleth::Choropleth;
-use crate::charts::line::{LineChart, Series};
-use crate::charts::{format_value, maps};
+use crate::charts::figure::{Figure, FigureKind, FigureLabels, HtmlTable, figure};
+use crate::charts::maps;
 use crate::error::AppError;
 use crate::observatory_table::{
     Catalog, Choice, TableParams, Tr, View, breakdowns, category_label, dataset_title,
     dimension_label, map_levels, period_label, territory_label,
 };
 use crate::{AppState, territories};
-
-/// At most this many bars in a breakdown chart (the table lists them all).
-const MAX_BARS: usize = 30;
 
 pub struct Tab {
     pub label: String,
@@ -50,12 +43,6 @@ pub struct Select {
 pub struct Export {
     pub label: String,
     pub href: String,
-}
-
-pub struct HtmlTable {
-    pub head: Vec<String>,
-    /// Row header, then the cells.
-    pub rows: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Template)]
@@ -236,23 +223,6 @@ fn selects(tr: &Tr, choice: &Choice, catalog: &Catalog) -> Vec<Select> {
     out
 }
 
-/// The values along one dimension of a table whose other dimensions have one category
-/// (or are fixed by `fixed`), with their codes and labels.
-fn along(table: &StatTable, id: &str, fixed: &[(&str, &str)]) -> Vec<(String, String, TableValue)> {
-    let Some(d) = table.dimension(id) else {
-        return Vec::new();
-    };
-    d.categories
-        .iter()
-        .map(|c| {
-            let mut codes = fixed.to_vec();
-            codes.push((id, c.code.as_str()));
-            let value = table.get(&codes).unwrap_or(TableValue::Missing);
-            (c.code.clone(), c.label.clone(), value)
-        })
-        .collect()
-}
-
 /// The labels of the dimensions fixed to one category, for the caption.
 fn selection(table: &StatTable, skip: &[&str]) -> String {
     table
@@ -289,9 +259,7 @@ pub async fn page(
     let table = choice.table(&state, &catalog, language.code).await?;
     let title = dataset_title(info, language.code);
     page.title = title.clone();
-    let decimals = table.unit.decimals;
     let lang = language.code;
-    let value = |v: TableValue| format_value(lang, v, decimals);
 
     let tabs = View::ALL
         .into_iter()
@@ -313,141 +281,60 @@ pub async fn page(
 
     let unit = table.unit.label.clone();
     let date = period_label(lang, &choice.period);
-    let mut notes = table.notes.clone();
-    let (svg, table_html, what) = match choice.view {
+    let labels = FigureLabels {
+        caption_id: "ob-caption".into(),
+        hidden: tr.t("ob-legend-hidden"),
+        missing: tr.t("ob-legend-missing"),
+        top_bars_note: tr.t("ob-note-top-bars"),
+    };
+    let (kind, what) = match choice.view {
         View::Map => {
-            let rows = along(&table, "territory", &[]);
-            let values: HashMap<String, TableValue> =
-                rows.iter().map(|(c, _, v)| (c.clone(), *v)).collect();
-            let names: HashMap<String, String> = rows
-                .iter()
-                .map(|(c, l, _)| (c.clone(), l.clone()))
-                .collect();
             let layer = match choice.level {
                 TerritoryLevel::Region => Some(maps::regions()),
                 TerritoryLevel::Province => Some(maps::provinces()),
                 TerritoryLevel::Comune => choice.region.as_deref().and_then(maps::comuni),
                 _ => None,
             };
-            let hidden = tr.t("ob-legend-hidden");
-            let missing = tr.t("ob-legend-missing");
-            let svg = match layer {
-                Some(layer) => Choropleth {
-                    id: "ob-map",
-                    labelled_by: "ob-caption",
-                    layer,
-                    values: &values,
-                    names: &names,
-                    lang,
-                    decimals,
-                    legend_title: &unit,
-                    hidden_label: &hidden,
-                    missing_label: &missing,
-                }
-                .render(),
-                None if choice.level == TerritoryLevel::HistoricalProvince => {
-                    notes.push(tr.t("ob-note-no-map"));
-                    String::new()
-                }
-                None => {
-                    notes.push(tr.t("ob-note-no-map-level"));
-                    String::new()
-                }
+            let kind = FigureKind::Map {
+                dimension: "territory",
+                layer,
             };
-            let mut sorted = rows;
-            sorted.sort_by(|a, b| a.1.cmp(&b.1));
-            let html = HtmlTable {
-                head: vec![level_label(&tr, choice.level), unit.clone()],
-                rows: sorted
-                    .into_iter()
-                    .map(|(_, label, v)| (label, vec![value(v)]))
-                    .collect(),
-            };
-            (svg, html, level_label(&tr, choice.level))
+            (kind, level_label(&tr, choice.level))
         }
         View::Series => {
-            let places = along(&table, "territory", &[]);
-            let periods = table
-                .dimension("period")
-                .map(|d| d.categories.clone())
-                .unwrap_or_default();
-            let series: Vec<Series> = places
-                .iter()
-                .map(|(code, label, _)| Series {
-                    label: label.clone(),
-                    values: along(&table, "period", &[("territory", code.as_str())])
-                        .into_iter()
-                        .map(|(_, _, v)| v)
-                        .collect(),
-                })
-                .collect();
-            let x_labels: Vec<String> = periods.iter().map(|c| c.label.clone()).collect();
-            let svg = LineChart {
-                labelled_by: "ob-caption",
-                x_labels: &x_labels,
-                series: &series,
-                lang,
-                decimals,
-                x_title: &dimension_label(&tr, Dimension::Period),
-                y_title: &unit,
-            }
-            .render();
-            let mut head = vec![dimension_label(&tr, Dimension::Period)];
-            head.extend(series.iter().map(|s| s.label.clone()));
-            let rows = x_labels
-                .iter()
-                .enumerate()
-                .map(|(i, label)| {
-                    (
-                        label.clone(),
-                        series.iter().map(|s| value(s.values[i])).collect(),
-                    )
-                })
-                .collect();
-            let what = places
-                .iter()
-                .map(|(_, l, _)| l.clone())
+            let what = std::iter::once(&choice.territory)
+                .chain(choice.compare.as_ref())
+                .map(|t| territory_label(&tr, t))
                 .collect::<Vec<_>>()
                 .join(" / ");
-            (svg, HtmlTable { head, rows }, what)
+            let kind = FigureKind::Lines {
+                time: "period",
+                series: "territory",
+            };
+            (kind, what)
         }
         View::Breakdown => {
             let by = choice.by.unwrap_or(Dimension::Sex);
-            let rows = along(&table, by.id(), &[]);
-            let mut bars: Vec<Bar> = rows
-                .iter()
-                .map(|(_, label, v)| Bar {
-                    label: label.clone(),
-                    value: *v,
-                })
-                .collect();
-            if bars.len() > MAX_BARS {
-                bars.sort_by(|a, b| {
-                    let key = |v: &TableValue| v.number().unwrap_or(f64::NEG_INFINITY);
-                    key(&b.value).total_cmp(&key(&a.value))
-                });
-                bars.truncate(MAX_BARS);
-                notes.push(tr.t("ob-note-top-bars"));
-            }
-            let svg = BarChart {
-                id: "ob-bars",
-                labelled_by: "ob-caption",
-                bars: &bars,
-                lang,
-                decimals,
-                value_title: &unit,
-            }
-            .render();
-            let html = HtmlTable {
-                head: vec![dimension_label(&tr, by), unit.clone()],
-                rows: rows
-                    .into_iter()
-                    .map(|(_, label, v)| (label, vec![value(v)]))
-                    .collect(),
-            };
-            (svg, html, territory_label(&tr, &choice.territory))
+            (
+                FigureKind::Bars { dimension: by.id() },
+                territory_label(&tr, &choice.territory),
+            )
         }
     };
+    let Figure {
+        svg,
+        table: table_html,
+        notes: figure_notes,
+    } = figure(&table, kind, lang, &labels);
+    let mut notes = table.notes.clone();
+    notes.extend(figure_notes);
+    if choice.view == View::Map && svg.is_empty() {
+        notes.push(if choice.level == TerritoryLevel::HistoricalProvince {
+            tr.t("ob-note-no-map")
+        } else {
+            tr.t("ob-note-no-map-level")
+        });
+    }
     let fixed = selection(&table, &["territory"]);
     let caption_date = match choice.view {
         View::Series => {
