@@ -196,7 +196,7 @@ pub fn openapi_paths() -> Map<String, Value> {
             "parameters": [
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
                 query("view", "map (default: every territory of a level), series (every period of a territory, or two with compare) or table (a breakdown)."),
-                query("level", "For maps: region, province, historical_province or comune, where the dataset has figures (default province, else region)."),
+                query("level", "For maps: region, province, historical_province or comune, where the dataset has figures (default province, else region; italy for a dataset with nothing smaller)."),
                 query("region", "For comune maps: the region's ISTAT code (13)."),
                 query("period", "A date (2023-01-01) or year (2023) the dataset has; default the latest. Not used by series."),
                 query("sex", "total (default), male or female."),

@@ -231,9 +231,11 @@ fn bad(name: &str, reason: impl std::fmt::Display) -> AppError {
     AppError::bad_parameter(name, reason)
 }
 
-/// The levels a map can show: those with boundaries, where the dataset has figures.
+/// The levels a map view can show, where the dataset has figures: regions, provinces and
+/// comuni are drawn; the pre-2009 provinces, and Italy alone for a dataset with nothing
+/// smaller, are shown as a table.
 pub fn map_levels(catalog: &Catalog) -> Vec<TerritoryLevel> {
-    [
+    let levels: Vec<TerritoryLevel> = [
         TerritoryLevel::Region,
         TerritoryLevel::Province,
         TerritoryLevel::HistoricalProvince,
@@ -241,7 +243,12 @@ pub fn map_levels(catalog: &Catalog) -> Vec<TerritoryLevel> {
     ]
     .into_iter()
     .filter(|l| catalog.has_level(*l))
-    .collect()
+    .collect();
+    if levels.is_empty() && catalog.has_level(TerritoryLevel::Italy) {
+        vec![TerritoryLevel::Italy]
+    } else {
+        levels
+    }
 }
 
 impl Choice {

@@ -199,7 +199,7 @@ async fn acceptance_figures(app: &axum::Router) {
 }
 
 #[tokio::test]
-async fn every_dataset_and_view_exports_a_valid_json_stat_document() {
+async fn every_dataset_and_view_has_a_page_and_a_valid_json_stat_export() {
     let app = app().await;
     for dataset in crocevia_core::statistics::DATASETS {
         for view in ["map", "series", "table"] {
@@ -209,6 +209,13 @@ async fn every_dataset_and_view_exports_a_valid_json_stat_document() {
             assert_eq!(json_stat_problems(&doc), Vec::<String>::new(), "{uri}");
             let values = doc["value"].as_array().unwrap();
             assert!(values.iter().any(Value::is_number), "{uri} has figures");
+            for lang in ["it", "en", "ar"] {
+                let page = format!("/{lang}/observatory/{}?view={view}", dataset.id);
+                let (status, html) = follow(&app, &page).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                assert!(html.contains(r#"id="ob-caption""#), "{page}");
+                assert!(html.contains(r#"<table class="table table-sm" id="ob-table">"#));
+            }
         }
     }
 }
