@@ -53,7 +53,7 @@ impl Choropleth<'_> {
             esc(self.labelled_by)
         );
         svg.push_str(&pattern_defs(self.id));
-        svg.push_str(r##"<g stroke="#fff" stroke-width="0.5" stroke-linejoin="round">"##);
+        svg.push_str(r##"<g stroke="#6a7b91" stroke-width="0.45" stroke-linejoin="round">"##);
         for area in &self.layer.areas {
             let value = self
                 .values

@@ -5,8 +5,9 @@
 //!
 //! Numbers are written as the page's language writes them ([`format_number`]). Colours are a
 //! sequential palette of one hue whose lightness falls steadily, readable with any colour
-//! vision, and the darkest classes carry white text contrast; cells withheld by disclosure
-//! control ("<5") and missing figures have their own patterns, not colours of the scale.
+//! vision; map borders are a mid grey, visible on the lightest and the darkest class; cells
+//! withheld by disclosure control ("<5") and missing figures have their own patterns, not
+//! colours of the scale.
 
 pub mod bar;
 pub mod choropleth;
