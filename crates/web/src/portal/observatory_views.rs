@@ -129,7 +129,7 @@ fn selects(tr: &Tr, choice: &Choice, catalog: &Catalog) -> Vec<Select> {
                 let label = if *l == TerritoryLevel::Italy {
                     territory_label(tr, &t)
                 } else {
-                    format!("{} ({})", territory_label(tr, &t), level_label(tr, *l))
+                    format!("{} – {}", territory_label(tr, &t), level_label(tr, *l))
                 };
                 (t, label)
             })
