@@ -40,7 +40,7 @@ impl BarChart<'_> {
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="{}" class="ob-chart ob-bars" font-family="sans-serif" font-size="13" fill="#1a1a1a">"##,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="{}" direction="ltr" class="ob-chart ob-bars" font-family="sans-serif" font-size="13" fill="#1a1a1a">"##,
             esc(self.labelled_by)
         );
         svg.push_str(&pattern_defs(self.id));

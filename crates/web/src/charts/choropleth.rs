@@ -27,7 +27,8 @@ pub struct Choropleth<'a> {
     pub missing_label: &'a str,
 }
 
-const LEGEND_WIDTH: f64 = 190.0;
+/// Space between the map and its legend.
+const LEGEND_GAP: f64 = 12.0;
 const ROW: f64 = 22.0;
 
 impl Choropleth<'_> {
@@ -45,11 +46,15 @@ impl Choropleth<'_> {
     pub fn render(&self) -> String {
         let breaks = self.breaks();
         let (w, h) = (self.layer.width, self.layer.height);
-        let total_w = w + LEGEND_WIDTH;
+        let labels = self.legend_labels(&breaks);
+        // The legend goes under the map, classes in a first column, the patterns in a second,
+        // so it stays legible when a phone shrinks the drawing.
+        let rows = (labels.len() - 2).max(2) as f64;
+        let total_h = h + LEGEND_GAP + 28.0 + rows * ROW;
         let mut svg = String::with_capacity(self.layer.path_bytes() + 16 * 1024);
         let _ = write!(
             svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {h}" width="100%" style="max-width:{total_w}px" role="img" aria-labelledby="{}" class="ob-chart ob-map">"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {total_h}" width="100%" style="max-width:{w}px" role="img" aria-labelledby="{}" direction="ltr" class="ob-chart ob-map">"#,
             esc(self.labelled_by)
         );
         svg.push_str(&pattern_defs(self.id));
@@ -78,12 +83,13 @@ impl Choropleth<'_> {
             );
         }
         svg.push_str("</g>");
-        self.legend(&mut svg, &breaks, w + 10.0);
+        self.legend(&mut svg, &labels, h + LEGEND_GAP);
         svg.push_str("</svg>");
         svg
     }
 
-    fn legend(&self, svg: &mut String, breaks: &[f64], x: f64) {
+    /// (fill, label) of each legend entry: the classes, then hidden, then missing.
+    fn legend_labels(&self, breaks: &[f64]) -> Vec<(String, String)> {
         let n = |v: f64| format_number(self.lang, v, self.decimals);
         let mut labels: Vec<(String, String)> = Vec::new();
         if breaks.is_empty() {
@@ -111,13 +117,24 @@ impl Choropleth<'_> {
             format!("url(#{}-missing)", self.id),
             self.missing_label.to_owned(),
         ));
+        labels
+    }
+
+    fn legend(&self, svg: &mut String, labels: &[(String, String)], top: f64) {
         let _ = write!(
             svg,
-            r##"<g font-family="sans-serif" font-size="13" fill="#1a1a1a"><text x="{x}" y="20" font-weight="bold">{}</text>"##,
+            r##"<g font-family="sans-serif" font-size="14" fill="#1a1a1a"><text x="4" y="{}" font-weight="bold">{}</text>"##,
+            top + 14.0,
             esc(self.legend_title)
         );
+        let classes = labels.len() - 2;
         for (i, (fill, label)) in labels.iter().enumerate() {
-            let y = 34.0 + i as f64 * ROW;
+            let (x, row) = if i < classes {
+                (4.0, i)
+            } else {
+                (self.layer.width / 2.0 + 10.0, i - classes)
+            };
+            let y = top + 26.0 + row as f64 * ROW;
             let _ = write!(
                 svg,
                 r##"<rect x="{x}" y="{y}" width="18" height="14" fill="{fill}" stroke="#555" stroke-width="0.5"/><text x="{}" y="{}">{}</text>"##,

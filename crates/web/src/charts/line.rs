@@ -56,7 +56,7 @@ impl LineChart<'_> {
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="{}" class="ob-chart ob-line" font-family="sans-serif" font-size="13" fill="#1a1a1a">"##,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="{}" direction="ltr" class="ob-chart ob-line" font-family="sans-serif" font-size="13" fill="#1a1a1a">"##,
             esc(self.labelled_by)
         );
         // Grid and y ticks.
