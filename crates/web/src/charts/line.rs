@@ -27,8 +27,8 @@ pub struct LineChart<'a> {
 /// Colour, dash pattern and marker per series: told apart without colour too.
 const STYLES: [(&str, &str, bool); 2] = [("#0c3266", "", true), ("#a04400", "7 4", false)];
 
-const WIDTH: f64 = 680.0;
-const HEIGHT: f64 = 340.0;
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 330.0;
 const LEFT: f64 = 96.0;
 const RIGHT: f64 = 48.0;
 const TOP: f64 = 44.0;
@@ -56,7 +56,7 @@ impl LineChart<'_> {
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="{}" direction="ltr" class="ob-chart ob-line" font-family="sans-serif" font-size="13" fill="#1a1a1a">"##,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="{}" direction="ltr" class="ob-chart ob-line" font-family="sans-serif" font-size="15" fill="#1a1a1a">"##,
             esc(self.labelled_by)
         );
         // Grid and y ticks.
@@ -73,10 +73,13 @@ impl LineChart<'_> {
             );
             tick += step;
         }
-        // X labels, thinned to at most 8.
-        let every = n.div_ceil(8).max(1);
+        // X labels, thinned to about 6, the last one always shown (and its neighbour left out
+        // when they would touch).
+        let every = n.div_ceil(6).max(1);
         for (i, label) in self.x_labels.iter().enumerate() {
-            if i % every != 0 && i != n - 1 {
+            let shown =
+                i == n - 1 || (i % every == 0 && i + every.div_ceil(2) < n - 1) || every == 1;
+            if !shown {
                 continue;
             }
             let _ = write!(
@@ -160,7 +163,7 @@ impl LineChart<'_> {
                     }
                 }
             }
-            let lx = LEFT + s as f64 * 260.0;
+            let lx = LEFT + s as f64 * 230.0;
             let _ = write!(
                 svg,
                 r#"<line x1="{lx}" x2="{}" y1="18" y2="18" stroke="{colour}" stroke-width="2.5"{dash_attr}/><text x="{}" y="22">{}</text>"#,
@@ -234,6 +237,38 @@ mod tests {
             svg.matches("<rect").count(),
             4,
             "4 figures of the second series"
+        );
+    }
+
+    #[test]
+    fn long_series_show_a_few_dates_and_the_last() {
+        let labels: Vec<String> = (0..150).map(|i| format!("d{i:03}")).collect();
+        let series = vec![Series {
+            label: "Abruzzo".into(),
+            values: (0..150).map(|i| TableValue::Number(f64::from(i))).collect(),
+        }];
+        let svg = LineChart {
+            labelled_by: "cap",
+            x_labels: &labels,
+            series: &series,
+            lang: "it",
+            decimals: 0,
+            x_title: "Data",
+            y_title: "persone",
+        }
+        .render();
+        let shown: Vec<&str> = svg
+            .match_indices(r#"text-anchor="middle">d"#)
+            .map(|(i, m)| &svg[i + m.len() - 1..i + m.len() + 3])
+            .collect();
+        assert_eq!(
+            shown,
+            vec!["d000", "d025", "d050", "d075", "d100", "d125", "d149"]
+        );
+        assert_eq!(
+            svg.matches("<circle").count(),
+            0,
+            "no markers on 150 points"
         );
     }
 }
