@@ -30,6 +30,7 @@ for (const lang of ['it', 'en', 'ar']) {
     const errors = recordConsoleErrors(page);
     await page.goto(`${server.url}/${lang}/observatory`, { waitUntil: 'networkidle' });
     assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr');
+    await axeCheck(page);
     await page.locator('#ob-datasets a[href*="/observatory/foreign_residents?view=map"]').click();
     await page.waitForLoadState('networkidle');
     if (lang === 'ar') {
