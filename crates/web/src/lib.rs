@@ -4,11 +4,13 @@
 pub mod assets;
 pub mod auth;
 pub mod backoffice;
+pub mod charts;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
 pub mod indicators_api;
 pub mod observatory_api;
+pub mod observatory_table;
 pub mod oidc;
 pub mod openapi;
 pub mod ops;
@@ -67,6 +69,8 @@ pub struct AppState {
     pub observatory: Arc<ObservatoryService>,
     /// The OpenID Connect provider, when one is configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// What each observatory dataset holds, computed once.
+    pub statistics_catalog: Arc<observatory_table::CatalogCache>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -105,6 +109,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::default(),
             search,
+            statistics_catalog: Arc::default(),
         }
     }
 }
@@ -170,6 +175,10 @@ pub fn router(state: AppState) -> Router {
             "/observatory/datasets/{id}/observations",
             get(observatory_api::observations),
         )
+        .route(
+            "/observatory/datasets/{id}/table",
+            get(observatory_table::table_endpoint),
+        )
         .fallback(hsds_api::unknown_path);
     let pages = Router::new()
         .route("/{lang}/", get(portal::home))
@@ -177,6 +186,10 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
         .route("/{lang}/observatory", get(portal::observatory::page))
+        .route(
+            "/{lang}/observatory/{dataset}",
+            get(portal::observatory_views::page),
+        )
         .route("/language", axum::routing::post(portal::choose_language))
         .route(
             "/{lang}/login",

@@ -3,6 +3,7 @@
 //! exists, else in Italian with a note saying so.
 
 pub mod observatory;
+pub mod observatory_views;
 mod views;
 
 use askama::Template;

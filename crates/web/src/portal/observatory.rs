@@ -38,6 +38,15 @@ struct ObservatoryTemplate {
     permits: String,
     rows: Vec<ProvinceRow>,
     source: &'static str,
+    datasets: Vec<DatasetLink>,
+}
+
+/// A dataset and the links to its views.
+pub struct DatasetLink {
+    pub title: String,
+    pub map: String,
+    pub series: String,
+    pub table: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -118,7 +127,20 @@ pub async fn page(
     let years = YEARS
         .map(|y| (y, page.href(&format!("/observatory?year={y}")), y == year))
         .collect();
+    let datasets = crocevia_core::statistics::DATASETS
+        .iter()
+        .map(|d| {
+            let view = |v: &str| page.href(&format!("/observatory/{}?view={v}", d.id));
+            DatasetLink {
+                title: crate::observatory_table::dataset_title(d, language.code),
+                map: view("map"),
+                series: view("series"),
+                table: view("table"),
+            }
+        })
+        .collect();
     Ok(render(&ObservatoryTemplate {
+        datasets,
         year,
         years,
         italy_total: number(language.code, value(&italy, Sex::Total)),
