@@ -45,6 +45,8 @@ pub struct IndicatorParams {
     pub organisation: Option<String>,
     pub state: Option<String>,
     pub format: Option<String>,
+    /// Language of the labels in JSON-stat (it by default).
+    pub lang: Option<String>,
 }
 
 fn code<T>(
@@ -204,9 +206,31 @@ pub async fn indicator(
             table_csv(&table),
         )
             .into_response()),
+        "jsonstat" => {
+            let lang = crocevia_i18n::language(params.lang.as_deref().unwrap_or("it"))
+                .map_or("it", |l| l.code);
+            let names = crate::portal::indicator_views::organisation_names(&state, &table).await?;
+            let stat = state
+                .observatory
+                .with_facts(|facts| {
+                    crate::portal::indicator_views::stat_table(
+                        &table,
+                        &facts.codes,
+                        &|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()),
+                        lang,
+                        state.clock.now().date_naive().to_string(),
+                    )
+                })
+                .await;
+            Ok((
+                [(header::CONTENT_TYPE, "application/json")],
+                Json(stat.to_json_stat()),
+            )
+                .into_response())
+        }
         other => Err(AppError::bad_parameter(
             "format",
-            format!("'{other}' is not json or csv"),
+            format!("'{other}' is not json, csv or jsonstat"),
         )),
     }
 }
@@ -318,7 +342,8 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
                 query("category", "Top-level need category (health)."),
                 query("organisation", "Organisation id (for referrals: the receiver)."),
                 query("state", "Referral state (completed)."),
-                query("format", "json (default) or csv.")],
+                query("format", "json (default), csv or jsonstat (JSON-stat 2.0, labels in `lang`)."),
+                query("lang", "Language of the JSON-stat labels (it, en, fr, ar, es, uk).")],
             "responses": {
                 "200": {"description": "The table: rows and columns with their category codes, cells, row and column totals, the total; hidden cells are \"<5\", cells with nothing to compute from are null.", "content": {"application/json": {}, "text/csv": {}}},
                 "400": {"description": "A parameter that cannot be read, or a table that cannot be built.", "content": error["content"].clone()},

@@ -187,6 +187,10 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/credits", get(portal::credits))
         .route("/{lang}/observatory", get(portal::observatory::page))
         .route(
+            "/{lang}/observatory/indicators/{id}",
+            get(portal::indicator_views::page),
+        )
+        .route(
             "/{lang}/observatory/{dataset}",
             get(portal::observatory_views::page),
         )

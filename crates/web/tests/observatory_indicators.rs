@@ -505,3 +505,67 @@ async fn services_per_foreign_residents_use_istat_figures() {
         "the demo network has services in L'Aquila: {t}"
     );
 }
+
+#[tokio::test]
+async fn the_indicator_pages_show_a_map_a_table_and_exports() {
+    let world = World::new("http://localhost:8080").await;
+    abruzzo(&world).await;
+    let (status, _, home) = world.get("/it/observatory", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("/it/observatory/indicators/needs?by=province"),
+        "linked from the observatory"
+    );
+    let (status, _, html) = world
+        .get("/it/observatory/indicators/needs?by=province", None)
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<svg"), "a map");
+    assert!(
+        html.contains("Aquila: 8<"),
+        "province names and counts on the map: {html}"
+    );
+    assert!(html.contains("Bisogni registrati"));
+    let (status, _, html) = world
+        .get(
+            "/it/observatory/indicators/needs?by=province,sex&region=13",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("&lt;5") || html.contains("<5"),
+        "hidden cells shown as <5"
+    );
+    assert!(html.contains("donne"), "sexes as columns");
+    let (status, _, html) = world
+        .get("/ar/observatory/indicators/referrals?by=state", None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("dir=\"rtl\""));
+    assert!(html.contains("الإحالات"));
+
+    let (status, _, body) = world
+        .get(
+            "/api/observatory/indicators/needs?by=province,sex&region=13&format=jsonstat&lang=en",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let stat: Value = serde_json::from_str(&body).unwrap();
+    let problems = crocevia_core::stat_table::json_stat_problems(&stat);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        stat["size"],
+        serde_json::json!([5, 4]),
+        "four provinces and the total × three sexes and the total"
+    );
+    assert_eq!(
+        stat["dimension"]["province"]["category"]["label"]["066"],
+        "L'Aquila"
+    );
+    assert_eq!(
+        stat["dimension"]["sex"]["category"]["label"]["female"],
+        "women"
+    );
+}

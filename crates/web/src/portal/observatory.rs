@@ -39,6 +39,8 @@ struct ObservatoryTemplate {
     rows: Vec<ProvinceRow>,
     source: &'static str,
     datasets: Vec<DatasetLink>,
+    /// The network's indicators: (title, link to its first view).
+    indicators: Vec<(String, String)>,
 }
 
 /// A dataset and the links to its views.
@@ -139,8 +141,20 @@ pub async fn page(
             }
         })
         .collect();
+    let tr = crate::observatory_table::Tr::new(language.code);
+    let indicators = crocevia_observatory::indicators::INDICATORS
+        .iter()
+        .map(|i| {
+            let by = i.dimensions.get(1).map_or("province", |d| d.as_str());
+            (
+                tr.t(&format!("ob-ind-{}", i.id)),
+                page.href(&format!("/observatory/indicators/{}?by={by}", i.id)),
+            )
+        })
+        .collect();
     Ok(render(&ObservatoryTemplate {
         datasets,
+        indicators,
         year,
         years,
         italy_total: number(language.code, value(&italy, Sex::Total)),

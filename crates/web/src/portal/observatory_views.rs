@@ -47,20 +47,20 @@ pub struct Export {
 
 #[derive(Template)]
 #[template(path = "observatory_view.html")]
-struct ViewTemplate {
-    page: Page,
-    heading: String,
-    tabs: Vec<Tab>,
-    action: String,
-    view: &'static str,
-    selects: Vec<Select>,
-    svg: String,
-    caption: String,
-    notes: Vec<String>,
-    table: HtmlTable,
-    table_caption: String,
-    exports: Vec<Export>,
-    permalink: String,
+pub(crate) struct ViewTemplate {
+    pub(crate) page: Page,
+    pub(crate) heading: String,
+    pub(crate) tabs: Vec<Tab>,
+    pub(crate) action: String,
+    pub(crate) view: &'static str,
+    pub(crate) selects: Vec<Select>,
+    pub(crate) svg: String,
+    pub(crate) caption: String,
+    pub(crate) notes: Vec<String>,
+    pub(crate) table: HtmlTable,
+    pub(crate) table_caption: String,
+    pub(crate) exports: Vec<Export>,
+    pub(crate) permalink: String,
 }
 
 fn option(value: impl Into<String>, label: impl Into<String>, selected: bool) -> SelectOption {
