@@ -91,3 +91,28 @@ for (const lang of ['it', 'en']) {
     await page.close();
   });
 }
+
+test('the network indicators open from the observatory as a map of services per foreign residents', async () => {
+  const page = await browser.newPage();
+  const errors = recordConsoleErrors(page);
+  await page.goto(`${server.url}/it/observatory`, { waitUntil: 'networkidle' });
+  await page.locator('#ob-indicators a[href*="/observatory/indicators/services_per_10000_foreign_residents"]').click();
+  await page.waitForLoadState('networkidle');
+  assert.match(await page.locator('h1').textContent(), /Servizi ogni 10\.000 stranieri residenti/);
+  const map = page.locator('#ob-figure svg.ob-map');
+  assert.equal(await map.locator('path[data-code]').count(), 107, 'every province is drawn');
+  const row = page.locator('#ob-table tr', { has: page.locator('th', { hasText: "L'Aquila" }) });
+  assert.notEqual((await row.locator('td').textContent()).trim(), '0', 'the demo network serves L\'Aquila');
+  await axeCheck(page);
+  await screenshot(page, 'observatory-indicator-map-it');
+  // The same by need category, with the plain form.
+  await page.selectOption('#ob-f-by', 'category');
+  await page.locator('#ob-form button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.match(page.url(), /by=category/);
+  assert.match(await page.locator('#ob-table').textContent(), /Salute/);
+  await axeCheck(page);
+  await screenshot(page, 'observatory-indicator-categories-it');
+  assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
+  await page.close();
+});
