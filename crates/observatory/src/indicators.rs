@@ -287,7 +287,7 @@ pub struct Inputs<'a> {
     /// Foreign residents by province index (ISTAT, latest year), for rates.
     pub residents_by_province: &'a [Option<u64>],
     /// Whether a need (by row) has no service of its category within reach.
-    pub unmet: &'a dyn Fn(usize) -> bool,
+    pub unmet: &'a (dyn Fn(usize) -> bool + Sync),
     pub rule: DisclosureRule,
     pub today: NaiveDate,
 }
@@ -619,26 +619,59 @@ fn count_needs(
     let row_column = rows.dim.and_then(|d| need_column(needs, d));
     let column_column = columns.dim.and_then(|d| need_column(needs, d));
     let width = columns.len();
-    let mut counts = vec![0u64; rows.len() * width];
-    for i in 0..needs.len() {
-        let month = needs.month[i];
-        if month < from || month > to || !needs.counted[i] {
-            continue;
+    let cells = rows.len() * width;
+    let count_range = |range: std::ops::Range<usize>| {
+        let mut counts = vec![0u64; cells];
+        for i in range {
+            let month = needs.month[i];
+            if month < from || month > to || !needs.counted[i] {
+                continue;
+            }
+            if !checks.iter().all(|(c, v)| c.get(i) == *v) {
+                continue;
+            }
+            let (r, c) = (
+                rows.of(code_of(row_column, rows.dim, i)),
+                columns.of(code_of(column_column, columns.dim, i)),
+            );
+            if r == OUTSIDE || c == OUTSIDE || (unmet_only && !(inputs.unmet)(i)) {
+                continue;
+            }
+            counts[r as usize * width + c as usize] += 1;
         }
-        if !checks.iter().all(|(c, v)| c.get(i) == *v) {
-            continue;
-        }
-        let (r, c) = (
-            rows.of(code_of(row_column, rows.dim, i)),
-            columns.of(code_of(column_column, columns.dim, i)),
-        );
-        if r == OUTSIDE || c == OUTSIDE || (unmet_only && !(inputs.unmet)(i)) {
-            continue;
-        }
-        counts[r as usize * width + c as usize] += 1;
-    }
+        counts
+    };
+    // Large histories are scanned in parallel, one slice per core.
+    let threads = if needs.len() >= PARALLEL_FROM {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    } else {
+        1
+    };
+    let counts = if threads == 1 {
+        count_range(0..needs.len())
+    } else {
+        let slice = needs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = t * slice..((t + 1) * slice).min(needs.len());
+                    scope.spawn(|| count_range(range))
+                })
+                .collect();
+            let mut total = vec![0u64; cells];
+            for part in parts {
+                for (sum, n) in total.iter_mut().zip(part.join().expect("a scan thread")) {
+                    *sum += n;
+                }
+            }
+            total
+        })
+    };
     counts.chunks(width).map(<[u64]>::to_vec).collect()
 }
+
+/// Below this many needs a scan stays on one thread.
+const PARALLEL_FROM: usize = 1_000_000;
 
 /// The referral-side code of a dimension (its own columns), or `None` for the need's.
 fn referral_code(referrals: &Referrals, dim: Dim, row: usize) -> Option<u32> {
