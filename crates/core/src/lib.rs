@@ -6,6 +6,7 @@ pub mod access;
 pub mod clock;
 pub mod demo;
 pub mod desk;
+pub mod disclosure;
 pub mod hsds;
 pub mod statistics;
 pub mod taxonomy;

@@ -13,9 +13,10 @@ macro_rules! sql_desk_store {
                 Referral, ReferralEvent, ReferralState, SharedField, SharedPerson, Sex, Side, Urgency,
             };
             use crocevia_store::desk::{
-                DeskStore, Direction, Notification, OutgoingMail, Pathway, PersonExport, ReferralView,
+                CONTACT_FACTS, DeskStore, Direction, NEED_FACTS, NeedFact, Notification, OutgoingMail, Pathway,
+                PersonExport, REFERRAL_FACTS, ReferralFact, ReferralView,
             };
-            use crocevia_store::{Result, StoreError};
+            use crocevia_store::{Operation, Result, StoreError};
             use sqlx::{AssertSqlSafe, Row as _};
 
             use super::$store as Backend;
@@ -291,6 +292,59 @@ macro_rules! sql_desk_store {
                     .map_err(db_error)
             }
 
+            /// Tells the change log (which the observatory follows) that these facts changed.
+            /// Takes the directory's write lock first, as its writers do, so log entries commit
+            /// in sequence order on PostgreSQL; always before `audit_in`, so locks are taken
+            /// in one order.
+            async fn log_facts(tx: &mut Tx<'_>, rows: &[(&str, &str)], actor: &Actor, at: DateTime<Utc>) -> Result<()> {
+                if let Some(lock) = Backend::WRITE_LOCK {
+                    sqlx::query(lock).execute(&mut **tx).await.map_err(db_error)?;
+                }
+                let rows: Vec<(String, String, Operation)> =
+                    rows.iter().map(|(table, id)| ((*table).to_owned(), (*id).to_owned(), Operation::Upsert)).collect();
+                super::log_changes(tx, &rows, &format!("desk:{}", actor.organization_id), at).await?;
+                Ok(())
+            }
+
+            const NEED_FACT_SELECT: &str = "SELECT n.id, n.organization_id, n.term_id, n.created_at, c.sex, c.birth_year, \
+                c.age_band, c.citizenship, c.comune_code, COALESCE((SELECT k.given FROM desk_consent k \
+                WHERE k.contact_id = n.contact_id AND k.purpose = 'statistics' ORDER BY k.at DESC LIMIT 1), 0) AS counted \
+                FROM desk_need n JOIN desk_contact c ON c.id = n.contact_id";
+
+            fn need_fact_of(row: &DbRow) -> Result<NeedFact> {
+                Ok(NeedFact {
+                    id: get(row, "id")?,
+                    organization_id: get(row, "organization_id")?,
+                    term_id: get(row, "term_id")?,
+                    recorded_at: time(row, "created_at")?,
+                    sex: coded(row, "sex", Sex::parse)?,
+                    birth_year: get::<Option<i64>>(row, "birth_year")?.map(|y| y as i32),
+                    age_band: get::<Option<String>>(row, "age_band")?.as_deref().and_then(AgeBand::parse),
+                    citizenship: get(row, "citizenship")?,
+                    comune_code: get(row, "comune_code")?,
+                    counted: get::<i64>(row, "counted")? != 0,
+                })
+            }
+
+            const REFERRAL_FACT_SELECT: &str = "SELECT r.id, r.need_id, r.from_organization_id, r.to_organization_id, \
+                r.sent_at, r.state, (SELECT MIN(e.at) FROM desk_referral_event e WHERE e.referral_id = r.id \
+                AND e.side = 'receiver') AS first_answer_at, (SELECT e.code FROM desk_referral_event e \
+                WHERE e.referral_id = r.id AND e.code IS NOT NULL ORDER BY e.position DESC LIMIT 1) AS code \
+                FROM desk_referral r";
+
+            fn referral_fact_of(row: &DbRow) -> Result<ReferralFact> {
+                Ok(ReferralFact {
+                    id: get(row, "id")?,
+                    need_id: get(row, "need_id")?,
+                    from_organization_id: get(row, "from_organization_id")?,
+                    to_organization_id: get(row, "to_organization_id")?,
+                    sent_at: time(row, "sent_at")?,
+                    state: coded(row, "state", ReferralState::parse)?,
+                    first_answer_at: maybe_time(row, "first_answer_at")?,
+                    code: get(row, "code")?,
+                })
+            }
+
             async fn notify(tx: &mut Tx<'_>, organization_id: &str, referral_id: &str, kind: &str, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO desk_notification (id, organization_id, referral_id, kind, created_at) \
@@ -477,6 +531,7 @@ macro_rules! sql_desk_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_error)?;
+                    log_facts(&mut tx, &[(CONTACT_FACTS, &contact.id)], actor, at).await?;
                     audit_in(&mut tx, &[event(actor, at, AuditAction::Update, "contact", &contact.id, &contact.id, "")]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
@@ -501,6 +556,9 @@ macro_rules! sql_desk_store {
                     }
                     touch_contact(&mut tx, contact_id, record.at).await?;
                     let detail = format!("consent {} {}", record.purpose.as_str(), if record.given { "given" } else { "withdrawn" });
+                    if record.purpose == Purpose::Statistics {
+                        log_facts(&mut tx, &[(CONTACT_FACTS, contact_id)], actor, record.at).await?;
+                    }
                     audit_in(&mut tx, &[event(actor, record.at, AuditAction::Update, "contact", contact_id, contact_id, &detail)]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
@@ -537,6 +595,7 @@ macro_rules! sql_desk_store {
                     .await
                     .map_err(db_error)?;
                     touch_contact(&mut tx, &need.contact_id, need.created_at).await?;
+                    log_facts(&mut tx, &[(NEED_FACTS, &need.id)], actor, need.created_at).await?;
                     audit_in(&mut tx, &[event(actor, need.created_at, AuditAction::Create, "need", &need.id, &need.contact_id, &need.term_id)]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
@@ -593,6 +652,7 @@ macro_rules! sql_desk_store {
                     if let Some(reason) = &r.consent_override {
                         detail.push_str(&format!("; without referral consent: {reason}"));
                     }
+                    log_facts(&mut tx, &[(REFERRAL_FACTS, &r.id)], actor, r.sent_at).await?;
                     audit_in(&mut tx, &[event(actor, r.sent_at, AuditAction::Share, "referral", &r.id, &r.contact_id, &detail)]).await?;
                     tx.commit().await.map_err(db_error)
                 }
@@ -662,6 +722,7 @@ macro_rules! sql_desk_store {
                     notify(&mut tx, &to_notify, &e.referral_id, kind, e.at).await?;
                     touch_contact(&mut tx, &contact_id, e.at).await?;
                     let detail = format!("{} → {}", from.as_str(), e.to_state.as_str());
+                    log_facts(&mut tx, &[(REFERRAL_FACTS, &e.referral_id)], actor, e.at).await?;
                     audit_in(&mut tx, &[event(actor, e.at, AuditAction::Update, "referral", &e.referral_id, &contact_id, &detail)]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
@@ -909,6 +970,61 @@ macro_rules! sql_desk_store {
                             })
                         })
                         .collect()
+                }
+
+                async fn need_facts_after(&self, after: &str, limit: u32) -> Result<Vec<NeedFact>> {
+                    sqlx::query(AssertSqlSafe(format!("{NEED_FACT_SELECT} WHERE n.id > $1 ORDER BY n.id LIMIT $2")))
+                        .bind(after)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.read)
+                        .await
+                        .map_err(db_error)?
+                        .iter()
+                        .map(need_fact_of)
+                        .collect()
+                }
+
+                async fn need_facts(&self, ids: &[String], of_contacts: bool) -> Result<Vec<NeedFact>> {
+                    let column = if of_contacts { "n.contact_id" } else { "n.id" };
+                    let mut facts = Vec::new();
+                    for chunk in ids.chunks(crate::CHUNK) {
+                        let sql = format!("{NEED_FACT_SELECT} WHERE {column} IN ({})", crate::placeholders(1, chunk.len()));
+                        let mut query = sqlx::query(AssertSqlSafe(sql));
+                        for id in chunk {
+                            query = query.bind(id);
+                        }
+                        for row in query.fetch_all(&self.read).await.map_err(db_error)? {
+                            facts.push(need_fact_of(&row)?);
+                        }
+                    }
+                    Ok(facts)
+                }
+
+                async fn referral_facts_after(&self, after: &str, limit: u32) -> Result<Vec<ReferralFact>> {
+                    sqlx::query(AssertSqlSafe(format!("{REFERRAL_FACT_SELECT} WHERE r.id > $1 ORDER BY r.id LIMIT $2")))
+                        .bind(after)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.read)
+                        .await
+                        .map_err(db_error)?
+                        .iter()
+                        .map(referral_fact_of)
+                        .collect()
+                }
+
+                async fn referral_facts(&self, ids: &[String]) -> Result<Vec<ReferralFact>> {
+                    let mut facts = Vec::new();
+                    for chunk in ids.chunks(crate::CHUNK) {
+                        let sql = format!("{REFERRAL_FACT_SELECT} WHERE r.id IN ({})", crate::placeholders(1, chunk.len()));
+                        let mut query = sqlx::query(AssertSqlSafe(sql));
+                        for id in chunk {
+                            query = query.bind(id);
+                        }
+                        for row in query.fetch_all(&self.read).await.map_err(db_error)? {
+                            facts.push(referral_fact_of(&row)?);
+                        }
+                    }
+                    Ok(facts)
                 }
 
                 async fn append_audit(&self, e: &AuditEvent) -> Result<AuditEntry> {

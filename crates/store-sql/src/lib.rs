@@ -1117,7 +1117,8 @@ macro_rules! sql_store {
 
             async fn changes_before(&self, before: Option<i64>, limit: u32) -> Result<Vec<Change>> {
                 let rows = sqlx::query(
-                    "SELECT seq, table_name, record_id, operation, actor, at FROM change_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+                    "SELECT seq, table_name, record_id, operation, actor, at FROM change_log WHERE seq < $1 \
+                     AND table_name NOT LIKE 'desk%' ORDER BY seq DESC LIMIT $2",
                 )
                 .bind(before.unwrap_or(i64::MAX))
                 .bind(i64::from(limit))

@@ -962,6 +962,7 @@ macro_rules! store_contract_tests {
             every_access_is_audited_and_the_chain_verifies,
             concurrent_audit_appends_keep_one_chain,
             pathways_are_found_by_need_in_order,
+            desk_facts_are_logged_and_read_without_personal_data,
             surveys_are_found_by_their_organisation_or_their_link,
             versions_are_numbered_and_one_is_deployed,
             submissions_stay_with_their_version_and_complete_ones_are_final,

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crocevia_core::desk::audit::{Actor, AuditEntry, AuditEvent};
 use crocevia_core::desk::{
-    ConsentRecord, Contact, Need, Referral, ReferralEvent, ReferralState, SharedPerson,
+    AgeBand, ConsentRecord, Contact, Need, Referral, ReferralEvent, ReferralState, Sex,
+    SharedPerson,
 };
 use serde::Serialize;
 
@@ -99,6 +100,44 @@ pub struct PersonExport {
     /// Who read or changed the record, when.
     pub audit: Vec<AuditEntry>,
 }
+
+/// A need as the observatory counts it: coded facts of the need and of its person, never a
+/// name, a note or a contact detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedFact {
+    pub id: String,
+    pub organization_id: String,
+    pub term_id: String,
+    pub recorded_at: DateTime<Utc>,
+    pub sex: Sex,
+    pub birth_year: Option<i32>,
+    pub age_band: Option<AgeBand>,
+    pub citizenship: Option<String>,
+    pub comune_code: Option<String>,
+    /// The person's latest "statistics" consent is a yes: only then is the need counted.
+    pub counted: bool,
+}
+
+/// A referral as the observatory counts it; the person's facts come from its need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralFact {
+    pub id: String,
+    pub need_id: String,
+    pub from_organization_id: String,
+    pub to_organization_id: String,
+    pub sent_at: DateTime<Utc>,
+    pub state: ReferralState,
+    /// The receiver's first answer (accepted or declined), if any.
+    pub first_answer_at: Option<DateTime<Utc>>,
+    /// The coded reason or outcome of the latest event that has one.
+    pub code: Option<String>,
+}
+
+/// Change-log tables of the desk's facts, followed by the observatory (ids only: the log is
+/// read by every app server, and shown on the directory's audit page without these).
+pub const NEED_FACTS: &str = "desk_need";
+pub const REFERRAL_FACTS: &str = "desk_referral";
+pub const CONTACT_FACTS: &str = "desk_contact";
 
 #[async_trait]
 pub trait DeskStore: Send + Sync {
@@ -227,4 +266,12 @@ pub trait DeskStore: Send + Sync {
 
     /// The last entry's (seq, hash), kept apart from the entries.
     async fn audit_head(&self) -> Result<Option<(i64, String)>>;
+
+    /// Needs with ids after `after`, in id order: the observatory's first load, page by page.
+    async fn need_facts_after(&self, after: &str, limit: u32) -> Result<Vec<NeedFact>>;
+    /// The needs with these ids, or of these contacts when `of_contacts`.
+    async fn need_facts(&self, ids: &[String], of_contacts: bool) -> Result<Vec<NeedFact>>;
+    /// Referrals with ids after `after`, in id order.
+    async fn referral_facts_after(&self, after: &str, limit: u32) -> Result<Vec<ReferralFact>>;
+    async fn referral_facts(&self, ids: &[String]) -> Result<Vec<ReferralFact>>;
 }

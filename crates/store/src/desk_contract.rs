@@ -547,3 +547,91 @@ pub async fn pathways_are_found_by_need_in_order(store: &dyn Store) {
             .is_empty()
     );
 }
+
+/// The observatory's view: coded facts, counted only with the statistics consent, and every
+/// change in the change log (which the directory's audit page does not show).
+pub async fn desk_facts_are_logged_and_read_without_personal_data(store: &dyn Store) {
+    seed_desk(store).await;
+    let needs = store.need_facts_after("", 10).await.unwrap();
+    assert_eq!(needs.len(), 1);
+    let fact = &needs[0];
+    assert_eq!(fact.id, NEED);
+    assert_eq!(fact.term_id, "health");
+    assert_eq!(fact.sex, Sex::Female);
+    assert_eq!(fact.birth_year, Some(1994));
+    assert_eq!(fact.citizenship.as_deref(), Some("201"));
+    assert_eq!(fact.comune_code.as_deref(), Some("066049"));
+    assert!(!fact.counted, "no consent to statistics yet");
+    assert!(store.need_facts_after(NEED, 10).await.unwrap().is_empty());
+
+    let logged = store.changes_since(0, 100).await.unwrap();
+    let tables: Vec<(&str, &str)> = logged
+        .iter()
+        .map(|c| (c.table.as_str(), c.id.as_str()))
+        .collect();
+    assert!(
+        tables.contains(&(crate::desk::NEED_FACTS, NEED)),
+        "{tables:?}"
+    );
+    assert!(
+        tables.contains(&(crate::desk::REFERRAL_FACTS, REFERRAL)),
+        "{tables:?}"
+    );
+    let position = logged.last().unwrap().seq;
+
+    let me = operator(ORG);
+    let statistics = ConsentRecord {
+        purpose: Purpose::Statistics,
+        given: true,
+        at: at(5),
+        recorded_by: me.account_id.clone(),
+    };
+    assert!(
+        store
+            .record_consent(&me, CONTACT, &statistics)
+            .await
+            .unwrap()
+    );
+    let of_contact = store.need_facts(&[CONTACT.to_owned()], true).await.unwrap();
+    assert!(of_contact[0].counted);
+    let accept = ReferralEvent {
+        at: at(6),
+        account_id: operator(OTHER_ORG).account_id,
+        side: Side::Receiver,
+        action: "accept".into(),
+        from_state: Some(ReferralState::Sent),
+        to_state: ReferralState::Accepted,
+        ..send_event()
+    };
+    assert!(
+        store
+            .transition_referral(&operator(OTHER_ORG), &accept)
+            .await
+            .unwrap()
+    );
+    let after: Vec<(String, String)> = store
+        .changes_since(position, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.table, c.id))
+        .collect();
+    assert_eq!(
+        after,
+        vec![
+            (crate::desk::CONTACT_FACTS.to_owned(), CONTACT.to_owned()),
+            (crate::desk::REFERRAL_FACTS.to_owned(), REFERRAL.to_owned()),
+        ]
+    );
+    let referral = &store.referral_facts(&[REFERRAL.to_owned()]).await.unwrap()[0];
+    assert_eq!(referral.need_id, NEED);
+    assert_eq!(referral.state, ReferralState::Accepted);
+    assert_eq!(referral.sent_at, at(4));
+    assert_eq!(referral.first_answer_at, Some(at(6)));
+    assert_eq!(store.referral_facts_after("", 10).await.unwrap().len(), 1);
+    let audit_page = store.changes_before(None, 100).await.unwrap();
+    assert!(
+        audit_page.iter().all(|c| !c.table.starts_with("desk_")),
+        "{audit_page:?}"
+    );
+}

@@ -254,7 +254,8 @@ pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
     /// Change-log entries after `seq`, oldest first.
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
 
-    /// Change-log entries before `before` (all when `None`), newest first: the audit page.
+    /// Directory change-log entries (not the desk's) before `before` (all when `None`),
+    /// newest first: the audit page.
     async fn changes_before(&self, before: Option<i64>, limit: u32) -> Result<Vec<Change>>;
 
     async fn insert_token(&self, token: &ApiToken) -> Result<()>;

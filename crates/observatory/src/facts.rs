@@ -1,0 +1,534 @@
+//! The facts indicators are computed from, kept in memory as columns of small codes: one
+//! entry per need and per referral (coded facts only), and the directory's services.
+//!
+//! Columns of bytes scan fast (ten million needs are some 130 MB), and a need or a referral
+//! that changes is overwritten in place, found by its id.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use crocevia_core::desk::{AgeBand, ReferralState, Sex};
+use crocevia_core::taxonomy;
+use crocevia_core::territory::{Point, Territories, countries};
+use crocevia_search::ServiceDoc;
+use crocevia_store::desk::{NeedFact, ReferralFact};
+
+/// A value a fact does not have (no comune, no age): its own category, "not known".
+pub const UNKNOWN: u8 = u8::MAX;
+const UNKNOWN_WIDE: u16 = u16::MAX;
+
+/// Months since January 2000: `(year - 2000) * 12 + month - 1`.
+pub type Month = u16;
+
+pub fn month_of(at: DateTime<Utc>) -> Month {
+    month_number(at.year(), at.month())
+}
+
+pub fn month_number(year: i32, month: u32) -> Month {
+    let months = (year - 2000) * 12 + month as i32 - 1;
+    months.clamp(0, i32::from(u16::MAX - 1)) as Month
+}
+
+/// `"2025-03"`.
+pub fn month_key(month: Month) -> String {
+    format!("{}-{:02}", 2000 + i32::from(month / 12), month % 12 + 1)
+}
+
+/// Parses `"2025-03"`.
+pub fn parse_month(text: &str) -> Option<Month> {
+    let (year, month) = text.split_once('-')?;
+    let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+    ((2000..=2999).contains(&year) && (1..=12).contains(&month)).then(|| month_number(year, month))
+}
+
+/// Codes of everything a fact refers to, fixed for the process (territories, countries,
+/// the taxonomy) or growing as facts arrive (organisations).
+pub struct Codes {
+    pub territories: &'static Territories,
+    comune_index: HashMap<&'static str, u16>,
+    /// By comune index: its province's and region's indexes.
+    province_of_comune: Vec<u8>,
+    region_of_comune: Vec<u8>,
+    province_index: HashMap<&'static str, u8>,
+    pub region_of_province: Vec<u8>,
+    region_index: HashMap<&'static str, u8>,
+    /// ISTAT geopolitical areas of citizenship, in code order.
+    pub areas: Vec<(&'static str, &'static str)>,
+    area_of_country: HashMap<&'static str, u8>,
+    /// Needs-taxonomy terms: index by term id; the top-level category of each.
+    term_index: HashMap<String, u8>,
+    pub term_codes: Vec<&'static str>,
+    pub top_category_of_term: Vec<u8>,
+    pub organisations: Vec<String>,
+    organisation_index: HashMap<String, u16>,
+}
+
+impl Codes {
+    pub fn new(territories: &'static Territories) -> Self {
+        let comune_index = territories
+            .comuni
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.as_str(), i as u16))
+            .collect();
+        let province_index: HashMap<&'static str, u8> = territories
+            .provinces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.as_str(), i as u8))
+            .collect();
+        let region_index: HashMap<&'static str, u8> = territories
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code.as_str(), i as u8))
+            .collect();
+        let province_of_comune = territories
+            .comuni
+            .iter()
+            .map(|c| {
+                province_index
+                    .get(c.province_code.as_str())
+                    .copied()
+                    .unwrap_or(UNKNOWN)
+            })
+            .collect();
+        let region_of_comune = territories
+            .comuni
+            .iter()
+            .map(|c| {
+                region_index
+                    .get(c.region_code.as_str())
+                    .copied()
+                    .unwrap_or(UNKNOWN)
+            })
+            .collect();
+        let region_of_province = territories
+            .provinces
+            .iter()
+            .map(|p| {
+                region_index
+                    .get(p.region_code.as_str())
+                    .copied()
+                    .unwrap_or(UNKNOWN)
+            })
+            .collect();
+        let mut areas: Vec<(&'static str, &'static str)> = countries::countries()
+            .iter()
+            .map(|c| (c.area_code.as_str(), c.area_name_it.as_str()))
+            .collect();
+        areas.sort();
+        areas.dedup_by_key(|(code, _)| *code);
+        let area_of_country = countries::countries()
+            .iter()
+            .map(|c| {
+                let area = areas
+                    .iter()
+                    .position(|(code, _)| *code == c.area_code)
+                    .expect("listed") as u8;
+                (c.istat_code.as_str(), area)
+            })
+            .collect();
+        let terms = taxonomy::needs_taxonomy();
+        let term_codes: Vec<&'static str> = terms.iter().map(|t| t.code.as_str()).collect();
+        let top_category_of_term = terms
+            .iter()
+            .map(|t| {
+                let mut term = t;
+                while let Some(parent) = term.parent.as_deref().and_then(taxonomy::term) {
+                    term = parent;
+                }
+                term_codes
+                    .iter()
+                    .position(|c| *c == term.code)
+                    .expect("listed") as u8
+            })
+            .collect();
+        Codes {
+            territories,
+            comune_index,
+            province_of_comune,
+            region_of_comune,
+            province_index,
+            region_of_province,
+            region_index,
+            areas,
+            area_of_country,
+            term_index: terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id(), i as u8))
+                .collect(),
+            term_codes,
+            top_category_of_term,
+            organisations: Vec::new(),
+            organisation_index: HashMap::new(),
+        }
+    }
+
+    pub fn comune(&self, code: &str) -> Option<u16> {
+        self.comune_index.get(code).copied()
+    }
+
+    pub fn province(&self, code: &str) -> Option<u8> {
+        self.province_index.get(code).copied()
+    }
+
+    pub fn region(&self, code: &str) -> Option<u8> {
+        self.region_index.get(code).copied()
+    }
+
+    pub fn term_by_code(&self, code: &str) -> Option<u8> {
+        self.term_codes
+            .iter()
+            .position(|c| *c == code)
+            .map(|i| i as u8)
+    }
+
+    pub fn area(&self, code: &str) -> Option<u8> {
+        self.areas
+            .iter()
+            .position(|(c, _)| *c == code)
+            .map(|i| i as u8)
+    }
+
+    pub fn organisation(&self, id: &str) -> Option<u16> {
+        self.organisation_index.get(id).copied()
+    }
+
+    fn organisation_code(&mut self, id: &str) -> u16 {
+        if let Some(&code) = self.organisation_index.get(id) {
+            return code;
+        }
+        let code = self.organisations.len() as u16;
+        self.organisations.push(id.to_owned());
+        self.organisation_index.insert(id.to_owned(), code);
+        code
+    }
+
+    pub fn province_of_comune(&self, comune: u16) -> u8 {
+        self.province_of_comune
+            .get(usize::from(comune))
+            .copied()
+            .unwrap_or(UNKNOWN)
+    }
+
+    pub fn region_of_comune(&self, comune: u16) -> u8 {
+        self.region_of_comune
+            .get(usize::from(comune))
+            .copied()
+            .unwrap_or(UNKNOWN)
+    }
+}
+
+/// A fact's id as a number: ids are UUIDs; anything else is hashed into the same space.
+fn key(id: &str) -> u128 {
+    uuid::Uuid::parse_str(id).map_or_else(
+        |_| {
+            use std::hash::{Hash, Hasher};
+            let mut high = std::collections::hash_map::DefaultHasher::new();
+            (0u8, id).hash(&mut high);
+            let mut low = std::collections::hash_map::DefaultHasher::new();
+            (1u8, id).hash(&mut low);
+            (u128::from(high.finish()) << 64) | u128::from(low.finish())
+        },
+        |u| u.as_u128(),
+    )
+}
+
+pub fn sex_code(sex: Sex) -> u8 {
+    Sex::ALL.iter().position(|s| *s == sex).expect("listed") as u8
+}
+
+pub fn age_code(band: AgeBand) -> u8 {
+    AgeBand::ALL
+        .iter()
+        .position(|b| *b == band)
+        .expect("listed") as u8
+}
+
+pub fn state_code(state: ReferralState) -> u8 {
+    ReferralState::ALL
+        .iter()
+        .position(|s| *s == state)
+        .expect("listed") as u8
+}
+
+/// The coded reasons and outcomes referrals end with, in one list.
+pub fn reason_codes() -> Vec<&'static str> {
+    use crocevia_core::desk::referral::{DeclineReason, Outcome, UnresolvedReason};
+    let mut codes: Vec<&'static str> = DeclineReason::ALL.iter().map(|r| r.as_str()).collect();
+    for code in UnresolvedReason::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .chain(Outcome::ALL.iter().map(|o| o.as_str()))
+    {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// Needs, one entry per need, as columns.
+#[derive(Default)]
+pub struct Needs {
+    rows: HashMap<u128, u32>,
+    pub month: Vec<Month>,
+    pub comune: Vec<u16>,
+    pub province: Vec<u8>,
+    pub region: Vec<u8>,
+    pub sex: Vec<u8>,
+    pub age: Vec<u8>,
+    pub area: Vec<u8>,
+    pub term: Vec<u8>,
+    pub category: Vec<u8>,
+    pub organisation: Vec<u16>,
+    /// The person agreed to statistics: only these are counted.
+    pub counted: Vec<bool>,
+}
+
+impl Needs {
+    pub fn len(&self) -> usize {
+        self.month.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.month.is_empty()
+    }
+
+    pub fn row(&self, id: &str) -> Option<u32> {
+        self.rows.get(&key(id)).copied()
+    }
+
+    /// Adds a need or overwrites it; needs of unknown taxonomy terms are skipped.
+    pub fn upsert(&mut self, codes: &mut Codes, fact: &NeedFact) {
+        let Some(&term) = codes.term_index.get(&fact.term_id) else {
+            tracing::warn!(need = %fact.id, term = %fact.term_id, "need of a term the taxonomy does not list: not counted");
+            return;
+        };
+        let comune = fact
+            .comune_code
+            .as_deref()
+            .and_then(|c| codes.comune(c))
+            .unwrap_or(UNKNOWN_WIDE);
+        let year = fact.recorded_at.year();
+        let age = fact
+            .birth_year
+            .map(|b| AgeBand::of_birth_year(b, year))
+            .or(fact.age_band)
+            .map_or(UNKNOWN, age_code);
+        let area = fact
+            .citizenship
+            .as_deref()
+            .and_then(|c| codes.area_of_country.get(c).copied())
+            .unwrap_or(UNKNOWN);
+        let values = NeedRow {
+            month: month_of(fact.recorded_at),
+            comune,
+            province: codes.province_of_comune(comune),
+            region: codes.region_of_comune(comune),
+            sex: sex_code(fact.sex),
+            age,
+            area,
+            term,
+            category: codes.top_category_of_term[usize::from(term)],
+            organisation: codes.organisation_code(&fact.organization_id),
+            counted: fact.counted,
+        };
+        self.put(key(&fact.id), values);
+    }
+
+    pub fn put(&mut self, id: u128, v: NeedRow) {
+        match self.rows.get(&id) {
+            Some(&row) => {
+                let r = row as usize;
+                self.month[r] = v.month;
+                self.comune[r] = v.comune;
+                self.province[r] = v.province;
+                self.region[r] = v.region;
+                self.sex[r] = v.sex;
+                self.age[r] = v.age;
+                self.area[r] = v.area;
+                self.term[r] = v.term;
+                self.category[r] = v.category;
+                self.organisation[r] = v.organisation;
+                self.counted[r] = v.counted;
+            }
+            None => {
+                self.rows.insert(id, self.month.len() as u32);
+                self.month.push(v.month);
+                self.comune.push(v.comune);
+                self.province.push(v.province);
+                self.region.push(v.region);
+                self.sex.push(v.sex);
+                self.age.push(v.age);
+                self.area.push(v.area);
+                self.term.push(v.term);
+                self.category.push(v.category);
+                self.organisation.push(v.organisation);
+                self.counted.push(v.counted);
+            }
+        }
+    }
+
+    /// Bytes held, for the benchmark's report.
+    pub fn memory_bytes(&self) -> usize {
+        self.len() * (2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1)
+            + self.rows.capacity() * (16 + 4 + 8)
+    }
+}
+
+/// One need's codes.
+#[derive(Debug, Clone, Copy)]
+pub struct NeedRow {
+    pub month: Month,
+    pub comune: u16,
+    pub province: u8,
+    pub region: u8,
+    pub sex: u8,
+    pub age: u8,
+    pub area: u8,
+    pub term: u8,
+    pub category: u8,
+    pub organisation: u16,
+    pub counted: bool,
+}
+
+/// No first answer yet.
+pub const NO_ANSWER: u32 = u32::MAX;
+
+/// Referrals, one entry per referral, as columns; the person's facts are its need's.
+#[derive(Default)]
+pub struct Referrals {
+    rows: HashMap<u128, u32>,
+    /// Row of its need in [`Needs`]; `u32::MAX` while the need is not known.
+    pub need: Vec<u32>,
+    pub month: Vec<Month>,
+    pub state: Vec<u8>,
+    /// Index in [`reason_codes`], or [`UNKNOWN`].
+    pub reason: Vec<u8>,
+    /// Minutes from sending to the receiver's first answer, or [`NO_ANSWER`].
+    pub answer_minutes: Vec<u32>,
+    pub from: Vec<u16>,
+    pub to: Vec<u16>,
+}
+
+impl Referrals {
+    pub fn len(&self) -> usize {
+        self.need.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.need.is_empty()
+    }
+
+    pub fn upsert(
+        &mut self,
+        codes: &mut Codes,
+        needs: &Needs,
+        reasons: &[&str],
+        fact: &ReferralFact,
+    ) {
+        let row = ReferralRow {
+            need: needs.row(&fact.need_id).unwrap_or(u32::MAX),
+            month: month_of(fact.sent_at),
+            state: state_code(fact.state),
+            reason: fact
+                .code
+                .as_deref()
+                .and_then(|c| reasons.iter().position(|r| *r == c))
+                .map_or(UNKNOWN, |i| i as u8),
+            answer_minutes: fact.first_answer_at.map_or(NO_ANSWER, |at| {
+                (at - fact.sent_at)
+                    .num_minutes()
+                    .clamp(0, i64::from(u32::MAX - 1)) as u32
+            }),
+            from: codes.organisation_code(&fact.from_organization_id),
+            to: codes.organisation_code(&fact.to_organization_id),
+        };
+        self.put(key(&fact.id), row);
+    }
+
+    pub fn put(&mut self, id: u128, v: ReferralRow) {
+        match self.rows.get(&id) {
+            Some(&row) => {
+                let r = row as usize;
+                self.need[r] = v.need;
+                self.month[r] = v.month;
+                self.state[r] = v.state;
+                self.reason[r] = v.reason;
+                self.answer_minutes[r] = v.answer_minutes;
+                self.from[r] = v.from;
+                self.to[r] = v.to;
+            }
+            None => {
+                self.rows.insert(id, self.need.len() as u32);
+                self.need.push(v.need);
+                self.month.push(v.month);
+                self.state.push(v.state);
+                self.reason.push(v.reason);
+                self.answer_minutes.push(v.answer_minutes);
+                self.from.push(v.from);
+                self.to.push(v.to);
+            }
+        }
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        self.len() * (4 + 2 + 1 + 1 + 4 + 2 + 2) + self.rows.capacity() * (16 + 4 + 8)
+    }
+}
+
+/// One referral's codes.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferralRow {
+    pub need: u32,
+    pub month: Month,
+    pub state: u8,
+    pub reason: u8,
+    pub answer_minutes: u32,
+    pub from: u16,
+    pub to: u16,
+}
+
+/// A listed service as the observatory counts it.
+#[derive(Debug, Clone)]
+pub struct ServiceFact {
+    /// Term indexes of its categories (its tags and their ancestors).
+    pub terms: Vec<u8>,
+    pub provinces: Vec<u8>,
+    /// Where it can be reached from, for "unmet needs".
+    pub points: Vec<Point>,
+    pub assured_date: Option<NaiveDate>,
+}
+
+pub fn service_facts(codes: &Codes, docs: &[ServiceDoc]) -> Vec<ServiceFact> {
+    docs.iter()
+        .filter(|d| d.is_listed())
+        .map(|d| ServiceFact {
+            terms: d
+                .categories
+                .iter()
+                .filter_map(|c| codes.term_by_code(c))
+                .collect(),
+            provinces: d
+                .provinces
+                .iter()
+                .filter_map(|p| codes.province(p))
+                .collect(),
+            points: d
+                .points
+                .iter()
+                .copied()
+                .chain(
+                    d.comuni
+                        .iter()
+                        .filter_map(|c| codes.territories.comune(c))
+                        .filter_map(|c| c.centroid),
+                )
+                .collect(),
+            assured_date: d.assured_date,
+        })
+        .collect()
+}

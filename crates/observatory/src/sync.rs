@@ -1,0 +1,368 @@
+//! Keeps the facts in step with the database by following the change log, as the search
+//! index does: each app server loads the facts once, then applies what the log says changed
+//! (desk writes append `desk_need`, `desk_referral` and `desk_contact` entries in the same
+//! transaction), so every server converges on what the database holds.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use crocevia_core::disclosure::DisclosureRule;
+use crocevia_core::statistics::{ObservationFilter, Period, Sex as StatSex, TerritoryLevel};
+use crocevia_core::territory::{Point, Territories};
+use crocevia_search::service_docs;
+use crocevia_store::desk::{CONTACT_FACTS, NEED_FACTS, REFERRAL_FACTS};
+use crocevia_store::{Store, StoreError, load_nested};
+use tokio::sync::{Mutex, RwLock};
+
+use crate::facts::{Codes, Needs, Referrals, ServiceFact, reason_codes, service_facts};
+use crate::indicators::{IndicatorTable, Inputs, Query, QueryError, compute};
+
+/// Facts read per page on the first load, and change-log entries per round.
+const PAGE: u32 = 5000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ObservatoryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+/// Settings of the observatory.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub rule: DisclosureRule,
+    /// A need is unmet when no listed service of its category is this close to the person's
+    /// comune.
+    pub unmet_distance_km: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            rule: DisclosureRule::DEFAULT,
+            unmet_distance_km: 30.0,
+        }
+    }
+}
+
+/// Everything in memory, behind one lock.
+pub struct Facts {
+    pub codes: Codes,
+    pub needs: Needs,
+    pub referrals: Referrals,
+    pub services: Vec<ServiceFact>,
+    /// Foreign residents by province index, latest year shipped.
+    pub residents_by_province: Vec<Option<u64>>,
+    /// By (comune, term): 0 not yet known, 1 a service within reach, 2 none.
+    reach: Vec<u8>,
+    reasons: Vec<&'static str>,
+    /// Change-log position the facts reflect; `None` before the first load.
+    position: Option<i64>,
+    services_stale: bool,
+}
+
+impl Facts {
+    pub fn new(territories: &'static Territories) -> Self {
+        Facts {
+            codes: Codes::new(territories),
+            needs: Needs::default(),
+            referrals: Referrals::default(),
+            services: Vec::new(),
+            residents_by_province: vec![None; territories.provinces.len()],
+            reach: Vec::new(),
+            reasons: reason_codes(),
+            position: None,
+            services_stale: true,
+        }
+    }
+
+    pub fn upsert_need(&mut self, fact: &crocevia_store::desk::NeedFact) {
+        self.needs.upsert(&mut self.codes, fact);
+    }
+
+    pub fn upsert_referral(&mut self, fact: &crocevia_store::desk::ReferralFact) {
+        self.referrals
+            .upsert(&mut self.codes, &self.needs, &self.reasons, fact);
+    }
+
+    pub fn set_services(&mut self, services: Vec<ServiceFact>) {
+        self.services = services;
+        self.reach.clear();
+    }
+
+    /// Works out, for every (comune, term) the needs hold, whether a service of that term is
+    /// within reach: done once per services version, then a table lookup per need.
+    fn prepare_reach(&mut self, distance_km: f64) {
+        let terms = self.codes.term_codes.len();
+        let comuni = self.codes.territories.comuni.len();
+        if self.reach.len() != comuni * terms {
+            self.reach = vec![0; comuni * terms];
+        }
+        let mut points_by_term: HashMap<u8, Vec<Point>> = HashMap::new();
+        for service in &self.services {
+            for &term in &service.terms {
+                points_by_term
+                    .entry(term)
+                    .or_default()
+                    .extend(service.points.iter().copied());
+            }
+        }
+        for row in 0..self.needs.len() {
+            let comune = usize::from(self.needs.comune[row]);
+            let Some(centre) = self
+                .codes
+                .territories
+                .comuni
+                .get(comune)
+                .and_then(|c| c.centroid)
+            else {
+                continue;
+            };
+            let term = self.needs.term[row];
+            let slot = comune * terms + usize::from(term);
+            if self.reach[slot] == 0 {
+                let within = points_by_term.get(&term).is_some_and(|points| {
+                    points.iter().any(|p| p.distance_km(&centre) <= distance_km)
+                });
+                self.reach[slot] = if within { 1 } else { 2 };
+            }
+        }
+    }
+
+    fn is_unmet(&self, row: usize) -> bool {
+        let terms = self.codes.term_codes.len();
+        let slot = usize::from(self.needs.comune[row]) * terms + usize::from(self.needs.term[row]);
+        self.reach.get(slot) == Some(&2)
+    }
+
+    /// Answers a query from the facts as they are.
+    pub fn compute(
+        &mut self,
+        query: &Query,
+        settings: &Settings,
+        today: NaiveDate,
+    ) -> Result<IndicatorTable, QueryError> {
+        if query.indicator.measure == crate::indicators::Measure::UnmetNeeds {
+            self.prepare_reach(settings.unmet_distance_km);
+        }
+        let facts = &*self;
+        let unmet = |row: usize| facts.is_unmet(row);
+        compute(
+            query,
+            &Inputs {
+                codes: &facts.codes,
+                needs: &facts.needs,
+                referrals: &facts.referrals,
+                services: &facts.services,
+                residents_by_province: &facts.residents_by_province,
+                unmet: &unmet,
+                rule: settings.rule,
+                today,
+            },
+        )
+    }
+}
+
+/// The observatory of one app server.
+pub struct ObservatoryService {
+    store: Arc<dyn Store>,
+    territories: &'static Territories,
+    settings: Settings,
+    facts: RwLock<Facts>,
+    running: Mutex<()>,
+    last_sync: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl ObservatoryService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        territories: &'static Territories,
+        settings: Settings,
+    ) -> Self {
+        ObservatoryService {
+            store,
+            territories,
+            settings,
+            facts: RwLock::new(Facts::new(territories)),
+            running: Mutex::new(()),
+            last_sync: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn territories(&self) -> &'static Territories {
+        self.territories
+    }
+
+    /// Loads everything on the first call, then applies the change log since.
+    pub async fn sync(&self) -> Result<usize, ObservatoryError> {
+        let _one_at_a_time = self.running.lock().await;
+        let position = self.facts.read().await.position;
+        let applied = match position {
+            None => self.load().await?,
+            Some(from) => self.catch_up(from).await?,
+        };
+        if self.facts.read().await.services_stale {
+            let services = self.load_services().await?;
+            let residents = self.load_residents().await?;
+            let mut facts = self.facts.write().await;
+            facts.set_services(services);
+            facts.residents_by_province = residents;
+            facts.services_stale = false;
+        }
+        *self.last_sync.lock().expect("sync clock") = Some(std::time::Instant::now());
+        Ok(applied)
+    }
+
+    /// [`sync`](Self::sync) unless one finished less than `max_age` ago.
+    pub async fn sync_if_older(
+        &self,
+        max_age: std::time::Duration,
+    ) -> Result<(), ObservatoryError> {
+        let fresh = self
+            .last_sync
+            .lock()
+            .expect("sync clock")
+            .is_some_and(|at| at.elapsed() < max_age);
+        if !fresh {
+            self.sync().await?;
+        }
+        Ok(())
+    }
+
+    async fn load(&self) -> Result<usize, ObservatoryError> {
+        // The position first: what is written while we read is replayed, never missed.
+        let position = last_position(self.store.as_ref()).await?;
+        let started = std::time::Instant::now();
+        let mut facts = Facts::new(self.territories);
+        let mut after = String::new();
+        loop {
+            let page = self.store.need_facts_after(&after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.clone();
+            page.iter().for_each(|n| facts.upsert_need(n));
+        }
+        after.clear();
+        loop {
+            let page = self.store.referral_facts_after(&after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.clone();
+            page.iter().for_each(|r| facts.upsert_referral(r));
+        }
+        facts.position = Some(position);
+        let loaded = facts.needs.len() + facts.referrals.len();
+        tracing::info!(
+            needs = facts.needs.len(),
+            referrals = facts.referrals.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "observatory facts loaded"
+        );
+        *self.facts.write().await = facts;
+        // Changes made while loading.
+        Ok(loaded + self.catch_up(position).await?)
+    }
+
+    async fn catch_up(&self, mut from: i64) -> Result<usize, ObservatoryError> {
+        let mut applied = 0;
+        loop {
+            let changes = self.store.changes_since(from, PAGE).await?;
+            let Some(last) = changes.last() else {
+                return Ok(applied);
+            };
+            let mut needs = BTreeSet::new();
+            let mut referrals = BTreeSet::new();
+            let mut contacts = BTreeSet::new();
+            let mut directory = false;
+            for change in &changes {
+                match change.table.as_str() {
+                    NEED_FACTS => needs.insert(change.id.clone()),
+                    REFERRAL_FACTS => referrals.insert(change.id.clone()),
+                    CONTACT_FACTS => contacts.insert(change.id.clone()),
+                    _ => {
+                        directory = true;
+                        false
+                    }
+                };
+            }
+            let ids = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>();
+            let mut need_facts = self.store.need_facts(&ids(needs), false).await?;
+            need_facts.extend(self.store.need_facts(&ids(contacts), true).await?);
+            let referral_facts = self.store.referral_facts(&ids(referrals)).await?;
+            let mut facts = self.facts.write().await;
+            need_facts.iter().for_each(|n| facts.upsert_need(n));
+            referral_facts.iter().for_each(|r| facts.upsert_referral(r));
+            facts.services_stale |= directory;
+            facts.position = Some(last.seq);
+            applied += changes.len();
+            from = last.seq;
+        }
+    }
+
+    async fn load_services(&self) -> Result<Vec<ServiceFact>, ObservatoryError> {
+        let records = self.store.all_records().await?;
+        let services: Vec<_> = records
+            .into_iter()
+            .filter(|r| r.table == "service")
+            .collect();
+        let mut rows = load_nested(self.store.as_ref(), services).await?;
+        rows.sort_by(|a, b| (&a.table, &a.id).cmp(&(&b.table, &b.id)));
+        let docs = service_docs(&rows, self.territories);
+        let facts = self.facts.read().await;
+        Ok(service_facts(&facts.codes, &docs))
+    }
+
+    /// Foreign residents (ISTAT) by province on the latest 1 January shipped, both sexes.
+    async fn load_residents(&self) -> Result<Vec<Option<u64>>, ObservatoryError> {
+        let mut residents = vec![None; self.territories.provinces.len()];
+        let filter = ObservationFilter::default().level(TerritoryLevel::Province);
+        let observations = self
+            .store
+            .observations("foreign_residents", &filter)
+            .await?;
+        let latest: Option<Period> = observations.iter().map(|o| o.period).max();
+        let facts = self.facts.read().await;
+        for o in observations
+            .iter()
+            .filter(|o| Some(&o.period) == latest.as_ref())
+        {
+            if o.sex.is_some_and(|s| s != StatSex::Total) {
+                continue;
+            }
+            if let Some(p) = facts.codes.province(&o.territory.code) {
+                residents[usize::from(p)] = Some(o.value.max(0) as u64);
+            }
+        }
+        Ok(residents)
+    }
+
+    /// Answers a query from the facts as they are now (call a sync first for freshness).
+    pub async fn compute(
+        &self,
+        query: &Query,
+        today: NaiveDate,
+    ) -> Result<IndicatorTable, ObservatoryError> {
+        let mut facts = self.facts.write().await;
+        Ok(facts.compute(query, &self.settings, today)?)
+    }
+
+    /// Runs `read` over the facts (names of organisations, sizes).
+    pub async fn with_facts<T>(&self, read: impl FnOnce(&Facts) -> T) -> T {
+        read(&*self.facts.read().await)
+    }
+}
+
+async fn last_position(store: &dyn Store) -> Result<i64, StoreError> {
+    let mut position = 0;
+    loop {
+        let changes = store.changes_since(position, PAGE).await?;
+        match changes.last() {
+            Some(last) => position = last.seq,
+            None => return Ok(position),
+        }
+    }
+}
