@@ -19,6 +19,7 @@ mod fts5;
 mod pg;
 mod queries;
 mod rng;
+mod xlsform;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -46,6 +47,9 @@ pub enum BenchCommand {
     /// server would answer), and writes the figures as JSON.
     #[command(hide = true)]
     SearchWorker(WorkerArgs),
+    /// Surveys: validating and rendering the real 548-question form, exporting 100,000
+    /// synthetic submissions as CSV and XLSX.
+    Xlsform(xlsform::XlsformArgs),
 }
 
 #[derive(Args)]
@@ -122,6 +126,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Search(args) => search(args).await,
         BenchCommand::SearchWorker(args) => tokio::task::block_in_place(|| worker(&args)),
+        BenchCommand::Xlsform(args) => xlsform::run(args).await,
     }
 }
 

@@ -125,6 +125,32 @@ macro_rules! sql_survey_store {
                 .map_err(db_error)
             }
 
+            /// Inserts or replaces a draft; a completed submission is left as it is.
+            async fn upsert_submission(tx: &mut sqlx::Transaction<'_, $db>, s: &Submission) -> Result<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO survey_submission (id, version_id, resume_token, language, status, answers, page, \
+                     started_at, updated_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (id) DO UPDATE SET language = excluded.language, status = excluded.status, \
+                     answers = excluded.answers, page = excluded.page, updated_at = excluded.updated_at, \
+                     completed_at = excluded.completed_at \
+                     WHERE survey_submission.status = 'draft'",
+                )
+                .bind(&s.id)
+                .bind(&s.version_id)
+                .bind(&s.resume_token)
+                .bind(&s.language)
+                .bind(s.status.as_str())
+                .bind(serde_json::to_string(&s.answers).map_err(db_error)?)
+                .bind(i64::from(s.page))
+                .bind(timestamp(s.started_at))
+                .bind(timestamp(s.updated_at))
+                .bind(s.completed_at.map(timestamp))
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Ok(done.rows_affected() > 0)
+            }
+
             #[async_trait]
             impl SurveyStore for Backend {
                 async fn create_survey(&self, survey: &Survey, first: &FormVersion, file: &[u8]) -> Result<()> {
@@ -278,28 +304,20 @@ macro_rules! sql_survey_store {
                 }
 
                 async fn save_submission(&self, s: &Submission) -> Result<bool> {
-                    let done = sqlx::query(
-                        "INSERT INTO survey_submission (id, version_id, resume_token, language, status, answers, page, \
-                         started_at, updated_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                         ON CONFLICT (id) DO UPDATE SET language = excluded.language, status = excluded.status, \
-                         answers = excluded.answers, page = excluded.page, updated_at = excluded.updated_at, \
-                         completed_at = excluded.completed_at \
-                         WHERE survey_submission.status = 'draft'",
-                    )
-                    .bind(&s.id)
-                    .bind(&s.version_id)
-                    .bind(&s.resume_token)
-                    .bind(&s.language)
-                    .bind(s.status.as_str())
-                    .bind(serde_json::to_string(&s.answers).map_err(db_error)?)
-                    .bind(i64::from(s.page))
-                    .bind(timestamp(s.started_at))
-                    .bind(timestamp(s.updated_at))
-                    .bind(s.completed_at.map(timestamp))
-                    .execute(&self.write)
-                    .await
-                    .map_err(db_error)?;
-                    Ok(done.rows_affected() > 0)
+                    let mut tx = self.write.begin().await.map_err(db_error)?;
+                    let written = upsert_submission(&mut tx, s).await?;
+                    tx.commit().await.map_err(db_error)?;
+                    Ok(written)
+                }
+
+                async fn save_submissions(&self, submissions: &[Submission]) -> Result<u64> {
+                    let mut tx = self.write.begin().await.map_err(db_error)?;
+                    let mut written = 0;
+                    for s in submissions {
+                        written += u64::from(upsert_submission(&mut tx, s).await?);
+                    }
+                    tx.commit().await.map_err(db_error)?;
+                    Ok(written)
                 }
 
                 async fn submission_by_resume_token(&self, token: &str) -> Result<Option<Submission>> {

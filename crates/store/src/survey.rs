@@ -160,6 +160,10 @@ pub trait SurveyStore: Send + Sync {
     /// again: saving over one returns false and writes nothing.
     async fn save_submission(&self, submission: &Submission) -> Result<bool>;
 
+    /// Saves many submissions in one transaction (imports, benchmarks), as `save_submission`
+    /// would one by one; returns how many were written.
+    async fn save_submissions(&self, submissions: &[Submission]) -> Result<u64>;
+
     async fn submission_by_resume_token(&self, token: &str) -> Result<Option<Submission>>;
 
     /// The version's submissions in one status, ordered by id, after the one with id `after`

@@ -159,12 +159,11 @@ pub async fn submissions_stay_with_their_version_and_complete_ones_are_final(sto
         store.submission_by_resume_token("resume-s1").await.unwrap(),
         Some(draft.clone())
     );
-    for id in ["s3", "s2", "s4"] {
-        store
-            .save_submission(&submission(id, VERSION_1, SubmissionStatus::Complete))
-            .await
-            .unwrap();
-    }
+    let many: Vec<Submission> = ["s3", "s2", "s4"]
+        .iter()
+        .map(|id| submission(id, VERSION_1, SubmissionStatus::Complete))
+        .collect();
+    assert_eq!(store.save_submissions(&many).await.unwrap(), 3);
     store
         .save_submission(&submission("s5", VERSION_1, SubmissionStatus::Draft))
         .await

@@ -253,12 +253,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/{lang}/surveys",
-            get(survey::manage::list).post(survey::manage::create),
+            get(survey::manage::list)
+                .post(survey::manage::create)
+                .layer(DefaultBodyLimit::max(survey::manage::MAX_FORM_BYTES)),
         )
         .route("/{lang}/surveys/{id}", get(survey::manage::show))
         .route(
             "/{lang}/surveys/{id}/versions",
-            post(survey::manage::add_version),
+            post(survey::manage::add_version)
+                .layer(DefaultBodyLimit::max(survey::manage::MAX_FORM_BYTES)),
         )
         .route("/{lang}/surveys/{id}/deploy", post(survey::manage::deploy))
         .route(

@@ -744,3 +744,36 @@ async fn exports_read_back_with_labels_split_choices_and_repeat_sheets() {
     assert_eq!(rows[1][0], Data::Float(2.0), "row 2 of the main sheet");
     assert_eq!(rows[1][3], Data::Float(30.0));
 }
+
+/// The real 548-question needs assessment (REACH MSNA 2024, in tests/conformance) uploads,
+/// deploys and renders its first page.
+#[tokio::test]
+async fn the_real_needs_assessment_uploads_and_renders() {
+    let s = deployed_survey().await;
+    let real = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/conformance/xlsform/real/REACH_2024_MSNA-kobo-tool_draft_v11.xlsx"),
+    )
+    .unwrap();
+    let (status, headers, html) = upload(&s.w, &s.session, "/en/surveys", "msna.xlsx", &real).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let url = location(&headers);
+    let (_, _, html) = s.w.get(&url, Some(&s.session)).await;
+    let version_id = between(&html, "name=\"version\" value=\"", "\"").to_owned();
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{url}/deploy"),
+        &[("version", &version_id)],
+    )
+    .await;
+    let (_, _, html) = s.w.get(&url, Some(&s.session)).await;
+    let link = between(&html, "id=\"share-link\" href=\"", "\"").to_owned();
+    let path = link.strip_prefix("http://crocevia.test").unwrap();
+    let started = std::time::Instant::now();
+    let (status, _, html) = s.w.get(path, None).await;
+    eprintln!("first page of the real form: {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Page 1 /"), "{html}");
+    assert!(html.contains("<input") || html.contains("type=\"radio\""));
+}

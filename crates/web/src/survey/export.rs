@@ -243,27 +243,39 @@ pub async fn csv(
         return Ok(crate::desk::not_found(language));
     };
     let form = form_of(&state, &version).await?;
-    let cols = Arc::new(columns(&form, None, &params));
+    let body = Body::from_stream(csv_stream(state.store.clone(), &form, &version.id, &params));
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    file_name(&version.form_id, version.number, "csv")
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The main sheet of a version's completed submissions as CSV, read and written a page of
+/// 1,000 submissions at a time.
+pub fn csv_stream(
+    store: Arc<dyn crocevia_store::Store>,
+    form: &Form,
+    version_id: &str,
+    params: &ExportParams,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let cols = Arc::new(columns(form, None, params));
     let header = {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(cols.iter().map(|c| c.header.as_str()))
-            .map_err(|e| {
-                AppError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "export_failed",
-                    e.to_string(),
-                )
-            })?;
-        w.into_inner().map_err(|e| {
-            AppError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "export_failed",
-                e.to_string(),
-            )
-        })?
+        let _ = w.write_record(cols.iter().map(|c| c.header.as_str()));
+        w.into_inner().unwrap_or_default()
     };
-    let store = state.store.clone();
-    let version_id = version.id.clone();
+    let version_id = version_id.to_owned();
     // Each step reads one page of submissions and yields it as CSV.
     let pages = futures::stream::unfold((Some(String::new()), false), move |(after, done)| {
         let store = store.clone();
@@ -312,22 +324,7 @@ pub async fn csv(
     });
     let head =
         futures::stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(header)) });
-    let body = Body::from_stream(futures::StreamExt::chain(head, pages));
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    file_name(&version.form_id, version.number, "csv")
-                ),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    futures::StreamExt::chain(head, pages)
 }
 
 /// `GET /{lang}/surveys/{id}/versions/{number}/export.xlsx`: the main sheet and one sheet per

@@ -532,7 +532,7 @@ fn engine_is_repeat(el: &Element) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn page_response(
+fn page_template(
     language: &'static Language,
     token: &str,
     form: &Form,
@@ -543,8 +543,7 @@ fn page_response(
     page_index: usize,
     resume: &str,
     problems: &[FieldProblem],
-    status: StatusCode,
-) -> Response {
+) -> RespondTemplate {
     let mut page = Page::new(language, format!("/s/{token}"));
     let title = super::form_title(form, "");
     let title = form
@@ -600,7 +599,7 @@ fn page_response(
     } else {
         format!("/{}/s/{token}/resume/{resume}", language.code)
     };
-    let template = RespondTemplate {
+    RespondTemplate {
         action: format!("/{}/s/{token}", language.code),
         resume: resume.to_owned(),
         resume_url,
@@ -615,12 +614,58 @@ fn page_response(
         languages,
         title,
         page,
-    };
-    (status, render_page(&template)).into_response()
+    }
 }
 
-fn render_page(t: &RespondTemplate) -> Response {
-    render(t)
+#[allow(clippy::too_many_arguments)]
+fn page_response(
+    language: &'static Language,
+    token: &str,
+    form: &Form,
+    engine: &Engine<'_>,
+    answers: &Answers,
+    form_lang: &str,
+    now: DateTime<FixedOffset>,
+    page_index: usize,
+    resume: &str,
+    problems: &[FieldProblem],
+    status: StatusCode,
+) -> Response {
+    let template = page_template(
+        language, token, form, engine, answers, form_lang, now, page_index, resume, problems,
+    );
+    (status, render(&template)).into_response()
+}
+
+/// The first page of a form as a new respondent sees it, as HTML (for `crocevia bench`).
+pub fn first_page_html(
+    form: &Form,
+    language: &'static Language,
+    now: DateTime<FixedOffset>,
+) -> String {
+    let engine = Engine::new(form);
+    let form_lang = form_language(form, language.code, None);
+    let mut answers = Answers::new();
+    engine.update(&mut answers, &form_lang, now);
+    let first = engine
+        .relevant_pages(&answers, &form_lang, now)
+        .first()
+        .copied()
+        .unwrap_or(0);
+    page_template(
+        language,
+        "bench",
+        form,
+        &engine,
+        &answers,
+        &form_lang,
+        now,
+        first,
+        "",
+        &[],
+    )
+    .render()
+    .unwrap_or_default()
 }
 
 struct Render<'r, 'f> {
