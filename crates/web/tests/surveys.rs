@@ -777,3 +777,40 @@ async fn the_real_needs_assessment_uploads_and_renders() {
     assert!(html.contains("Page 1 /"), "{html}");
     assert!(html.contains("<input") || html.contains("type=\"radio\""));
 }
+
+#[tokio::test]
+async fn a_survey_for_operators_asks_to_sign_in_and_a_closed_one_says_so() {
+    let s = deployed_survey().await;
+    let (status, headers, _) = submit(
+        &s.w,
+        &s.session,
+        &format!("{}/audience", s.survey_url),
+        &[("audience", "operators")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let uri = format!("/it{}", s.share_path);
+    let (status, headers, _) = s.w.get(&uri, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/it/login");
+    let (status, _, html) = s.w.get(&uri, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK, "a signed-in account answers");
+    assert!(html.contains("Pagina 1 / 3"));
+    // Closing the version: the link says the questionnaire is closed.
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{}/deploy", s.survey_url),
+        &[("version", "")],
+    )
+    .await;
+    let (status, _, html) = s.w.get(&uri, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Questo questionario è chiuso."));
+    let (status, _, html) = s.w.get("/fr/s/no-such-token", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("Il n&#39;y a aucun questionnaire") || html.contains("aucun questionnaire"),
+        "{html}"
+    );
+}

@@ -783,6 +783,50 @@ choices,list_name,name,label
     }
 
     #[test]
+    fn choice_filters_and_or_other() {
+        let csv = "\
+survey,type,name,label,choice_filter
+,select_one region,region,Region,
+,select_one city or_other,city,City,
+,select_one city,town,Town,region = ${region}
+choices,list_name,name,label,region
+,region,north,North,
+,region,south,South,
+,city,milano,Milano,north
+,city,napoli,Napoli,south
+";
+        let form = crocevia_xlsform::read_csv(csv.as_bytes()).unwrap();
+        let e = Engine::new(&form);
+        let mut a = Answers::new();
+        e.set(&mut a, At::TOP, "region", "south".into());
+        let town = form.element("town").unwrap();
+        let offered: Vec<&str> = e
+            .choices(town, &a, At::TOP, "", now())
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(offered, ["napoli"]);
+        e.set(&mut a, At::TOP, "city", "other".into());
+        let p = e.check_page(0, &a, "", now());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            (p[0].field.as_str(), p[0].kind),
+            ("city_other", ProblemKind::Required)
+        );
+        e.set(&mut a, At::TOP, "city_other", "Bari".into());
+        e.set(&mut a, At::TOP, "town", "milano".into());
+        let p = e.check_page(0, &a, "", now());
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            (p[0].field.as_str(), p[0].kind),
+            ("town", ProblemKind::NotChoice)
+        );
+        e.set(&mut a, At::TOP, "city", "milano".into());
+        e.clear_irrelevant(&mut a, "", now());
+        assert!(!a.contains_key("city_other"), "the text goes with 'other'");
+    }
+
+    #[test]
     fn pages_relevance_calculations_and_checks() {
         let form = form();
         let e = Engine::new(&form);
