@@ -524,6 +524,10 @@ async fn arabic_is_right_to_left_and_a_draft_resumes_in_another_language() {
     let (status, html) = r.open(&s).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("dir=\"rtl\""));
+    assert!(
+        html.contains("<h1 lang=\"it\">Rilevazione dei bisogni</h1>"),
+        "the untranslated title is marked Italian"
+    );
     assert!(html.contains("الجنس") && html.contains("امرأة"), "{html}");
     let (_, html) = r
         .post(&s, &[("sex", "male"), ("age", "25"), ("_action", "next")])

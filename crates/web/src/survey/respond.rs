@@ -97,6 +97,8 @@ pub struct LanguageOption {
 struct RespondTemplate {
     page: Page,
     title: String,
+    /// The language of the title when known and not the page's.
+    title_lang: String,
     action: String,
     resume: String,
     resume_url: String,
@@ -545,14 +547,25 @@ fn page_template(
     problems: &[FieldProblem],
 ) -> RespondTemplate {
     let mut page = Page::new(language, format!("/s/{token}"));
-    let title = super::form_title(form, "");
-    let title = form
+    // The title in the form language when the settings give one (`form_title::Language (xx)`),
+    // else the form's title, marked with the form's default language.
+    let translated = form
         .settings
         .all
         .get(&format!("form_title::{form_lang}"))
         .cloned()
-        .filter(|t| !t.is_empty())
-        .unwrap_or(title);
+        .filter(|t| !t.is_empty());
+    let title_lang = match translated {
+        Some(_) => language_code(form_lang),
+        None => form
+            .settings
+            .default_language
+            .as_deref()
+            .and_then(language_code),
+    }
+    .unwrap_or_default()
+    .to_owned();
+    let title = translated.unwrap_or_else(|| super::form_title(form, ""));
     page.title = title.clone();
     let relevant = engine.relevant_pages(answers, form_lang, now);
     let position = relevant
@@ -600,6 +613,7 @@ fn page_template(
         format!("/{}/s/{token}/resume/{resume}", language.code)
     };
     RespondTemplate {
+        title_lang,
         action: format!("/{}/s/{token}", language.code),
         resume: resume.to_owned(),
         resume_url,
