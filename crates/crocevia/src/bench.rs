@@ -16,6 +16,7 @@
 mod bare;
 mod corpus;
 mod fts5;
+mod observatory;
 mod pg;
 mod queries;
 mod rng;
@@ -50,6 +51,9 @@ pub enum BenchCommand {
     /// Surveys: validating and rendering the real 548-question form, exporting 100,000
     /// synthetic submissions as CSV and XLSX.
     Xlsform(xlsform::XlsformArgs),
+    /// The observatory's dashboard queries over a synthetic national history (10 million
+    /// needs, 3 million referrals), against DuckDB with --duckdb.
+    Observatory(observatory::ObservatoryArgs),
 }
 
 #[derive(Args)]
@@ -127,6 +131,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Search(args) => search(args).await,
         BenchCommand::SearchWorker(args) => tokio::task::block_in_place(|| worker(&args)),
         BenchCommand::Xlsform(args) => xlsform::run(args).await,
+        BenchCommand::Observatory(args) => tokio::task::block_in_place(|| observatory::run(&args)),
     }
 }
 

@@ -27,6 +27,18 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// Back-office login through an OpenID Connect provider; `None` when not configured.
     pub oidc: Option<OidcSettings>,
+    /// The disclosure threshold of published counts and the reach used for "unmet needs".
+    pub observatory: crocevia_observatory::Settings,
+}
+
+/// `[observatory]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObservatoryFile {
+    /// Counts of people from 1 to this minus one are hidden (at least 3; 5 by default).
+    disclosure_threshold: Option<u32>,
+    /// A need is unmet when no service of its category is this close (km; 30 by default).
+    unmet_distance_km: Option<f64>,
 }
 
 /// `[desk]` in `crocevia.toml`.
@@ -66,6 +78,8 @@ struct FileConfig {
     #[serde(default)]
     smtp: SmtpFile,
     oidc: Option<FileOidc>,
+    #[serde(default)]
+    observatory: ObservatoryFile,
 }
 
 /// `[oidc]` in `crocevia.toml`.
@@ -178,7 +192,9 @@ impl Config {
         };
         let smtp = smtp_settings(file.smtp, &env)?;
         let oidc = resolve_oidc(file.oidc.unwrap_or_default(), &env)?;
+        let observatory = observatory_settings(file.observatory, &env)?;
         Ok(Config {
+            observatory,
             database_url,
             data_dir,
             listen,
@@ -188,6 +204,31 @@ impl Config {
             oidc,
         })
     }
+}
+
+fn observatory_settings(
+    file: ObservatoryFile,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<crocevia_observatory::Settings> {
+    let defaults = crocevia_observatory::Settings::default();
+    let threshold = match env("CROCEVIA_DISCLOSURE_THRESHOLD") {
+        Some(v) => v.parse::<u32>().with_context(|| {
+            format!("CROCEVIA_DISCLOSURE_THRESHOLD '{v}' is not a whole number")
+        })?,
+        None => file
+            .disclosure_threshold
+            .unwrap_or(defaults.rule.threshold()),
+    };
+    let rule = crocevia_core::disclosure::DisclosureRule::new(threshold)
+        .map_err(|e| anyhow::anyhow!("[observatory] disclosure_threshold: {e}"))?;
+    let unmet_distance_km = file.unmet_distance_km.unwrap_or(defaults.unmet_distance_km);
+    if unmet_distance_km.is_nan() || unmet_distance_km <= 0.0 {
+        bail!("[observatory] unmet_distance_km must be a positive number of kilometres");
+    }
+    Ok(crocevia_observatory::Settings {
+        rule,
+        unmet_distance_km,
+    })
 }
 
 /// `90s`, `15m`, `24h`, `30d`: a positive whole number and a unit.

@@ -396,6 +396,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     let web_config = crocevia_web::WebConfig {
         public_url: public_url.clone(),
         desk: config.desk,
+        observatory: config.observatory,
         oidc: config.oidc.clone(),
         ..crocevia_web::WebConfig::default()
     };
@@ -410,6 +411,16 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         }
     };
     let state = crocevia_web::AppState::with_search(store, clock, web_config, search);
+    let observatory = state.observatory.clone();
+    let observatory_follower = tokio::spawn(async move {
+        let mut every = tokio::time::interval(crocevia_web::search_api::FOLLOW_INTERVAL);
+        loop {
+            every.tick().await;
+            if let Err(e) = observatory.sync().await {
+                tracing::warn!(error = %e, "observatory follower: will retry");
+            }
+        }
+    });
     let jobs = tokio::spawn(crocevia_web::desk::jobs::run(
         state.clone(),
         config.desk.jobs_interval,
@@ -423,6 +434,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         .await
         .context("the server stopped with an error")?;
     follower.abort();
+    observatory_follower.abort();
     jobs.abort();
     tracing::info!("stopped");
     Ok(())

@@ -196,7 +196,8 @@ impl Codes {
         self.organisation_index.get(id).copied()
     }
 
-    fn organisation_code(&mut self, id: &str) -> u16 {
+    /// The code of an organisation, given one on first sight.
+    pub fn intern_organisation(&mut self, id: &str) -> u16 {
         if let Some(&code) = self.organisation_index.get(id) {
             return code;
         }
@@ -333,7 +334,7 @@ impl Needs {
             area,
             term,
             category: codes.top_category_of_term[usize::from(term)],
-            organisation: codes.organisation_code(&fact.organization_id),
+            organisation: codes.intern_organisation(&fact.organization_id),
             counted: fact.counted,
         };
         self.put(key(&fact.id), values);
@@ -444,8 +445,8 @@ impl Referrals {
                     .num_minutes()
                     .clamp(0, i64::from(u32::MAX - 1)) as u32
             }),
-            from: codes.organisation_code(&fact.from_organization_id),
-            to: codes.organisation_code(&fact.to_organization_id),
+            from: codes.intern_organisation(&fact.from_organization_id),
+            to: codes.intern_organisation(&fact.to_organization_id),
         };
         self.put(key(&fact.id), row);
     }

@@ -30,7 +30,7 @@ pub enum ObservatoryError {
 }
 
 /// Settings of the observatory.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
     pub rule: DisclosureRule,
     /// A need is unmet when no listed service of its category is this close to the person's

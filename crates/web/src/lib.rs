@@ -4,10 +4,13 @@
 pub mod assets;
 pub mod auth;
 pub mod backoffice;
+pub mod charts;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
+pub mod indicators_api;
 pub mod observatory_api;
+pub mod observatory_table;
 pub mod oidc;
 pub mod openapi;
 pub mod ops;
@@ -24,6 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use crocevia_core::clock::Clock;
 use crocevia_core::territory::Territories;
+use crocevia_observatory::ObservatoryService;
 use crocevia_search::{SearchIndex, SearchService};
 use crocevia_store::Store;
 use tower_http::cors::CorsLayer;
@@ -39,6 +43,8 @@ pub struct WebConfig {
     pub desk: desk::DeskSettings,
     /// Back-office login through an OpenID Connect provider, when configured.
     pub oidc: Option<oidc::OidcSettings>,
+    /// The disclosure threshold and the reach of services for "unmet needs".
+    pub observatory: crocevia_observatory::Settings,
 }
 
 impl Default for WebConfig {
@@ -48,6 +54,7 @@ impl Default for WebConfig {
             max_body_bytes: 2 * 1024 * 1024,
             desk: desk::DeskSettings::default(),
             oidc: None,
+            observatory: crocevia_observatory::Settings::default(),
         }
     }
 }
@@ -59,8 +66,12 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
     pub search: Arc<SearchService>,
+    /// The indicators' facts, following the change log like `search`.
+    pub observatory: Arc<ObservatoryService>,
     /// The OpenID Connect provider, when one is configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// What each observatory dataset holds, computed once.
+    pub statistics_catalog: Arc<observatory_table::CatalogCache>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -86,13 +97,20 @@ impl AppState {
         search: Arc<SearchService>,
     ) -> Self {
         let oidc = config.oidc.clone().map(|s| Arc::new(oidc::Oidc::new(s)));
+        let observatory = Arc::new(ObservatoryService::new(
+            store.clone(),
+            territories(),
+            config.observatory,
+        ));
         AppState {
+            observatory,
             store,
             clock,
             oidc,
             config: Arc::new(config),
             metrics: Arc::default(),
             search,
+            statistics_catalog: Arc::default(),
         }
     }
 }
@@ -149,9 +167,18 @@ pub fn router(state: AppState) -> Router {
         .route("/credits", get(ops::credits_endpoint))
         .route("/search", get(search_api::search))
         .route("/observatory/datasets", get(observatory_api::datasets))
+        .route("/observatory/indicators", get(indicators_api::list))
+        .route(
+            "/observatory/indicators/{id}",
+            get(indicators_api::indicator),
+        )
         .route(
             "/observatory/datasets/{id}/observations",
             get(observatory_api::observations),
+        )
+        .route(
+            "/observatory/datasets/{id}/table",
+            get(observatory_table::table_endpoint),
         )
         .fallback(hsds_api::unknown_path);
     let pages = Router::new()
@@ -160,6 +187,14 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
         .route("/{lang}/observatory", get(portal::observatory::page))
+        .route(
+            "/{lang}/observatory/indicators/{id}",
+            get(portal::indicator_views::page),
+        )
+        .route(
+            "/{lang}/observatory/{dataset}",
+            get(portal::observatory_views::page),
+        )
         .route("/language", axum::routing::post(portal::choose_language))
         .route(
             "/{lang}/login",

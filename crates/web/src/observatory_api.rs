@@ -190,5 +190,28 @@ pub fn openapi_paths() -> Map<String, Value> {
                 "400": {"description": "A filter that cannot be read.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "404": {"description": "No such dataset.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}),
     );
+    paths.insert(
+        "/api/observatory/datasets/{id}/table".into(),
+        json!({"get": {"operationId": "observatory_table", "summary": "The table behind one of the observatory's views (a map of one period, a time series of one or two territories, a breakdown of one territory), as JSON, CSV or JSON-stat 2.0. The parameters are those of the view's page, /{lang}/observatory/{id}; missing ones take the view's defaults, and the answer's query gives them all.",
+            "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                query("view", "map (default: every territory of a level), series (every period of a territory, or two with compare) or table (a breakdown)."),
+                query("level", "For maps: region, province, historical_province or comune, where the dataset has figures (default province, else region; italy for a dataset with nothing smaller)."),
+                query("region", "For comune maps: the region's ISTAT code (13)."),
+                query("period", "A date (2023-01-01) or year (2023) the dataset has; default the latest. Not used by series."),
+                query("sex", "total (default), male or female."),
+                query("citizenship", "total (default), stateless, country:ISTAT_CODE or area:CODE."),
+                query("permit_type", "total (default), long_term or with_expiry."),
+                query("measure", "What is counted, for datasets with several measures."),
+                query("territory", "For series and tables: IT (default), a region (13), a province (066; the pre-2009 province for permit datasets)."),
+                query("compare", "For series: a second territory."),
+                query("by", "For tables: the dimension to break down by (sex, citizenship, permit_type, measure)."),
+                query("format", "json (default), csv or jsonstat (JSON-stat 2.0; hidden cells have value null and status \"<5\")."),
+                query("lang", "Language of the labels (default en).")],
+            "responses": {
+                "200": {"description": "The table: JSON ({query, table}), CSV (one row per cell: code and label of each dimension, value, status) or a JSON-stat 2.0 dataset.", "content": {"application/json": {}, "text/csv": {}}},
+                "400": {"description": "A parameter that cannot be read or that the dataset has no figures for (code invalid_parameter).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "404": {"description": "No such dataset.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}),
+    );
     paths
 }

@@ -255,12 +255,9 @@ proptest! {
         };
         for (shown_row, true_row) in shown.iter().zip(&truth) {
             for (shown, &value) in shown_row.iter().zip(true_row) {
-                match shown {
-                    Some(count) => {
-                        prop_assert_eq!(*count, value);
-                        prop_assert!(!rule.is_small(value), "{} published", value);
-                    }
-                    None => {}
+                if let Some(count) = shown {
+                    prop_assert_eq!(*count, value);
+                    prop_assert!(!rule.is_small(value), "{} published", value);
                 }
             }
         }

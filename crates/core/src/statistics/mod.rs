@@ -18,6 +18,7 @@
 
 pub mod area;
 mod parse;
+pub mod table;
 #[cfg(test)]
 mod tests;
 

@@ -17,6 +17,7 @@
 
 pub mod countries;
 mod istat;
+pub mod map;
 pub mod topojson;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

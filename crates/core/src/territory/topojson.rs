@@ -54,11 +54,24 @@ pub enum TopoJsonError {
 
 /// Decodes every geometry of every object of a topology, flattening `GeometryCollection`s.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Feature>, TopoJsonError> {
+    decode_with(bytes, |_| {})
+}
+
+/// [`decode`], after passing every arc (as absolute positions) to `simplify`, which may drop
+/// points but must keep both ends. Shared borders are one arc in TopoJSON, so neighbours
+/// stay seamless however an arc is simplified.
+pub fn decode_with(
+    bytes: &[u8],
+    simplify: impl Fn(&mut Vec<Position>),
+) -> Result<Vec<Feature>, TopoJsonError> {
     let raw: RawTopology = serde_json::from_slice(bytes)?;
     if raw.kind != "Topology" {
         return Err(TopoJsonError::NotATopology(raw.kind));
     }
-    let arcs = absolute_arcs(raw.arcs, raw.transform.as_ref());
+    let mut arcs = absolute_arcs(raw.arcs, raw.transform.as_ref());
+    for arc in &mut arcs {
+        simplify(arc);
+    }
     let mut features = Vec::new();
     for (object, geometry) in raw.objects {
         let mut index = 0;

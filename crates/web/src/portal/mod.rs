@@ -2,7 +2,9 @@
 //! without JavaScript. Service content shows in the visitor's language where a translation
 //! exists, else in Italian with a note saying so.
 
+pub mod indicator_views;
 pub mod observatory;
+pub mod observatory_views;
 mod views;
 
 use askama::Template;

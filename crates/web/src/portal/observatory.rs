@@ -38,6 +38,17 @@ struct ObservatoryTemplate {
     permits: String,
     rows: Vec<ProvinceRow>,
     source: &'static str,
+    datasets: Vec<DatasetLink>,
+    /// The network's indicators: (title, link to its first view).
+    indicators: Vec<(String, String)>,
+}
+
+/// A dataset and the links to its views.
+pub struct DatasetLink {
+    pub title: String,
+    pub map: String,
+    pub series: String,
+    pub table: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -118,7 +129,32 @@ pub async fn page(
     let years = YEARS
         .map(|y| (y, page.href(&format!("/observatory?year={y}")), y == year))
         .collect();
+    let datasets = crocevia_core::statistics::DATASETS
+        .iter()
+        .map(|d| {
+            let view = |v: &str| page.href(&format!("/observatory/{}?view={v}", d.id));
+            DatasetLink {
+                title: crate::observatory_table::dataset_title(d, language.code),
+                map: view("map"),
+                series: view("series"),
+                table: view("table"),
+            }
+        })
+        .collect();
+    let tr = crate::observatory_table::Tr::new(language.code);
+    let indicators = crocevia_observatory::indicators::INDICATORS
+        .iter()
+        .map(|i| {
+            let by = i.dimensions.get(1).map_or("province", |d| d.as_str());
+            (
+                tr.t(&format!("ob-ind-{}", i.id)),
+                page.href(&format!("/observatory/indicators/{}?by={by}", i.id)),
+            )
+        })
+        .collect();
     Ok(render(&ObservatoryTemplate {
+        datasets,
+        indicators,
         year,
         years,
         italy_total: number(language.code, value(&italy, Sex::Total)),
