@@ -63,6 +63,16 @@ impl Role {
         self == Role::Coordinator
     }
 
+    /// Uploads, deploys and shares its organisation's surveys (XLSForms).
+    pub fn may_manage_surveys(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator)
+    }
+
+    /// Reads the analysis and exports of its organisation's surveys.
+    pub fn may_analyse_surveys(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator | Role::Analyst)
+    }
+
     /// Adds people to its own organisation and resets their passwords.
     pub fn may_manage_accounts(self) -> bool {
         self == Role::Admin
@@ -105,6 +115,8 @@ mod tests {
                 && !Role::Analyst.may_use_desk()
         );
         assert!(Role::Coordinator.may_override_consent() && !Role::Operator.may_override_consent());
+        assert!(Role::Coordinator.may_manage_surveys() && !Role::Operator.may_manage_surveys());
+        assert!(Role::Analyst.may_analyse_surveys() && !Role::Editor.may_analyse_surveys());
         assert_eq!(normalize_email("  Ada@Example.IT "), "ada@example.it");
     }
 }

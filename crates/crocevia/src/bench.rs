@@ -20,6 +20,7 @@ mod observatory;
 mod pg;
 mod queries;
 mod rng;
+mod xlsform;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -47,6 +48,9 @@ pub enum BenchCommand {
     /// server would answer), and writes the figures as JSON.
     #[command(hide = true)]
     SearchWorker(WorkerArgs),
+    /// Surveys: validating and rendering the real 548-question form, exporting 100,000
+    /// synthetic submissions as CSV and XLSX.
+    Xlsform(xlsform::XlsformArgs),
     /// The observatory's dashboard queries over a synthetic national history (10 million
     /// needs, 3 million referrals), against DuckDB with --duckdb.
     Observatory(observatory::ObservatoryArgs),
@@ -126,6 +130,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Search(args) => search(args).await,
         BenchCommand::SearchWorker(args) => tokio::task::block_in_place(|| worker(&args)),
+        BenchCommand::Xlsform(args) => xlsform::run(args).await,
         BenchCommand::Observatory(args) => tokio::task::block_in_place(|| observatory::run(&args)),
     }
 }

@@ -68,7 +68,7 @@ pub const LANGUAGES: &[Language] = &[
 pub const DEFAULT_LANGUAGE: &str = "it";
 
 /// Message ids every portal language must have start with one of these.
-pub const PORTAL_PREFIXES: &[&str] = &["common-", "portal-", "need-", "day-"];
+pub const PORTAL_PREFIXES: &[&str] = &["common-", "portal-", "need-", "day-", "respond-"];
 
 pub fn language(code: &str) -> Option<&'static Language> {
     LANGUAGES.iter().find(|l| l.code == code)

@@ -9,6 +9,7 @@
 mod desk;
 mod postgres;
 mod sqlite;
+mod survey;
 
 use chrono::{DateTime, Utc};
 use crocevia_core::hsds::Record;
@@ -1522,6 +1523,7 @@ macro_rules! sql_store {
 
 pub(crate) use desk::sql_desk_store;
 pub(crate) use sql_store;
+pub(crate) use survey::sql_survey_store;
 
 /// Helpers for the test suites of this and other crates (a fresh PostgreSQL schema per test).
 pub mod test_support {

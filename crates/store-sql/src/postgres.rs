@@ -51,4 +51,5 @@ impl PostgresStore {
 }
 
 crate::sql_desk_store!(PostgresStore, sqlx::Postgres);
+crate::sql_survey_store!(PostgresStore, sqlx::Postgres);
 crate::sql_store!(PostgresStore, Postgres);

@@ -11,6 +11,7 @@ use crocevia_core::statistics::Dataset;
 use crocevia_core::territory::{self, Territories};
 
 pub use crate::desk_contract::*;
+pub use crate::survey_contract::*;
 use crate::{
     Account, ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, OidcLink, Operation, Session,
     Store, StoreError, load_nested,
@@ -962,6 +963,9 @@ macro_rules! store_contract_tests {
             concurrent_audit_appends_keep_one_chain,
             pathways_are_found_by_need_in_order,
             desk_facts_are_logged_and_read_without_personal_data,
+            surveys_are_found_by_their_organisation_or_their_link,
+            versions_are_numbered_and_one_is_deployed,
+            submissions_stay_with_their_version_and_complete_ones_are_final,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

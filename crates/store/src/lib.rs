@@ -6,6 +6,8 @@ pub mod desk;
 pub mod desk_contract;
 pub mod import;
 mod nested;
+pub mod survey;
+pub mod survey_contract;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -207,9 +209,9 @@ pub struct ComuneFilter {
 }
 
 /// Everything a backend stores: the directory, accounts and territories here, the desk in
-/// [`desk::DeskStore`].
+/// [`desk::DeskStore`], surveys in [`survey::SurveyStore`].
 #[async_trait]
-pub trait Store: desk::DeskStore + Send + Sync {
+pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
     /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
     fn backend(&self) -> &'static str;
 

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod ops;
 pub mod portal;
 pub mod search_api;
+pub mod survey;
 pub mod territory_api;
 pub mod write_api;
 
@@ -284,6 +285,43 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{lang}/backoffice/accounts/{id}/reset",
             post(backoffice::accounts::reset),
+        )
+        .route(
+            "/{lang}/surveys",
+            get(survey::manage::list)
+                .post(survey::manage::create)
+                .layer(DefaultBodyLimit::max(survey::manage::MAX_FORM_BYTES)),
+        )
+        .route("/{lang}/surveys/{id}", get(survey::manage::show))
+        .route(
+            "/{lang}/surveys/{id}/versions",
+            post(survey::manage::add_version)
+                .layer(DefaultBodyLimit::max(survey::manage::MAX_FORM_BYTES)),
+        )
+        .route("/{lang}/surveys/{id}/deploy", post(survey::manage::deploy))
+        .route(
+            "/{lang}/surveys/{id}/audience",
+            post(survey::manage::audience),
+        )
+        .route(
+            "/{lang}/surveys/{id}/versions/{number}/analysis",
+            get(survey::analysis::page),
+        )
+        .route(
+            "/{lang}/surveys/{id}/versions/{number}/export.csv",
+            get(survey::export::csv),
+        )
+        .route(
+            "/{lang}/surveys/{id}/versions/{number}/export.xlsx",
+            get(survey::export::xlsx),
+        )
+        .route(
+            "/{lang}/s/{token}",
+            get(survey::respond::show).post(survey::respond::submit),
+        )
+        .route(
+            "/{lang}/s/{token}/resume/{resume}",
+            get(survey::respond::resume),
         )
         .route(
             "/{lang}/backoffice/password",

@@ -1,0 +1,494 @@
+//! Exports of a version's completed submissions: CSV (streamed page by page as it is read)
+//! and XLSX (written row by row in constant memory), with question names or labels in any
+//! of the form's languages, select_multiple as one column or as one 0/1 column per choice,
+//! and (XLSX) each repeat on a sheet of its own, linked to the main sheet by row index and
+//! submission id.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use crocevia_store::survey::{Submission, SubmissionStatus};
+use crocevia_xlsform::{Form, QuestionType};
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::analysis::{analysed, each_submission, may_analyse, questions, text};
+use super::engine::{or_other, other_name};
+use super::{form_language, form_of};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::portal::lang_or_404;
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct ExportParams {
+    /// `names` (default), or a form language code for labels (`it`, `ar`, …).
+    pub labels: String,
+    /// `joined` (default): a select_multiple in one column; `split`: one 0/1 column per choice.
+    pub multiple: String,
+}
+
+/// Where a column's value comes from.
+#[derive(Debug, Clone)]
+enum Source {
+    Id,
+    Started,
+    Completed,
+    Language,
+    /// The answer to a question; `numeric` for integer and decimal answers.
+    Answer {
+        name: String,
+        numeric: bool,
+        choices: Option<Vec<(String, String)>>,
+    },
+    /// 1 when the select_multiple has the choice, 0 when answered without it.
+    Choice {
+        name: String,
+        choice: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    header: String,
+    source: Source,
+}
+
+/// A value to write.
+pub enum Value {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+/// The columns of the main sheet (`repeat` None) or of one repeat's sheet.
+fn columns(form: &Form, repeat: Option<&str>, params: &ExportParams) -> Vec<Column> {
+    let lang = if params.labels.is_empty() || params.labels == "names" {
+        None
+    } else {
+        Some(form_language(form, &params.labels, None))
+    };
+    let split = params.multiple == "split";
+    let label = |t: &crocevia_xlsform::Text, name: &str| match &lang {
+        Some(l) => t
+            .get(l)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(name)
+            .to_owned(),
+        None => name.to_owned(),
+    };
+    let mut out = Vec::new();
+    if repeat.is_none() {
+        for (header, source) in [
+            ("_id", Source::Id),
+            ("_started", Source::Started),
+            ("_completed", Source::Completed),
+            ("_language", Source::Language),
+        ] {
+            out.push(Column {
+                header: header.into(),
+                source,
+            });
+        }
+    }
+    for q in questions(form) {
+        if q.repeat != repeat {
+            continue;
+        }
+        let el = q.element;
+        let header = label(&el.label, &el.name);
+        let choices = el
+            .question_type()
+            .and_then(QuestionType::list)
+            .and_then(|l| form.list(l))
+            .map(|l| {
+                l.choices
+                    .iter()
+                    .map(|c| (c.name.clone(), label(&c.label, &c.name)))
+                    .collect::<Vec<_>>()
+            });
+        let multiple = matches!(
+            el.question_type(),
+            Some(QuestionType::SelectMultiple { .. })
+        );
+        if multiple && split {
+            let mut all = choices.clone().unwrap_or_default();
+            if or_other(el) {
+                all.push(("other".into(), "other".into()));
+            }
+            for (name, choice_label) in all {
+                out.push(Column {
+                    header: format!(
+                        "{header}/{}",
+                        if lang.is_some() { &choice_label } else { &name }
+                    ),
+                    source: Source::Choice {
+                        name: el.name.clone(),
+                        choice: name,
+                    },
+                });
+            }
+        } else {
+            out.push(Column {
+                header,
+                source: Source::Answer {
+                    name: el.name.clone(),
+                    numeric: matches!(
+                        el.question_type(),
+                        Some(QuestionType::Integer | QuestionType::Decimal | QuestionType::Range)
+                    ),
+                    choices: if lang.is_some() { choices } else { None },
+                },
+            });
+        }
+        if or_other(el) {
+            let name = other_name(&el.name);
+            out.push(Column {
+                header: name.clone(),
+                source: Source::Answer {
+                    name,
+                    numeric: false,
+                    choices: None,
+                },
+            });
+        }
+    }
+    out
+}
+
+fn value(column: &Column, sub: &Submission, answers: &serde_json::Map<String, Json>) -> Value {
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| Value::Text(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    match &column.source {
+        Source::Id => Value::Text(sub.id.clone()),
+        Source::Started => time(sub.started_at),
+        Source::Completed => sub.completed_at.map_or(Value::Empty, time),
+        Source::Language => Value::Text(sub.language.clone()),
+        Source::Answer {
+            name,
+            numeric,
+            choices,
+        } => {
+            let v = text(answers.get(name));
+            if v.is_empty() {
+                return Value::Empty;
+            }
+            if *numeric && let Ok(n) = v.parse::<f64>() {
+                return Value::Number(n);
+            }
+            match choices {
+                Some(list) => Value::Text(
+                    v.split_whitespace()
+                        .map(|c| {
+                            list.iter()
+                                .find(|(n, _)| n == c)
+                                .map_or(c, |(_, l)| l.as_str())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                None => Value::Text(v),
+            }
+        }
+        Source::Choice { name, choice } => {
+            let v = text(answers.get(name));
+            if v.is_empty() {
+                Value::Empty
+            } else {
+                Value::Number(if v.split_whitespace().any(|c| c == choice) {
+                    1.0
+                } else {
+                    0.0
+                })
+            }
+        }
+    }
+}
+
+fn empty_map() -> &'static serde_json::Map<String, Json> {
+    static EMPTY: std::sync::OnceLock<serde_json::Map<String, Json>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(serde_json::Map::new)
+}
+
+fn file_name(form_id: &str, number: u32, ext: &str) -> String {
+    let safe: String = form_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}-v{number}.{ext}")
+}
+
+/// `GET /{lang}/surveys/{id}/versions/{number}/export.csv`: the main sheet, streamed.
+pub async fn csv(
+    State(state): State<AppState>,
+    Path((lang, id, number)): Path<(String, String, u32)>,
+    Query(params): Query<ExportParams>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    if let Err(denied) = may_analyse(&user) {
+        return Ok(denied.page(language));
+    }
+    let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
+        return Ok(crate::desk::not_found(language));
+    };
+    let form = form_of(&state, &version).await?;
+    let body = Body::from_stream(csv_stream(state.store.clone(), &form, &version.id, &params));
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    file_name(&version.form_id, version.number, "csv")
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The main sheet of a version's completed submissions as CSV, read and written a page of
+/// 1,000 submissions at a time.
+pub fn csv_stream(
+    store: Arc<dyn crocevia_store::Store>,
+    form: &Form,
+    version_id: &str,
+    params: &ExportParams,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let cols = Arc::new(columns(form, None, params));
+    let header = {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(cols.iter().map(|c| c.header.as_str()));
+        w.into_inner().unwrap_or_default()
+    };
+    let version_id = version_id.to_owned();
+    // Each step reads one page of submissions and yields it as CSV.
+    let pages = futures::stream::unfold((Some(String::new()), false), move |(after, done)| {
+        let store = store.clone();
+        let version_id = version_id.clone();
+        let cols = cols.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let after = after?;
+            let page = match store
+                .submissions(
+                    &version_id,
+                    SubmissionStatus::Complete,
+                    Some(after.as_str()).filter(|a| !a.is_empty()),
+                    1000,
+                )
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), (None, true))),
+            };
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for s in &page {
+                let answers = s.answers.as_object().unwrap_or(empty_map());
+                let record: Vec<String> = cols
+                    .iter()
+                    .map(|c| match value(c, s, answers) {
+                        Value::Text(t) => t,
+                        Value::Number(n) => crocevia_xlsform::expr::num_to_string(n),
+                        Value::Empty => String::new(),
+                    })
+                    .collect();
+                if let Err(e) = w.write_record(&record) {
+                    return Some((Err(std::io::Error::other(e.to_string())), (None, true)));
+                }
+            }
+            let bytes = w.into_inner().unwrap_or_default();
+            let next = page.last().map(|s| s.id.clone());
+            let done = page.len() < 1000;
+            Some((
+                Ok::<Bytes, std::io::Error>(Bytes::from(bytes)),
+                (next, done),
+            ))
+        }
+    });
+    let head =
+        futures::stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(header)) });
+    futures::StreamExt::chain(head, pages)
+}
+
+/// `GET /{lang}/surveys/{id}/versions/{number}/export.xlsx`: the main sheet and one sheet per
+/// repeat (`_index` is the row of the main sheet's submission, `_submission` its id).
+pub async fn xlsx(
+    State(state): State<AppState>,
+    Path((lang, id, number)): Path<(String, String, u32)>,
+    Query(params): Query<ExportParams>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    if let Err(denied) = may_analyse(&user) {
+        return Ok(denied.page(language));
+    }
+    let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
+        return Ok(crate::desk::not_found(language));
+    };
+    let form = form_of(&state, &version).await?;
+    let bytes = write_xlsx(&state, &form, &version.id, &params).await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    file_name(&version.form_id, version.number, "xlsx")
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The repeats of a form, outermost only, in sheet order.
+fn repeats(form: &Form) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in questions(form) {
+        if let Some(r) = q.repeat
+            && !out.iter().any(|n: &String| n == r)
+        {
+            out.push(r.to_owned());
+        }
+    }
+    out
+}
+
+/// Builds the workbook: rows are written as pages of submissions are read, each sheet in
+/// constant memory (rows go to a temporary file, not to memory).
+pub async fn write_xlsx(
+    state: &AppState,
+    form: &Form,
+    version_id: &str,
+    params: &ExportParams,
+) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::Workbook;
+    let xlsx_error = |e: rust_xlsxwriter::XlsxError| {
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "export_failed",
+            format!("the XLSX export failed: {e}"),
+        )
+    };
+    let main_cols = columns(form, None, params);
+    let repeat_names = repeats(form);
+    let repeat_cols: Vec<Vec<Column>> = repeat_names
+        .iter()
+        .map(|r| columns(form, Some(r), params))
+        .collect();
+    let mut workbook = Workbook::new();
+    let sheet_name = |s: &str| {
+        s.chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect::<String>()
+    };
+    {
+        let ws = workbook
+            .add_worksheet_with_constant_memory()
+            .map_err(xlsx_error)?;
+        ws.set_name(sheet_name(
+            form.settings.form_id.as_deref().unwrap_or("survey"),
+        ))
+        .map_err(xlsx_error)?;
+        for (c, col) in main_cols.iter().enumerate() {
+            ws.write_string(0, c as u16, &col.header)
+                .map_err(xlsx_error)?;
+        }
+    }
+    for (r, name) in repeat_names.iter().enumerate() {
+        let ws = workbook
+            .add_worksheet_with_constant_memory()
+            .map_err(xlsx_error)?;
+        ws.set_name(sheet_name(name)).map_err(xlsx_error)?;
+        ws.write_string(0, 0, "_index").map_err(xlsx_error)?;
+        ws.write_string(0, 1, "_submission").map_err(xlsx_error)?;
+        ws.write_string(0, 2, "_instance").map_err(xlsx_error)?;
+        for (c, col) in repeat_cols[r].iter().enumerate() {
+            ws.write_string(0, (c + 3) as u16, &col.header)
+                .map_err(xlsx_error)?;
+        }
+    }
+    let mut main_row: u32 = 0;
+    let mut repeat_rows = vec![0u32; repeat_names.len()];
+    let mut failure = None;
+    each_submission(state, version_id, |s| {
+        if failure.is_some() {
+            return;
+        }
+        main_row += 1;
+        let answers = s.answers.as_object().unwrap_or(empty_map());
+        let result = (|| -> Result<(), rust_xlsxwriter::XlsxError> {
+            let ws = workbook.worksheet_from_index(0)?;
+            for (c, col) in main_cols.iter().enumerate() {
+                write(ws, main_row, c as u16, value(col, s, answers))?;
+            }
+            for (r, name) in repeat_names.iter().enumerate() {
+                let ws = workbook.worksheet_from_index(r + 1)?;
+                let items = answers
+                    .get(name)
+                    .and_then(Json::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                for (i, item) in items.iter().enumerate() {
+                    let Some(obj) = item.as_object() else {
+                        continue;
+                    };
+                    repeat_rows[r] += 1;
+                    let row = repeat_rows[r];
+                    ws.write_number(row, 0, f64::from(main_row + 1))?;
+                    ws.write_string(row, 1, &s.id)?;
+                    ws.write_number(row, 2, (i + 1) as f64)?;
+                    for (c, col) in repeat_cols[r].iter().enumerate() {
+                        write(ws, row, (c + 3) as u16, value(col, s, obj))?;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            failure = Some(e);
+        }
+    })
+    .await?;
+    if let Some(e) = failure {
+        return Err(xlsx_error(e));
+    }
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+fn write(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    value: Value,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    match value {
+        Value::Text(t) => ws.write_string(row, col, t).map(|_| ()),
+        Value::Number(n) => ws.write_number(row, col, n).map(|_| ()),
+        Value::Empty => Ok(()),
+    }
+}

@@ -1,0 +1,521 @@
+//! Surveys in the back office: an organisation's coordinators (and admins) upload an XLSForm
+//! (`.xlsx` or XLSForm `.csv`), see every problem by sheet, row and column when it is not
+//! valid (nothing is stored then), upload new versions, deploy one, and share the link with
+//! the public or only with signed-in operators. Earlier versions stay listed with their
+//! answers, readable under their own form.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use crocevia_core::access::Role;
+use crocevia_i18n::Language;
+use crocevia_store::survey::{Audience, FormVersion, Survey};
+use crocevia_xlsform::Severity;
+
+use super::{form_title, read_form};
+use crate::AppState;
+use crate::auth::{CurrentUser, random_token};
+use crate::backoffice::form::{Denied, Posted};
+use crate::error::AppError;
+use crate::portal::{Page, lang_or_404, render};
+
+/// The largest form file accepted.
+pub const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
+
+/// One validation problem, as the table shows it.
+pub struct ProblemRow {
+    pub sheet: String,
+    pub row: String,
+    pub column: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+pub fn may_manage(user: &CurrentUser) -> Result<(), Denied> {
+    if user.account.role.may_manage_surveys() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+/// A form that passed validation, with what the version row needs.
+struct Checked {
+    title: String,
+    form_id: String,
+    form_version: String,
+    languages: Vec<String>,
+    warnings: Vec<ProblemRow>,
+}
+
+fn rows(problems: &[crocevia_xlsform::Problem]) -> Vec<ProblemRow> {
+    problems
+        .iter()
+        .map(|p| ProblemRow {
+            sheet: p.sheet.clone().unwrap_or_default(),
+            row: p.row.map(|r| r.to_string()).unwrap_or_default(),
+            column: p.column.clone().unwrap_or_default(),
+            code: p.code.as_str(),
+            message: p.message.clone(),
+        })
+        .collect()
+}
+
+/// Reads and validates an upload: the form's facts, or every problem.
+fn check(file_name: &str, bytes: &[u8]) -> Result<Checked, Vec<ProblemRow>> {
+    let form = read_form(file_name, bytes).map_err(|e| {
+        vec![ProblemRow {
+            sheet: String::new(),
+            row: String::new(),
+            column: String::new(),
+            code: "unreadable",
+            message: e.to_string(),
+        }]
+    })?;
+    let report = crocevia_xlsform::validate(&form);
+    if !report.is_valid() {
+        let mut all: Vec<_> = report.errors.clone();
+        all.retain(|p| p.severity == Severity::Error);
+        return Err(rows(&all));
+    }
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(s, _)| s)
+        .to_owned();
+    Ok(Checked {
+        title: form_title(&form, file_name),
+        form_id: form.settings.form_id.clone().unwrap_or(stem),
+        form_version: form.settings.version.clone().unwrap_or_default(),
+        languages: form.languages.clone(),
+        warnings: rows(&report.warnings),
+    })
+}
+
+pub struct SurveyRow {
+    pub id: String,
+    pub title: String,
+    pub versions: usize,
+    pub deployed: String,
+    pub completed: u64,
+}
+
+#[derive(Template)]
+#[template(path = "survey_list.html")]
+struct ListTemplate {
+    page: Page,
+    csrf: String,
+    role: Role,
+    surveys: Vec<SurveyRow>,
+    outcome: String,
+    problems: Vec<ProblemRow>,
+}
+
+async fn list_page(
+    state: &AppState,
+    language: &'static Language,
+    user: &CurrentUser,
+    status: StatusCode,
+    outcome: String,
+    problems: Vec<ProblemRow>,
+) -> Result<Response, AppError> {
+    let mut page = Page::new(language, "/surveys");
+    page.title = page.t("sv-title");
+    let mut surveys = Vec::new();
+    for s in state
+        .store
+        .surveys_of(&user.account.organization_id)
+        .await?
+    {
+        let versions = state.store.versions(&s.id).await?;
+        surveys.push(SurveyRow {
+            deployed: versions
+                .iter()
+                .find(|v| v.deployed)
+                .map(|v| v.number.to_string())
+                .unwrap_or_else(|| page.t("sv-not-deployed")),
+            completed: versions.iter().map(|v| v.completed).sum(),
+            versions: versions.len(),
+            id: s.id,
+            title: s.title,
+        });
+    }
+    Ok((
+        status,
+        render(&ListTemplate {
+            page,
+            csrf: user.session.csrf_token.clone(),
+            role: user.account.role,
+            surveys,
+            outcome,
+            problems,
+        }),
+    )
+        .into_response())
+}
+
+/// `GET /{lang}/surveys`.
+pub async fn list(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    if let Err(denied) = may_manage(&user) {
+        return Ok(denied.page(language));
+    }
+    list_page(
+        &state,
+        language,
+        &user,
+        StatusCode::OK,
+        String::new(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// The fields of an upload form: its CSRF token and the file.
+async fn read_upload(
+    mut multipart: Multipart,
+) -> Result<(String, Option<(String, Vec<u8>)>), AppError> {
+    let bad_upload = |e: axum::extract::multipart::MultipartError| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_upload",
+            format!("the upload could not be read ({e}); send the file again"),
+        )
+    };
+    let mut csrf = String::new();
+    let mut file = None;
+    while let Some(field) = multipart.next_field().await.map_err(bad_upload)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(bad_upload)?,
+            "file" => {
+                let name = field
+                    .file_name()
+                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
+                    .unwrap_or_default();
+                let bytes = field.bytes().await.map_err(bad_upload)?;
+                if !name.is_empty() && !bytes.is_empty() {
+                    file = Some((name, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
+}
+
+fn version_row(
+    survey_id: &str,
+    file_name: &str,
+    checked: &Checked,
+    user: &CurrentUser,
+    state: &AppState,
+) -> FormVersion {
+    FormVersion {
+        id: uuid::Uuid::new_v4().to_string(),
+        survey_id: survey_id.to_owned(),
+        number: 0,
+        file_name: file_name.to_owned(),
+        form_id: checked.form_id.clone(),
+        form_version: checked.form_version.clone(),
+        title: checked.title.clone(),
+        languages: checked.languages.clone(),
+        deployed: false,
+        uploaded_at: state.clock.now(),
+        uploaded_by: user.account.id.clone(),
+        completed: 0,
+        drafts: 0,
+    }
+}
+
+/// `POST /{lang}/surveys` (multipart: `csrf`, `file`): a new survey from a valid form.
+pub async fn create(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let (csrf, file) = read_upload(multipart).await?;
+    if !user.csrf_ok(&csrf) {
+        return Ok(Denied::Csrf.page(language));
+    }
+    if let Err(denied) = may_manage(&user) {
+        return Ok(denied.page(language));
+    }
+    let page = Page::new(language, "/surveys");
+    let Some((name, bytes)) = file else {
+        return list_page(
+            &state,
+            language,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page.t("sv-no-file"),
+            Vec::new(),
+        )
+        .await;
+    };
+    match check(&name, &bytes) {
+        Err(problems) => {
+            let outcome = page.tn("sv-refused", "count", &(problems.len() as u64));
+            list_page(
+                &state,
+                language,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                outcome,
+                problems,
+            )
+            .await
+        }
+        Ok(checked) => {
+            let survey = Survey {
+                id: uuid::Uuid::new_v4().to_string(),
+                organization_id: user.account.organization_id.clone(),
+                title: checked.title.clone(),
+                share_token: random_token(),
+                audience: Audience::Public,
+                created_at: state.clock.now(),
+                created_by: user.account.id.clone(),
+            };
+            let version = version_row(&survey.id, &name, &checked, &user, &state);
+            state.store.create_survey(&survey, &version, &bytes).await?;
+            tracing::info!(survey = %survey.id, account = %user.account.id, warnings = checked.warnings.len(), "survey created");
+            Ok(Redirect::to(&format!("/{}/surveys/{}", language.code, survey.id)).into_response())
+        }
+    }
+}
+
+pub struct VersionRow {
+    pub version: FormVersion,
+    pub uploaded: String,
+    pub languages: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_show.html")]
+struct ShowTemplate {
+    page: Page,
+    csrf: String,
+    role: Role,
+    survey: Survey,
+    share_url: String,
+    versions: Vec<VersionRow>,
+    outcome: String,
+    succeeded: bool,
+    problems: Vec<ProblemRow>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_page(
+    state: &AppState,
+    language: &'static Language,
+    user: &CurrentUser,
+    survey: Survey,
+    status: StatusCode,
+    outcome: String,
+    succeeded: bool,
+    problems: Vec<ProblemRow>,
+) -> Result<Response, AppError> {
+    let mut page = Page::new(language, format!("/surveys/{}", survey.id));
+    page.title = survey.title.clone();
+    let versions = state
+        .store
+        .versions(&survey.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|v| VersionRow {
+            uploaded: crocevia_search::schedule::rome_time(v.uploaded_at)
+                .format("%d/%m/%Y %H:%M")
+                .to_string(),
+            languages: v.languages.join(", "),
+            version: v,
+        })
+        .collect();
+    let share_url = format!(
+        "{}/{}/s/{}",
+        state.config.public_url, language.code, survey.share_token
+    );
+    Ok((
+        status,
+        render(&ShowTemplate {
+            page,
+            csrf: user.session.csrf_token.clone(),
+            role: user.account.role,
+            survey,
+            share_url,
+            versions,
+            outcome,
+            succeeded,
+            problems,
+        }),
+    )
+        .into_response())
+}
+
+/// The survey if the user may manage it; else the page to show.
+async fn managed(
+    state: &AppState,
+    language: &'static Language,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Result<Survey, Response>, AppError> {
+    if let Err(denied) = may_manage(user) {
+        return Ok(Err(denied.page(language)));
+    }
+    Ok(
+        match state
+            .store
+            .survey(&user.account.organization_id, id)
+            .await?
+        {
+            Some(s) => Ok(s),
+            None => Err(crate::desk::not_found(language)),
+        },
+    )
+}
+
+/// `GET /{lang}/surveys/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let survey = match managed(&state, language, &user, &id).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    show_page(
+        &state,
+        language,
+        &user,
+        survey,
+        StatusCode::OK,
+        String::new(),
+        false,
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /{lang}/surveys/{id}/versions` (multipart: `csrf`, `file`): a new version.
+pub async fn add_version(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let (csrf, file) = read_upload(multipart).await?;
+    if !user.csrf_ok(&csrf) {
+        return Ok(Denied::Csrf.page(language));
+    }
+    let survey = match managed(&state, language, &user, &id).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let page = Page::new(language, "/surveys");
+    let Some((name, bytes)) = file else {
+        let outcome = page.t("sv-no-file");
+        return show_page(
+            &state,
+            language,
+            &user,
+            survey,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            outcome,
+            false,
+            Vec::new(),
+        )
+        .await;
+    };
+    match check(&name, &bytes) {
+        Err(problems) => {
+            let outcome = page.tn("sv-refused", "count", &(problems.len() as u64));
+            show_page(
+                &state,
+                language,
+                &user,
+                survey,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                outcome,
+                false,
+                problems,
+            )
+            .await
+        }
+        Ok(checked) => {
+            let version = version_row(&survey.id, &name, &checked, &user, &state);
+            let number = state.store.add_version(&version, &bytes).await?;
+            let outcome = page.tn("sv-version-added", "number", &u64::from(number));
+            show_page(
+                &state,
+                language,
+                &user,
+                survey,
+                StatusCode::OK,
+                outcome,
+                true,
+                Vec::new(),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /{lang}/surveys/{id}/deploy` (`csrf`, `version`, or `version` empty to close).
+pub async fn deploy(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let posted = Posted::parse(&body);
+    if !user.csrf_ok(&posted.get("csrf")) {
+        return Ok(Denied::Csrf.page(language));
+    }
+    let survey = match managed(&state, language, &user, &id).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let version = posted.get("version");
+    if version.is_empty() {
+        state.store.undeploy(&survey.id).await?;
+    } else if !state.store.deploy(&survey.id, &version).await? {
+        return Ok(crate::desk::not_found(language));
+    }
+    Ok(Redirect::to(&format!("/{}/surveys/{}", language.code, survey.id)).into_response())
+}
+
+/// `POST /{lang}/surveys/{id}/audience` (`csrf`, `audience` = `public` | `operators`).
+pub async fn audience(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    user: CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(&lang)?;
+    let posted = Posted::parse(&body);
+    if !user.csrf_ok(&posted.get("csrf")) {
+        return Ok(Denied::Csrf.page(language));
+    }
+    let survey = match managed(&state, language, &user, &id).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let Some(audience) = Audience::parse(&posted.get("audience")) else {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_parameter",
+            "audience must be public or operators",
+        ));
+    };
+    state.store.set_audience(&survey.id, audience).await?;
+    Ok(Redirect::to(&format!("/{}/surveys/{}", language.code, survey.id)).into_response())
+}

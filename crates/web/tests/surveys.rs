@@ -1,0 +1,820 @@
+//! Surveys as their users go through them: a coordinator uploads our needs-assessment
+//! XLSForm (a real .xlsx), bad forms are refused with every problem by row, a version is
+//! deployed and shared; respondents fill it in without JavaScript (each page a POST checked
+//! on the server), resume a half-filled form, keep the version they started on; the
+//! analysis hides small counts; the exports read back with calamine.
+
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use calamine::{Data, Reader, Xlsx};
+use crocevia_store::survey::SubmissionStatus;
+
+mod common;
+use common::world::*;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/surveys")
+}
+
+fn form_csv() -> String {
+    std::fs::read_to_string(data_dir().join("needs-assessment.csv")).unwrap()
+}
+
+fn form_xlsx() -> Vec<u8> {
+    std::fs::read(data_dir().join("needs-assessment.xlsx")).unwrap()
+}
+
+/// Writes an XLSForm in its CSV layout (sheet name in the first column) as an .xlsx.
+fn xlsx_from_xlsform_csv(csv_text: &str) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let mut row = 0u32;
+    let mut sheet: Option<usize> = None;
+    let mut count = 0usize;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let first = record.get(0).unwrap_or_default();
+        if !first.is_empty() {
+            let ws = workbook.add_worksheet();
+            ws.set_name(first).unwrap();
+            sheet = Some(count);
+            count += 1;
+            row = 0;
+        }
+        let ws = workbook.worksheet_from_index(sheet.unwrap()).unwrap();
+        for (c, value) in record.iter().skip(1).enumerate() {
+            if !value.is_empty() {
+                ws.write_string(row, c as u16, value).unwrap();
+            }
+        }
+        row += 1;
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// The committed .xlsx is the CSV source written as a spreadsheet: set
+/// `CROCEVIA_WRITE_FORMS=1` to write it again after editing the CSV.
+#[test]
+fn the_committed_form_is_its_csv_source_as_xlsx() {
+    let csv_text = form_csv();
+    if std::env::var_os("CROCEVIA_WRITE_FORMS").is_some() {
+        std::fs::write(
+            data_dir().join("needs-assessment.xlsx"),
+            xlsx_from_xlsform_csv(&csv_text),
+        )
+        .unwrap();
+    }
+    let from_csv = crocevia_xlsform::read_csv(csv_text.as_bytes()).unwrap();
+    let from_xlsx = crocevia_xlsform::read_xlsx(&form_xlsx()).unwrap();
+    let shape = |f: &crocevia_xlsform::Form| {
+        let mut names = Vec::new();
+        f.walk(|e| names.push((e.name.clone(), e.type_text.clone(), e.label.clone())));
+        (
+            names,
+            f.languages.clone(),
+            f.choices.clone(),
+            f.settings.form_id.clone(),
+        )
+    };
+    assert_eq!(shape(&from_csv), shape(&from_xlsx));
+    let report = crocevia_xlsform::validate(&from_xlsx);
+    assert!(report.is_valid(), "{report}");
+    assert_eq!(
+        from_xlsx.languages,
+        [
+            "Italiano (it)",
+            "English (en)",
+            "Français (fr)",
+            "العربية (ar)"
+        ]
+    );
+}
+
+/// A multipart upload of one file with the session's CSRF token.
+async fn upload(
+    w: &World,
+    session: &str,
+    uri: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Vec<String>, String) {
+    let csrf = w.csrf(session).await;
+    let boundary = "----crocevia-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post(uri)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, format!("crocevia_session={session}"))
+        .body(Body::from(body))
+        .unwrap();
+    w.send(request).await
+}
+
+async fn submit(
+    w: &World,
+    session: &str,
+    uri: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Vec<String>, String) {
+    let csrf = w.csrf(session).await;
+    let mut fields = form.to_vec();
+    fields.push(("csrf", &csrf));
+    w.post(uri, Some(format!("crocevia_session={session}")), &fields)
+        .await
+}
+
+fn location(headers: &[String]) -> String {
+    headers
+        .iter()
+        .find_map(|h| h.strip_prefix("location: "))
+        .unwrap_or_else(|| panic!("a redirect: {headers:?}"))
+        .to_owned()
+}
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {html}"))
+        + start.len();
+    &html[from..][..html[from..].find(end).unwrap()]
+}
+
+struct Setup {
+    w: World,
+    session: String,
+    survey_url: String,
+    /// `/s/{token}` without the language.
+    share_path: String,
+}
+
+/// A coordinator of the first organisation uploads the needs assessment and deploys it.
+async fn deployed_survey() -> Setup {
+    let w = World::new("http://crocevia.test").await;
+    let org = w
+        .records
+        .iter()
+        .find(|r| r.table == "organization")
+        .unwrap()
+        .id
+        .clone();
+    w.account(&org, "coord@example.it", "coordinator").await;
+    let session = w.session("coord@example.it").await;
+    let (status, headers, body) = upload(
+        &w,
+        &session,
+        "/it/surveys",
+        "needs-assessment.xlsx",
+        &form_xlsx(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let survey_url = location(&headers);
+    let (status, _, html) = w.get(&survey_url, Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rilevazione dei bisogni"));
+    let version_id = between(&html, "name=\"version\" value=\"", "\"").to_owned();
+    let (status, headers, _) = submit(
+        &w,
+        &session,
+        &format!("{survey_url}/deploy"),
+        &[("version", &version_id)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), survey_url);
+    let (_, _, html) = w.get(&survey_url, Some(&session)).await;
+    let link = between(&html, "id=\"share-link\" href=\"", "\"").to_owned();
+    let share_path = link
+        .strip_prefix("http://crocevia.test/it")
+        .unwrap()
+        .to_owned();
+    Setup {
+        w,
+        session,
+        survey_url,
+        share_path,
+    }
+}
+
+/// A respondent's browser: the resume cookie it was given.
+struct Respondent {
+    lang: &'static str,
+    cookie: Option<String>,
+    resume: String,
+    page: String,
+}
+
+impl Respondent {
+    fn new(lang: &'static str) -> Self {
+        Respondent {
+            lang,
+            cookie: None,
+            resume: String::new(),
+            page: "0".into(),
+        }
+    }
+
+    async fn open(&mut self, s: &Setup) -> (StatusCode, String) {
+        let uri = format!("/{}{}", self.lang, s.share_path);
+        let mut request = Request::get(&uri);
+        if let Some(c) = &self.cookie {
+            request = request.header(header::COOKIE, c.clone());
+        }
+        let (status, _, html) = s.w.send(request.body(Body::empty()).unwrap()).await;
+        self.remember(&html);
+        (status, html)
+    }
+
+    fn remember(&mut self, html: &str) {
+        if let Some(i) = html.find("name=\"_resume\" value=\"") {
+            let rest = &html[i + 22..];
+            self.resume = rest[..rest.find('"').unwrap()].to_owned();
+        }
+        if let Some(i) = html.find("name=\"_page\" value=\"") {
+            let rest = &html[i + 20..];
+            self.page = rest[..rest.find('"').unwrap()].to_owned();
+        }
+    }
+
+    async fn post(&mut self, s: &Setup, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let uri = format!("/{}{}", self.lang, s.share_path);
+        let mut all = vec![
+            ("_resume", self.resume.as_str()),
+            ("_page", self.page.as_str()),
+        ];
+        all.extend_from_slice(fields);
+        let all: Vec<(String, String)> = all
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (status, headers, html) = s.w.post(&uri, self.cookie.clone(), &refs).await;
+        let name = format!("crocevia_survey_{}", s.share_path.trim_start_matches("/s/"));
+        if let Some(v) = cookie_value(&headers, &name) {
+            self.cookie = Some(format!("{name}={v}"));
+        }
+        self.remember(&html);
+        (status, html)
+    }
+}
+
+/// The whole questionnaire, valid, with the given sex and age.
+async fn fill(s: &Setup, lang: &'static str, sex: &str, age: &str, needs: &[&str]) {
+    let mut r = Respondent::new(lang);
+    r.open(s).await;
+    let (status, html) = r
+        .post(s, &[("sex", sex), ("age", age), ("_action", "next")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (status, html) = r
+        .post(s, &[("member.0.member_age", "30"), ("_action", "next")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let mut fields: Vec<(&str, &str)> = needs.iter().map(|n| ("needs", *n)).collect();
+    fields.extend([("has_work", "no"), ("_action", "next")]);
+    let (status, html) = r.post(s, &fields).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("respond") || html.contains("Grazie") || html.contains("Thank"));
+}
+
+#[tokio::test]
+async fn a_bad_form_is_refused_with_every_problem_by_row_and_nothing_is_stored() {
+    let s = deployed_survey().await;
+    let bad = "\
+survey,type,name,label,relevant
+,integer,age,Age,
+,select_one colours,colour,Colour,${nobody} = 1
+,weird,x,X,
+choices,list_name,name,label
+,sizes,s,Small
+";
+    let before = s.w.store.surveys_of(&org_of(&s).await).await.unwrap().len();
+    let (status, _, html) =
+        upload(&s.w, &s.session, "/en/surveys", "bad.csv", bad.as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"problems\""), "{html}");
+    let table = between(&html, "<tbody>", "</tbody>");
+    // The unknown list and the unknown reference (row 3), the unknown type (row 4).
+    assert!(table.contains("<td>3</td>"), "{table}");
+    assert!(table.contains("<td>4</td>"), "{table}");
+    assert!(table.contains("relevant"), "the column is named: {table}");
+    assert!(html.contains("was not saved"));
+    let after = s.w.store.surveys_of(&org_of(&s).await).await.unwrap().len();
+    assert_eq!(before, after, "nothing stored");
+    // A new version with errors is refused the same way.
+    let (status, _, html) = upload(
+        &s.w,
+        &s.session,
+        &format!("{}/versions", s.survey_url),
+        "bad.csv",
+        bad.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"problems\""));
+}
+
+async fn org_of(s: &Setup) -> String {
+    let (_, _, html) = s.w.get("/it/surveys", Some(&s.session)).await;
+    assert!(html.contains("Rilevazione dei bisogni"));
+    s.w.records
+        .iter()
+        .find(|r| r.table == "organization")
+        .unwrap()
+        .id
+        .clone()
+}
+
+#[tokio::test]
+async fn only_coordinators_and_admins_manage_surveys() {
+    let s = deployed_survey().await;
+    let org = org_of(&s).await;
+    s.w.account(&org, "op@example.it", "operator").await;
+    let op = s.w.session("op@example.it").await;
+    let (status, _, _) = s.w.get("/it/surveys", Some(&op)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = s.w.get(&s.survey_url, Some(&op)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Another organisation's coordinator does not find it.
+    let other =
+        s.w.records
+            .iter()
+            .filter(|r| r.table == "organization")
+            .nth(1)
+            .unwrap()
+            .id
+            .clone();
+    s.w.account(&other, "other@example.it", "coordinator").await;
+    let other = s.w.session("other@example.it").await;
+    let (status, _, _) = s.w.get(&s.survey_url, Some(&other)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) =
+        s.w.get(
+            &format!("{}/versions/1/analysis", s.survey_url),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_respondent_fills_it_in_without_javascript() {
+    let s = deployed_survey().await;
+    let mut r = Respondent::new("it");
+    let (status, html) = r.open(&s).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Pagina 1 / 3"), "{html}");
+    assert!(html.contains("Chi risponde") && html.contains("Donna"));
+    // Required and constraint, with the form's own message.
+    let (status, html) = r.post(&s, &[("age", "12"), ("_action", "next")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Questa risposta è obbligatoria."),
+        "sex is required"
+    );
+    assert!(
+        html.contains("L&#39;età deve essere tra 16 e 100 anni"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"12\""), "answers are kept");
+    let (status, html) = r
+        .post(&s, &[("sex", "female"), ("age", "34"), ("_action", "next")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Pagina 2 / 3"), "{html}");
+    // The repeat: add a second person; the school question is relevant for a child.
+    let (_, html) = r
+        .post(
+            &s,
+            &[("member.0.member_age", "9"), ("_action", "add:member")],
+        )
+        .await;
+    assert!(html.contains("member.1.member_age"), "{html}");
+    assert!(
+        html.contains("member.0.member_school"),
+        "relevant for a 9-year-old"
+    );
+    let (status, html) = r
+        .post(
+            &s,
+            &[
+                ("member.0.member_age", "9"),
+                ("member.1.member_age", "40"),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "school is required"
+    );
+    assert!(!html.contains("member.1.member_school"), "not for an adult");
+    let (_, html) = r
+        .post(
+            &s,
+            &[
+                ("member.0.member_age", "9"),
+                ("member.0.member_school", "yes"),
+                ("member.1.member_age", "40"),
+                ("_action", "add:member"),
+            ],
+        )
+        .await;
+    assert!(html.contains("Persona che vive con te 3"));
+    let (_, html) = r
+        .post(
+            &s,
+            &[
+                ("member.0.member_age", "9"),
+                ("member.0.member_school", "yes"),
+                ("member.1.member_age", "40"),
+                ("_action", "remove:member:2"),
+            ],
+        )
+        .await;
+    assert!(!html.contains("Persona che vive con te 3"));
+    let (status, html) = r
+        .post(
+            &s,
+            &[
+                ("member.0.member_age", "9"),
+                ("member.0.member_school", "yes"),
+                ("member.1.member_age", "40"),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Pagina 3 / 3"));
+    // or_other needs its text; hours are relevant only with work.
+    let (status, html) = r
+        .post(
+            &s,
+            &[
+                ("needs", "housing"),
+                ("needs", "other"),
+                ("has_work", "yes"),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"q-needs_other\""));
+    assert!(html.contains("id=\"q-hours\""), "{html}");
+    let (status, html) = r
+        .post(
+            &s,
+            &[
+                ("needs", "housing"),
+                ("needs", "other"),
+                ("needs_other", "Bicicletta"),
+                ("has_work", "no"),
+                ("hours", "20"),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Le tue risposte sono state inviate."));
+    let version = s.w.store.versions(&survey_id(&s)).await.unwrap().remove(0);
+    let done =
+        s.w.store
+            .submissions(&version.id, SubmissionStatus::Complete, None, 10)
+            .await
+            .unwrap();
+    assert_eq!(done.len(), 1);
+    let a = &done[0].answers;
+    assert_eq!(a["sex"], "female");
+    assert_eq!(a["needs"], "housing other");
+    assert_eq!(a["needs_other"], "Bicicletta");
+    assert_eq!(a["children"], "1", "the calculation ran");
+    assert!(a.get("hours").is_none(), "not relevant without work");
+    assert_eq!(a["member"].as_array().unwrap().len(), 2);
+    assert!(a["member"][1].get("member_school").is_none());
+    assert_eq!(done[0].language, "Italiano (it)");
+}
+
+fn survey_id(s: &Setup) -> String {
+    s.survey_url.rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn arabic_is_right_to_left_and_a_draft_resumes_in_another_language() {
+    let s = deployed_survey().await;
+    let mut r = Respondent::new("ar");
+    let (status, html) = r.open(&s).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("dir=\"rtl\""));
+    assert!(
+        html.contains("<h1 lang=\"it\">Rilevazione dei bisogni</h1>"),
+        "the untranslated title is marked Italian"
+    );
+    assert!(html.contains("الجنس") && html.contains("امرأة"), "{html}");
+    let (_, html) = r
+        .post(&s, &[("sex", "male"), ("age", "25"), ("_action", "next")])
+        .await;
+    assert!(html.contains("الصفحة 2 / 3"), "{html}");
+    let link = between(&html, "id=\"resume\">", "</p>");
+    let resume_url = between(link, "href=\"", "\"").to_owned();
+    // Another browser opens the resume link: the draft continues where it was.
+    let (status, headers, _) = s.w.get(&resume_url, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let name = format!("crocevia_survey_{}", s.share_path.trim_start_matches("/s/"));
+    let value = cookie_value(&headers, &name).unwrap();
+    let mut other = Respondent::new("fr");
+    other.cookie = Some(format!("{name}={value}"));
+    let (_, html) = other.open(&s).await;
+    assert!(html.contains("Page 2 / 3"), "{html}");
+    assert!(
+        html.contains("Personne vivant avec vous"),
+        "French labels: {html}"
+    );
+    // The language switch keeps the answers.
+    let (status, _) = other
+        .post(&s, &[("member.0.member_age", "44"), ("_action", "lang:it")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut italian = Respondent::new("it");
+    italian.cookie = other.cookie.clone();
+    let (_, html) = italian.open(&s).await;
+    assert!(
+        html.contains("Età della persona") && html.contains("value=\"44\""),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_version_leaves_earlier_answers_and_drafts_on_theirs() {
+    let s = deployed_survey().await;
+    fill(&s, "it", "female", "30", &["work"]).await;
+    // A draft on version 1.
+    let mut r = Respondent::new("it");
+    r.open(&s).await;
+    r.post(&s, &[("sex", "male"), ("age", "50"), ("_action", "next")])
+        .await;
+    // Version 2 renames `has_work` to `employed` and drops `comment`.
+    let v2 = form_csv()
+        .replace(",has_work,", ",employed,")
+        .replace("${has_work}", "${employed}")
+        .replace(",2026120401,", ",2026120402,")
+        .lines()
+        .filter(|l| !l.contains(",comment,"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, _, html) = upload(
+        &s.w,
+        &s.session,
+        &format!("{}/versions", s.survey_url),
+        "needs-v2.csv",
+        v2.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Versione 2 salvata"));
+    let v2_id = between(&html, "name=\"version\" value=\"", "\"").to_owned();
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{}/deploy", s.survey_url),
+        &[("version", &v2_id)],
+    )
+    .await;
+    // The draft continues on version 1 (it still asks has_work).
+    r.post(&s, &[("member.0.member_age", "50"), ("_action", "next")])
+        .await;
+    let (_, html) = r.open(&s).await;
+    assert!(html.contains("name=\"has_work\""), "{html}");
+    // A new respondent gets version 2.
+    let mut n = Respondent::new("it");
+    n.open(&s).await;
+    n.post(&s, &[("sex", "male"), ("age", "50"), ("_action", "next")])
+        .await;
+    let (_, html) = n
+        .post(&s, &[("member.0.member_age", "50"), ("_action", "next")])
+        .await;
+    assert!(html.contains("name=\"employed\""), "{html}");
+    // Version 1's export still has its own columns.
+    let (status, _, csv_text) =
+        s.w.get(
+            &format!("{}/versions/1/export.csv", s.survey_url),
+            Some(&s.session),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let header = csv_text.lines().next().unwrap();
+    assert!(
+        header.contains("has_work") && header.contains("comment"),
+        "{header}"
+    );
+    let (_, _, html) = s.w.get(&s.survey_url, Some(&s.session)).await;
+    assert!(html.contains("needs-v2.csv") && html.contains("needs-assessment.xlsx"));
+}
+
+#[tokio::test]
+async fn the_analysis_hides_small_counts_and_splits_by_sex() {
+    let s = deployed_survey().await;
+    for _ in 0..6 {
+        fill(&s, "it", "female", "30", &["housing", "work"]).await;
+    }
+    for _ in 0..2 {
+        fill(&s, "en", "male", "40", &["housing"]).await;
+    }
+    let url = format!("{}/versions/1/analysis", s.survey_url);
+    let (status, _, html) = s.w.get(&url, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Questionari completati: 8"), "{html}");
+    let sex = between(&html, "id=\"q-sex\"", "</section>");
+    // Two men are fewer than five; with the total published, the women's 6 would give the
+    // men's count away, so it is hidden too.
+    assert_eq!(sex.matches("<td>&#60;5</td>").count(), 2, "{sex}");
+    assert!(!sex.contains("<td>2") && !sex.contains("<td>6"), "{sex}");
+    assert!(sex.contains("<td>8</td>"), "the total is published: {sex}");
+    let age = between(&html, "id=\"q-age\"", "</section>");
+    assert!(
+        age.contains(
+            "<th scope=\"row\">Tutti</th><td>8</td><td>32.5</td><td>30</td><td>30</td><td>40</td>"
+        ),
+        "{age}"
+    );
+    // Split by sex: a column per sex; the men's numbers are not shown.
+    let (_, _, html) = s.w.get(&format!("{url}?by=sex"), Some(&s.session)).await;
+    let needs = between(&html, "id=\"q-needs\"", "</section>");
+    assert!(needs.contains("<th scope=\"col\">Donna</th>"), "{needs}");
+    assert!(needs.contains("&#60;5"), "{needs}");
+    assert!(!needs.contains("<td>2"), "{needs}");
+    let age = between(&html, "id=\"q-age\"", "</section>");
+    assert!(
+        age.contains("<th scope=\"row\">Donna</th><td>6</td><td>30</td>"),
+        "{age}"
+    );
+    assert!(
+        age.contains("<th scope=\"row\">Uomo</th><td>&#60;5</td>"),
+        "{age}"
+    );
+}
+
+#[tokio::test]
+async fn exports_read_back_with_labels_split_choices_and_repeat_sheets() {
+    let s = deployed_survey().await;
+    for _ in 0..3 {
+        fill(&s, "it", "female", "30", &["housing", "work"]).await;
+    }
+    let base = format!("{}/versions/1", s.survey_url);
+    let (status, headers, csv_text) =
+        s.w.get(
+            &format!("{base}/export.csv?multiple=split"),
+            Some(&s.session),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.is_empty() || !headers.iter().any(|h| h.starts_with("location")));
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let head: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        head.contains(&"needs/housing".to_owned()) && head.contains(&"needs/health".to_owned())
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[0][col("needs/housing")], "1");
+    assert_eq!(&rows[0][col("needs/health")], "0");
+    assert_eq!(&rows[0][col("sex")], "female");
+    // XLSX with Arabic labels: the main sheet and the repeat's sheet, linked by row.
+    let request = Request::get(format!("{base}/export.xlsx?labels=ar"))
+        .header(header::COOKIE, format!("crocevia_session={}", s.session))
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(s.w.app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(book.sheet_names(), ["needs_assessment", "member"]);
+    let main = book.worksheet_range("needs_assessment").unwrap();
+    let header_row: Vec<String> = main
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(header_row.contains(&"الجنس".to_owned()), "{header_row:?}");
+    let sex_col = header_row.iter().position(|h| h == "الجنس").unwrap();
+    assert_eq!(
+        main.rows().nth(1).unwrap()[sex_col],
+        Data::String("امرأة".into())
+    );
+    let needs_col = header_row
+        .iter()
+        .position(|h| h == "ما الذي تحتاجه أكثر؟")
+        .unwrap();
+    assert_eq!(
+        main.rows().nth(1).unwrap()[needs_col],
+        Data::String("السكن; العمل".into())
+    );
+    assert_eq!(main.rows().count(), 4);
+    let member = book.worksheet_range("member").unwrap();
+    let rows: Vec<_> = member.rows().collect();
+    assert_eq!(rows[0][0], Data::String("_index".into()));
+    assert_eq!(rows.len(), 4, "one person per submission");
+    assert_eq!(rows[1][0], Data::Float(2.0), "row 2 of the main sheet");
+    assert_eq!(rows[1][3], Data::Float(30.0));
+}
+
+/// The real 548-question needs assessment (REACH MSNA 2024, in tests/conformance) uploads,
+/// deploys and renders its first page.
+#[tokio::test]
+async fn the_real_needs_assessment_uploads_and_renders() {
+    let s = deployed_survey().await;
+    let real = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/conformance/xlsform/real/REACH_2024_MSNA-kobo-tool_draft_v11.xlsx"),
+    )
+    .unwrap();
+    let (status, headers, html) = upload(&s.w, &s.session, "/en/surveys", "msna.xlsx", &real).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let url = location(&headers);
+    let (_, _, html) = s.w.get(&url, Some(&s.session)).await;
+    let version_id = between(&html, "name=\"version\" value=\"", "\"").to_owned();
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{url}/deploy"),
+        &[("version", &version_id)],
+    )
+    .await;
+    let (_, _, html) = s.w.get(&url, Some(&s.session)).await;
+    let link = between(&html, "id=\"share-link\" href=\"", "\"").to_owned();
+    let path = link.strip_prefix("http://crocevia.test").unwrap();
+    let started = std::time::Instant::now();
+    let (status, _, html) = s.w.get(path, None).await;
+    eprintln!("first page of the real form: {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Page 1 /"), "{html}");
+    assert!(html.contains("<input") || html.contains("type=\"radio\""));
+}
+
+#[tokio::test]
+async fn a_survey_for_operators_asks_to_sign_in_and_a_closed_one_says_so() {
+    let s = deployed_survey().await;
+    let (status, headers, _) = submit(
+        &s.w,
+        &s.session,
+        &format!("{}/audience", s.survey_url),
+        &[("audience", "operators")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let uri = format!("/it{}", s.share_path);
+    let (status, headers, _) = s.w.get(&uri, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/it/login");
+    let (status, _, html) = s.w.get(&uri, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK, "a signed-in account answers");
+    assert!(html.contains("Pagina 1 / 3"));
+    // Closing the version: the link says the questionnaire is closed.
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{}/deploy", s.survey_url),
+        &[("version", "")],
+    )
+    .await;
+    let (status, _, html) = s.w.get(&uri, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Questo questionario è chiuso."));
+    let (status, _, html) = s.w.get("/fr/s/no-such-token", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("Il n&#39;y a aucun questionnaire") || html.contains("aucun questionnaire"),
+        "{html}"
+    );
+}

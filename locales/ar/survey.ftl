@@ -1,0 +1,25 @@
+# صفحات من يجيب على الاستبيان.
+respond-page = الصفحة
+respond-next = التالي
+respond-back = السابق
+respond-send = إرسال
+respond-add = إضافة
+respond-remove = حذف
+respond-other = أخرى
+respond-other-specify = إذا اخترت أخرى، يرجى التحديد
+respond-errors = بعض الإجابات تحتاج إلى انتباهك:
+respond-error-required = هذه الإجابة مطلوبة.
+respond-error-constraint = هذه الإجابة غير مقبولة.
+respond-error-integer = اكتب عددًا صحيحًا.
+respond-error-decimal = اكتب رقمًا.
+respond-error-date = اكتب تاريخًا.
+respond-error-time = اكتب وقتًا.
+respond-error-choice = اختر أحد الخيارات.
+respond-form-language = لغة الاستبيان
+respond-resume = تم حفظ إجاباتك. للمتابعة لاحقًا، احتفظ بهذا الرابط:
+respond-resume-link = متابعة الاستبيان
+respond-thanks-title = شكرًا لك
+respond-thanks = تم إرسال إجاباتك.
+respond-closed-title = الاستبيان غير متاح
+respond-closed = هذا الاستبيان مغلق.
+respond-not-found = لا يوجد استبيان على هذا العنوان.

@@ -1,0 +1,25 @@
+# Сторінки для тих, хто відповідає на анкету.
+respond-page = Сторінка
+respond-next = Далі
+respond-back = Назад
+respond-send = Надіслати
+respond-add = Додати
+respond-remove = Видалити
+respond-other = Інше
+respond-other-specify = Якщо інше, уточніть
+respond-errors = Деякі відповіді потребують вашої уваги:
+respond-error-required = Ця відповідь обов'язкова.
+respond-error-constraint = Ця відповідь не приймається.
+respond-error-integer = Напишіть ціле число.
+respond-error-decimal = Напишіть число.
+respond-error-date = Напишіть дату.
+respond-error-time = Напишіть час.
+respond-error-choice = Виберіть один із варіантів.
+respond-form-language = Мова анкети
+respond-resume = Ваші відповіді збережено. Щоб продовжити пізніше, збережіть це посилання:
+respond-resume-link = продовжити анкету
+respond-thanks-title = Дякуємо
+respond-thanks = Ваші відповіді надіслано.
+respond-closed-title = Анкета недоступна
+respond-closed = Ця анкета закрита.
+respond-not-found = За цією адресою немає анкети.
