@@ -287,7 +287,13 @@ pub struct Needs {
     pub organisation: Vec<u16>,
     /// The person agreed to statistics: only these are counted.
     pub counted: Vec<bool>,
+    /// Per block of [`BLOCK`] rows, the earliest and latest month in it (widened, never
+    /// narrowed, when a row is overwritten): scans skip blocks outside a query's period.
+    pub block_months: Vec<(Month, Month)>,
 }
+
+/// Rows per block of [`Needs::block_months`].
+pub const BLOCK: usize = 16_384;
 
 impl Needs {
     pub fn len(&self) -> usize {
@@ -341,6 +347,14 @@ impl Needs {
     }
 
     pub fn put(&mut self, id: u128, v: NeedRow) {
+        let row = self.rows.get(&id).map_or(self.month.len(), |&r| r as usize);
+        let block = row / BLOCK;
+        if block == self.block_months.len() {
+            self.block_months.push((v.month, v.month));
+        }
+        let (low, high) = &mut self.block_months[block];
+        *low = (*low).min(v.month);
+        *high = (*high).max(v.month);
         match self.rows.get(&id) {
             Some(&row) => {
                 let r = row as usize;
@@ -371,6 +385,45 @@ impl Needs {
                 self.counted.push(v.counted);
             }
         }
+    }
+
+    /// Reorders the rows by month (a first load reads them in id order), so that each block
+    /// covers few months and period filters skip most of them. Row numbers change: call it
+    /// before referrals point at needs.
+    pub fn sort_by_month(&mut self) {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_by_key(|&r| self.month[r as usize]);
+        fn permute<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
+            *column = order.iter().map(|&r| column[r as usize]).collect();
+        }
+        permute(&mut self.month, &order);
+        permute(&mut self.comune, &order);
+        permute(&mut self.province, &order);
+        permute(&mut self.region, &order);
+        permute(&mut self.sex, &order);
+        permute(&mut self.age, &order);
+        permute(&mut self.area, &order);
+        permute(&mut self.term, &order);
+        permute(&mut self.category, &order);
+        permute(&mut self.organisation, &order);
+        permute(&mut self.counted, &order);
+        let mut new_position = vec![0u32; order.len()];
+        for (position, &old) in order.iter().enumerate() {
+            new_position[old as usize] = position as u32;
+        }
+        for row in self.rows.values_mut() {
+            *row = new_position[*row as usize];
+        }
+        self.block_months = self
+            .month
+            .chunks(BLOCK)
+            .map(|c| {
+                (
+                    c.iter().copied().min().unwrap_or(0),
+                    c.iter().copied().max().unwrap_or(0),
+                )
+            })
+            .collect();
     }
 
     /// Bytes held, for the benchmark's report.

@@ -10,8 +10,8 @@ use crocevia_core::taxonomy;
 use serde::Serialize;
 
 use crate::facts::{
-    Codes, Month, NO_ANSWER, Needs, Referrals, ServiceFact, UNKNOWN, month_key, month_number,
-    reason_codes, state_code,
+    BLOCK, Codes, Month, NO_ANSWER, Needs, Referrals, ServiceFact, UNKNOWN, month_key,
+    month_number, reason_codes, state_code,
 };
 
 /// A way to break an indicator down.
@@ -622,7 +622,17 @@ fn count_needs(
     let cells = rows.len() * width;
     let count_range = |range: std::ops::Range<usize>| {
         let mut counts = vec![0u64; cells];
-        for i in range {
+        // Only the blocks whose months meet the period.
+        let blocks = (range.start / BLOCK)..range.end.div_ceil(BLOCK);
+        let wanted = blocks.filter(|&b| {
+            needs
+                .block_months
+                .get(b)
+                .is_none_or(|(low, high)| *high >= from && *low <= to)
+        });
+        let scanned =
+            wanted.flat_map(|b| (b * BLOCK).max(range.start)..((b + 1) * BLOCK).min(range.end));
+        for i in scanned {
             let month = needs.month[i];
             if month < from || month > to || !needs.counted[i] {
                 continue;
@@ -1030,5 +1040,96 @@ fn services(inputs: &Inputs<'_>, query: &Query, rows: &Side, columns: &Side) -> 
             .collect(),
         total: rate(total, all_residents),
         ..empty_table()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{NeedRow, month_number};
+
+    /// Needs over several blocks, loaded out of order: the counts by month are the same
+    /// before and after sorting, and equal to counting by hand.
+    #[test]
+    fn block_skipping_and_sorting_keep_counts_exact() {
+        let territories = Box::leak(Box::new(
+            crocevia_core::territory::load_embedded().expect("shipped"),
+        ));
+        let codes = Codes::new(territories);
+        let mut needs = Needs::default();
+        let first = month_number(2024, 1);
+        let n = 3 * BLOCK + 123;
+        for i in 0..n {
+            let month = first + ((i * 7919) % 24) as u16;
+            needs.put(
+                i as u128,
+                NeedRow {
+                    month,
+                    comune: 0,
+                    province: 0,
+                    region: 0,
+                    sex: (i % 2) as u8,
+                    age: 0,
+                    area: 0,
+                    term: 0,
+                    category: 0,
+                    organisation: 0,
+                    counted: i % 10 != 0,
+                },
+            );
+        }
+        let query = Query {
+            indicator: indicator("needs").expect("built in"),
+            by: vec![Dim::Month],
+            filter: Filter {
+                from: Some(first + 3),
+                to: Some(first + 5),
+                ..Filter::default()
+            },
+        };
+        let run = |needs: &Needs| {
+            compute(
+                &query,
+                &Inputs {
+                    codes: &codes,
+                    needs,
+                    referrals: &Referrals::default(),
+                    services: &[],
+                    residents_by_province: &[],
+                    unmet: &|_| false,
+                    rule: DisclosureRule::DEFAULT,
+                    today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
+                },
+            )
+            .expect("a table")
+        };
+        let by_hand: Vec<f64> = (3..=5)
+            .map(|m| {
+                (0..n)
+                    .filter(|i| ((i * 7919) % 24) as u16 == m && i % 10 != 0)
+                    .count() as f64
+            })
+            .collect();
+        let counts = |t: &IndicatorTable| -> Vec<f64> {
+            t.row_totals
+                .iter()
+                .map(|c| match c {
+                    Cell::Value(v) => *v,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(counts(&run(&needs)), by_hand);
+        needs.sort_by_month();
+        assert_eq!(counts(&run(&needs)), by_hand);
+        assert!(
+            needs
+                .block_months
+                .iter()
+                .filter(|(low, high)| *high >= first + 3 && *low <= first + 5)
+                .count()
+                < needs.block_months.len(),
+            "sorted, some blocks are skipped"
+        );
     }
 }

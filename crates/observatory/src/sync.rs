@@ -247,6 +247,7 @@ impl ObservatoryService {
             after = last.id.clone();
             page.iter().for_each(|n| facts.upsert_need(n));
         }
+        facts.needs.sort_by_month();
         after.clear();
         loop {
             let page = self.store.referral_facts_after(&after, PAGE).await?;

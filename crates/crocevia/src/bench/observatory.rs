@@ -101,6 +101,8 @@ pub fn run(args: &ObservatoryArgs) -> Result<ExitCode> {
     for (i, row) in history.needs.iter().enumerate() {
         facts.needs.put(i as u128, *row);
     }
+    // As the first load from the database does.
+    facts.needs.sort_by_month();
     for (i, row) in history.referrals.iter().enumerate() {
         facts.referrals.put(i as u128, *row);
     }
