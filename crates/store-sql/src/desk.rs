@@ -363,6 +363,39 @@ macro_rules! sql_desk_store {
 
             impl Backend {
                 /// Whether the actor's organisation keeps this contact.
+                /// A page of the observatory's facts after `after`, in id order.
+                async fn facts_page<T: Send>(
+                    &self, select: &str, id_column: &str, after: &str, limit: u32, parse: fn(&DbRow) -> Result<T>,
+                ) -> Result<Vec<T>> {
+                    sqlx::query(AssertSqlSafe(format!("{select} WHERE {id_column} > $1 ORDER BY {id_column} LIMIT $2")))
+                        .bind(after)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.read)
+                        .await
+                        .map_err(db_error)?
+                        .iter()
+                        .map(parse)
+                        .collect()
+                }
+
+                /// The observatory's facts whose `column` is one of `ids`.
+                async fn facts_in<T: Send>(
+                    &self, select: &str, column: &str, ids: &[String], parse: fn(&DbRow) -> Result<T>,
+                ) -> Result<Vec<T>> {
+                    let mut facts = Vec::new();
+                    for chunk in ids.chunks(crate::CHUNK) {
+                        let sql = format!("{select} WHERE {column} IN ({})", crate::placeholders(1, chunk.len()));
+                        let mut query = sqlx::query(AssertSqlSafe(sql));
+                        for id in chunk {
+                            query = query.bind(id);
+                        }
+                        for row in query.fetch_all(&self.read).await.map_err(db_error)? {
+                            facts.push(parse(&row)?);
+                        }
+                    }
+                    Ok(facts)
+                }
+
                 async fn owns_contact(&self, tx: &mut Tx<'_>, actor: &Actor, contact_id: &str) -> Result<bool> {
                     Ok(sqlx::query("SELECT 1 FROM desk_contact WHERE id = $1 AND organization_id = $2")
                         .bind(contact_id)
@@ -973,58 +1006,20 @@ macro_rules! sql_desk_store {
                 }
 
                 async fn need_facts_after(&self, after: &str, limit: u32) -> Result<Vec<NeedFact>> {
-                    sqlx::query(AssertSqlSafe(format!("{NEED_FACT_SELECT} WHERE n.id > $1 ORDER BY n.id LIMIT $2")))
-                        .bind(after)
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.read)
-                        .await
-                        .map_err(db_error)?
-                        .iter()
-                        .map(need_fact_of)
-                        .collect()
+                    self.facts_page(NEED_FACT_SELECT, "n.id", after, limit, need_fact_of).await
                 }
 
                 async fn need_facts(&self, ids: &[String], of_contacts: bool) -> Result<Vec<NeedFact>> {
                     let column = if of_contacts { "n.contact_id" } else { "n.id" };
-                    let mut facts = Vec::new();
-                    for chunk in ids.chunks(crate::CHUNK) {
-                        let sql = format!("{NEED_FACT_SELECT} WHERE {column} IN ({})", crate::placeholders(1, chunk.len()));
-                        let mut query = sqlx::query(AssertSqlSafe(sql));
-                        for id in chunk {
-                            query = query.bind(id);
-                        }
-                        for row in query.fetch_all(&self.read).await.map_err(db_error)? {
-                            facts.push(need_fact_of(&row)?);
-                        }
-                    }
-                    Ok(facts)
+                    self.facts_in(NEED_FACT_SELECT, column, ids, need_fact_of).await
                 }
 
                 async fn referral_facts_after(&self, after: &str, limit: u32) -> Result<Vec<ReferralFact>> {
-                    sqlx::query(AssertSqlSafe(format!("{REFERRAL_FACT_SELECT} WHERE r.id > $1 ORDER BY r.id LIMIT $2")))
-                        .bind(after)
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.read)
-                        .await
-                        .map_err(db_error)?
-                        .iter()
-                        .map(referral_fact_of)
-                        .collect()
+                    self.facts_page(REFERRAL_FACT_SELECT, "r.id", after, limit, referral_fact_of).await
                 }
 
                 async fn referral_facts(&self, ids: &[String]) -> Result<Vec<ReferralFact>> {
-                    let mut facts = Vec::new();
-                    for chunk in ids.chunks(crate::CHUNK) {
-                        let sql = format!("{REFERRAL_FACT_SELECT} WHERE r.id IN ({})", crate::placeholders(1, chunk.len()));
-                        let mut query = sqlx::query(AssertSqlSafe(sql));
-                        for id in chunk {
-                            query = query.bind(id);
-                        }
-                        for row in query.fetch_all(&self.read).await.map_err(db_error)? {
-                            facts.push(referral_fact_of(&row)?);
-                        }
-                    }
-                    Ok(facts)
+                    self.facts_in(REFERRAL_FACT_SELECT, "r.id", ids, referral_fact_of).await
                 }
 
                 async fn append_audit(&self, e: &AuditEvent) -> Result<AuditEntry> {
