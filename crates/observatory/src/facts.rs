@@ -290,6 +290,13 @@ pub struct Needs {
     /// Per block of [`BLOCK`] rows, the earliest and latest month in it (widened, never
     /// narrowed, when a row is overwritten): scans skip blocks outside a query's period.
     pub block_months: Vec<(Month, Month)>,
+    /// Per block, the regions its rows are in, one bit each (bit 31: not known).
+    pub block_regions: Vec<u32>,
+}
+
+/// The bit of a region in [`Needs::block_regions`].
+pub fn region_bit(region: u8) -> u32 {
+    1 << u32::from(region).min(31)
 }
 
 /// Rows per block of [`Needs::block_months`].
@@ -351,7 +358,9 @@ impl Needs {
         let block = row / BLOCK;
         if block == self.block_months.len() {
             self.block_months.push((v.month, v.month));
+            self.block_regions.push(0);
         }
+        self.block_regions[block] |= region_bit(v.region);
         let (low, high) = &mut self.block_months[block];
         *low = (*low).min(v.month);
         *high = (*high).max(v.month);
@@ -387,12 +396,12 @@ impl Needs {
         }
     }
 
-    /// Reorders the rows by month (a first load reads them in id order), so that each block
-    /// covers few months and period filters skip most of them. Row numbers change: call it
-    /// before referrals point at needs.
+    /// Reorders the rows by month, then region (a first load reads them in id order), so
+    /// that each block covers few months and regions and filters on them skip most blocks.
+    /// Row numbers change: call it before referrals point at needs.
     pub fn sort_by_month(&mut self) {
         let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        order.sort_by_key(|&r| self.month[r as usize]);
+        order.sort_by_key(|&r| (self.month[r as usize], self.region[r as usize]));
         fn permute<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
             *column = order.iter().map(|&r| column[r as usize]).collect();
         }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::facts::{
     BLOCK, Codes, Month, NO_ANSWER, Needs, Referrals, ServiceFact, UNKNOWN, month_key,
-    month_number, reason_codes, state_code,
+    month_number, reason_codes, region_bit, state_code,
 };
 
 /// A way to break an indicator down.
@@ -625,10 +625,17 @@ fn count_needs(
         // Only the blocks whose months meet the period.
         let blocks = (range.start / BLOCK)..range.end.div_ceil(BLOCK);
         let wanted = blocks.filter(|&b| {
-            needs
+            let in_period = needs
                 .block_months
                 .get(b)
-                .is_none_or(|(low, high)| *high >= from && *low <= to)
+                .is_none_or(|(low, high)| *high >= from && *low <= to);
+            let in_region = filter.region.is_none_or(|r| {
+                needs
+                    .block_regions
+                    .get(b)
+                    .is_none_or(|bits| bits & region_bit(r) != 0)
+            });
+            in_period && in_region
         });
         let scanned =
             wanted.flat_map(|b| (b * BLOCK).max(range.start)..((b + 1) * BLOCK).min(range.end));
@@ -1067,7 +1074,7 @@ mod tests {
                     month,
                     comune: 0,
                     province: 0,
-                    region: 0,
+                    region: (i % 3) as u8,
                     sex: (i % 2) as u8,
                     age: 0,
                     area: 0,
@@ -1078,18 +1085,19 @@ mod tests {
                 },
             );
         }
-        let query = Query {
+        let query = |region: Option<u8>| Query {
             indicator: indicator("needs").expect("built in"),
             by: vec![Dim::Month],
             filter: Filter {
                 from: Some(first + 3),
                 to: Some(first + 5),
+                region,
                 ..Filter::default()
             },
         };
-        let run = |needs: &Needs| {
+        let run = |needs: &Needs, region: Option<u8>| {
             compute(
-                &query,
+                &query(region),
                 &Inputs {
                     codes: &codes,
                     needs,
@@ -1103,13 +1111,16 @@ mod tests {
             )
             .expect("a table")
         };
-        let by_hand: Vec<f64> = (3..=5)
-            .map(|m| {
-                (0..n)
-                    .filter(|i| ((i * 7919) % 24) as u16 == m && i % 10 != 0)
-                    .count() as f64
-            })
-            .collect();
+        let by_hand = |region: Option<usize>| -> Vec<f64> {
+            (3..=5)
+                .map(|m| {
+                    (0..n)
+                        .filter(|i| ((i * 7919) % 24) as u16 == m && i % 10 != 0)
+                        .filter(|i| region.is_none_or(|r| i % 3 == r))
+                        .count() as f64
+                })
+                .collect()
+        };
         let counts = |t: &IndicatorTable| -> Vec<f64> {
             t.row_totals
                 .iter()
@@ -1119,9 +1130,11 @@ mod tests {
                 })
                 .collect()
         };
-        assert_eq!(counts(&run(&needs)), by_hand);
+        assert_eq!(counts(&run(&needs, None)), by_hand(None));
+        assert_eq!(counts(&run(&needs, Some(1))), by_hand(Some(1)));
         needs.sort_by_month();
-        assert_eq!(counts(&run(&needs)), by_hand);
+        assert_eq!(counts(&run(&needs, None)), by_hand(None));
+        assert_eq!(counts(&run(&needs, Some(1))), by_hand(Some(1)));
         assert!(
             needs
                 .block_months
