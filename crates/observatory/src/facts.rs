@@ -300,7 +300,7 @@ pub fn region_bit(region: u8) -> u32 {
 }
 
 /// Rows per block of [`Needs::block_months`].
-pub const BLOCK: usize = 16_384;
+pub const BLOCK: usize = 4_096;
 
 impl Needs {
     pub fn len(&self) -> usize {
