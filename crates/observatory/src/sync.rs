@@ -137,31 +137,45 @@ impl Facts {
         self.reach.get(slot) == Some(&2)
     }
 
-    /// Answers a query from the facts as they are.
+    /// Fills what a query needs beyond the facts (the reach of services, for unmet needs).
+    pub fn prepare(&mut self, query: &Query, settings: &Settings) {
+        if query.indicator.measure == crate::indicators::Measure::UnmetNeeds {
+            self.prepare_reach(settings.unmet_distance_km);
+        }
+    }
+
+    /// Answers a query from the facts as they are ([`prepare`](Self::prepare) first).
+    pub fn answer(
+        &self,
+        query: &Query,
+        settings: &Settings,
+        today: NaiveDate,
+    ) -> Result<IndicatorTable, QueryError> {
+        let unmet = |row: usize| self.is_unmet(row);
+        compute(
+            query,
+            &Inputs {
+                codes: &self.codes,
+                needs: &self.needs,
+                referrals: &self.referrals,
+                services: &self.services,
+                residents_by_province: &self.residents_by_province,
+                unmet: &unmet,
+                rule: settings.rule,
+                today,
+            },
+        )
+    }
+
+    /// [`prepare`](Self::prepare), then [`answer`](Self::answer).
     pub fn compute(
         &mut self,
         query: &Query,
         settings: &Settings,
         today: NaiveDate,
     ) -> Result<IndicatorTable, QueryError> {
-        if query.indicator.measure == crate::indicators::Measure::UnmetNeeds {
-            self.prepare_reach(settings.unmet_distance_km);
-        }
-        let facts = &*self;
-        let unmet = |row: usize| facts.is_unmet(row);
-        compute(
-            query,
-            &Inputs {
-                codes: &facts.codes,
-                needs: &facts.needs,
-                referrals: &facts.referrals,
-                services: &facts.services,
-                residents_by_province: &facts.residents_by_province,
-                unmet: &unmet,
-                rule: settings.rule,
-                today,
-            },
-        )
+        self.prepare(query, settings);
+        self.answer(query, settings, today)
     }
 }
 
@@ -342,13 +356,18 @@ impl ObservatoryService {
     }
 
     /// Answers a query from the facts as they are now (call a sync first for freshness).
+    /// Queries run side by side under the read lock; only filling the reach of services for
+    /// unmet needs takes the write lock.
     pub async fn compute(
         &self,
         query: &Query,
         today: NaiveDate,
     ) -> Result<IndicatorTable, ObservatoryError> {
-        let mut facts = self.facts.write().await;
-        Ok(facts.compute(query, &self.settings, today)?)
+        if query.indicator.measure == crate::indicators::Measure::UnmetNeeds {
+            self.facts.write().await.prepare(query, &self.settings);
+        }
+        let facts = self.facts.read().await;
+        Ok(facts.answer(query, &self.settings, today)?)
     }
 
     /// Runs `read` over the facts (names of organisations, sizes).
