@@ -545,7 +545,6 @@ pub fn compute(query: &Query, inputs: &Inputs<'_>) -> Result<IndicatorTable, Que
 enum Column<'a> {
     Narrow(&'a [u8]),
     Wide(&'a [u16]),
-    Month(&'a [u16]),
 }
 
 impl Column<'_> {
@@ -553,7 +552,7 @@ impl Column<'_> {
     fn get(&self, row: usize) -> u32 {
         match self {
             Column::Narrow(c) => u32::from(c[row]),
-            Column::Wide(c) | Column::Month(c) => u32::from(c[row]),
+            Column::Wide(c) => u32::from(c[row]),
         }
     }
 }
@@ -569,7 +568,7 @@ fn need_column(needs: &Needs, dim: Dim) -> Option<Column<'_>> {
         Dim::CitizenshipArea => Column::Narrow(&needs.area),
         Dim::Category => Column::Narrow(&needs.category),
         Dim::Organisation => Column::Wide(&needs.organisation),
-        Dim::Month | Dim::Year => Column::Month(&needs.month),
+        Dim::Month | Dim::Year => Column::Wide(&needs.month),
         Dim::State | Dim::Reason => return None,
     })
 }

@@ -209,19 +209,8 @@ pub async fn indicator(
         "jsonstat" => {
             let lang = crocevia_i18n::language(params.lang.as_deref().unwrap_or("it"))
                 .map_or("it", |l| l.code);
-            let names = crate::portal::indicator_views::organisation_names(&state, &table).await?;
-            let stat = state
-                .observatory
-                .with_facts(|facts| {
-                    crate::portal::indicator_views::stat_table(
-                        &table,
-                        &facts.codes,
-                        &|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()),
-                        lang,
-                        state.clock.now().date_naive().to_string(),
-                    )
-                })
-                .await;
+            let stat =
+                crate::portal::indicator_views::indicator_stat_table(&state, &table, lang).await?;
             Ok((
                 [(header::CONTENT_TYPE, "application/json")],
                 Json(stat.to_json_stat()),

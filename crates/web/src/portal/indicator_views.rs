@@ -55,9 +55,31 @@ fn value(cell: &Cell) -> TableValue {
     }
 }
 
-/// An indicator's table as a [`StatTable`] (for charts and exports): its breakdowns, each
-/// with a last "total" category, so totals travel with the cells.
-pub fn stat_table(
+/// An indicator's table as a [`StatTable`] (for charts and exports), labelled in `lang`,
+/// organisations named from the directory.
+pub async fn indicator_stat_table(
+    state: &AppState,
+    table: &IndicatorTable,
+    lang: &str,
+) -> Result<StatTable, AppError> {
+    let names = organisation_names(state, table).await?;
+    let updated = state.clock.now().date_naive().to_string();
+    Ok(state
+        .observatory
+        .with_facts(|facts| {
+            stat_table(
+                table,
+                &facts.codes,
+                &|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()),
+                lang,
+                updated,
+            )
+        })
+        .await)
+}
+
+/// The breakdowns, each with a last "total" category, so totals travel with the cells.
+fn stat_table(
     t: &IndicatorTable,
     codes: &Codes,
     organisation_names: &dyn Fn(&str) -> String,
@@ -145,7 +167,7 @@ pub fn stat_table(
 }
 
 /// Names of organisations from the directory, by id.
-pub async fn organisation_names(
+async fn organisation_names(
     state: &AppState,
     table: &IndicatorTable,
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
@@ -176,19 +198,7 @@ pub async fn page(
     let lang = language.code;
     let info = indicator(&id).ok_or_else(|| AppError::not_found("indicator", &id))?;
     let table_data = table(&state, &id, &params).await?;
-    let names = organisation_names(&state, &table_data).await?;
-    let table = state
-        .observatory
-        .with_facts(|facts| {
-            stat_table(
-                &table_data,
-                &facts.codes,
-                &|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()),
-                lang,
-                state.clock.now().date_naive().to_string(),
-            )
-        })
-        .await;
+    let table = indicator_stat_table(&state, &table_data, lang).await?;
     let query = query_string(&params);
     let mut page = Page::new(language, format!("/observatory/indicators/{id}?{query}"));
     let tr = Tr::new(lang);
@@ -248,15 +258,20 @@ pub async fn page(
         })
         .collect();
     let selects = selects(&tr, info.dimensions, &params);
-    let table_html = crate::charts::figure::figure(
-        &table,
-        FigureKind::Bars {
-            dimension: table.dimensions.first().map_or("", |d| d.id.as_str()),
-        },
-        lang,
-        &labels,
-    )
-    .table;
+    // Two breakdowns: a cross table; one: the chart's own table of every category.
+    let table_html = if table.dimensions.len() == 2 {
+        cross_table(&table, lang)
+    } else {
+        figure(
+            &table,
+            FigureKind::Bars {
+                dimension: table.dimensions.first().map_or("", |d| d.id.as_str()),
+            },
+            lang,
+            &labels,
+        )
+        .table
+    };
     let html = render(&ViewTemplate {
         heading: table.label.clone(),
         tabs: Vec::<Tab>::new(),
@@ -266,11 +281,7 @@ pub async fn page(
         svg: drawn.svg,
         caption,
         notes,
-        table: if table.dimensions.len() == 2 {
-            cross_table(&table, lang)
-        } else {
-            table_html
-        },
+        table: table_html,
         table_caption: format!("{} ({})", tr.t("ob-table-of-figures"), table.unit.label),
         exports,
         permalink: page.href(&format!("/observatory/indicators/{id}?{query}")),
