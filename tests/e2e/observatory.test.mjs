@@ -113,6 +113,21 @@ test('the network indicators open from the observatory as a map of services per 
   assert.match(await page.locator('#ob-table').textContent(), /Salute/);
   await axeCheck(page);
   await screenshot(page, 'observatory-indicator-categories-it');
+  // Abruzzo beside Molise, from the form: one bar each, the table by category and region.
+  await page.selectOption('#ob-f-region', '13');
+  await page.selectOption('#ob-f-compare', '14');
+  await page.locator('#ob-form button[type=submit]').click();
+  await page.waitForLoadState('networkidle');
+  assert.match(page.url(), /compare=14/);
+  const bars = page.locator('#ob-figure svg.ob-bars');
+  assert.match(await bars.textContent(), /Abruzzo/);
+  assert.match(await bars.textContent(), /Molise/);
+  const head = await page.locator('#ob-table thead').textContent();
+  assert.match(head, /Abruzzo/);
+  assert.match(head, /Molise/);
+  assert.match(await page.locator('#ob-permalink').textContent(), /region=13.*compare=14/);
+  await axeCheck(page);
+  await screenshot(page, 'observatory-indicator-compare-it');
   assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
   await page.close();
 });

@@ -89,7 +89,8 @@ impl TableValue {
     }
 }
 
-/// The status code of a hidden cell, in exports and views.
+/// How a hidden cell reads under the default threshold; a table's own is
+/// [`StatTable::hidden_label`].
 pub const HIDDEN_STATUS: &str = "<5";
 
 /// What the values measure.
@@ -118,6 +119,9 @@ pub struct StatTable {
     pub updated: String,
     /// Remarks a reader needs (e.g. "provinces as they were before 2009").
     pub notes: Vec<String>,
+    /// The disclosure threshold behind hidden cells; `None` for figures published as they
+    /// are (official statistics).
+    pub disclosure_threshold: Option<u32>,
 }
 
 /// Why a table could not be built.
@@ -134,6 +138,17 @@ pub enum TableError {
 }
 
 impl StatTable {
+    /// The threshold hidden cells were below (the default rule's when none is recorded).
+    fn threshold(&self) -> u32 {
+        self.disclosure_threshold
+            .unwrap_or(crate::disclosure::DisclosureRule::DEFAULT.threshold())
+    }
+
+    /// How a hidden cell reads: `<5` for the default threshold of 5.
+    pub fn hidden_label(&self) -> String {
+        format!("<{}", self.threshold())
+    }
+
     /// Checks that the values fill the cube and codes are unique.
     pub fn check(&self) -> Result<(), TableError> {
         for (i, d) in self.dimensions.iter().enumerate() {
@@ -259,6 +274,7 @@ impl StatTable {
     /// then `value` (empty when hidden or missing) and `status` (`<5` when hidden, `missing`
     /// when there is no figure).
     pub fn to_csv(&self) -> String {
+        let hidden = self.hidden_label();
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
@@ -280,7 +296,7 @@ impl StatTable {
             }
             let (v, status) = match value {
                 TableValue::Number(n) => (self.plain(*n), ""),
-                TableValue::Hidden => (String::new(), HIDDEN_STATUS),
+                TableValue::Hidden => (String::new(), hidden.as_str()),
                 TableValue::Missing => (String::new(), "missing"),
             };
             row.push(v);
@@ -295,6 +311,7 @@ impl StatTable {
     /// `"<5"` for each hidden cell, `role` for time, geography and metric, the unit on the
     /// metric dimension when there is one, and `extension` with the notes and the unit.
     pub fn to_json_stat(&self) -> Value {
+        let hidden = self.hidden_label();
         let mut dimension = Map::new();
         for d in &self.dimensions {
             let index: Map<String, Value> = d
@@ -357,7 +374,7 @@ impl StatTable {
             .iter()
             .enumerate()
             .filter(|(_, v)| **v == TableValue::Hidden)
-            .map(|(i, _)| (i.to_string(), json!(HIDDEN_STATUS)))
+            .map(|(i, _)| (i.to_string(), json!(hidden)))
             .collect();
         let mut out = json!({
             "version": "2.0",
@@ -373,7 +390,7 @@ impl StatTable {
                 "id": self.id,
                 "unit": self.unit,
                 "notes": self.notes,
-                "status": { HIDDEN_STATUS: "count between 1 and 4, withheld to protect people" },
+                "status": { hidden.clone(): format!("count between 1 and {}, withheld to protect people", self.threshold() - 1) },
             },
         });
         if !role.is_empty() {

@@ -446,6 +446,7 @@ impl Needs {
         for row in self.rows.values_mut() {
             *row = new_position[*row as usize];
         }
+        // The blocks' summaries describe the rows they now hold, not the ones they held.
         self.block_months = self
             .month
             .chunks(BLOCK)
@@ -455,6 +456,11 @@ impl Needs {
                     c.iter().copied().max().unwrap_or(0),
                 )
             })
+            .collect();
+        self.block_regions = self
+            .region
+            .chunks(BLOCK)
+            .map(|c| c.iter().fold(0, |bits, &r| bits | region_bit(r)))
             .collect();
     }
 

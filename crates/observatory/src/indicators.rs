@@ -69,7 +69,7 @@ impl Dim {
         Dim::ALL.into_iter().find(|d| d.as_str() == text)
     }
 
-    fn is_territory(self) -> bool {
+    pub fn is_territory(self) -> bool {
         matches!(self, Dim::Region | Dim::Province | Dim::Comune)
     }
 }
@@ -199,6 +199,70 @@ pub struct Filter {
     pub category: Option<u8>,
     pub organisation: Option<u16>,
     pub state: Option<u8>,
+    /// A second territory at the level of the one territory filter (a region, province or
+    /// comune index): facts of either are counted, so a breakdown by that level compares the
+    /// two in one table, protected as a whole.
+    pub compare: Option<u16>,
+}
+
+impl Filter {
+    /// The level of the territory filter a comparison extends, when there is one.
+    fn compared_level(&self) -> Option<Dim> {
+        self.compare?;
+        match (self.region, self.province, self.comune) {
+            (Some(_), None, None) => Some(Dim::Region),
+            (None, Some(_), None) => Some(Dim::Province),
+            (None, None, Some(_)) => Some(Dim::Comune),
+            _ => None,
+        }
+    }
+
+    /// The compared territory, if the comparison is at `level`.
+    fn compare_at(&self, level: Dim) -> Option<u32> {
+        (self.compared_level() == Some(level))
+            .then(|| self.compare.map(u32::from))
+            .flatten()
+    }
+
+    /// Whether facts of region `r` pass the region filter.
+    pub fn allows_region(&self, r: u8) -> bool {
+        self.region
+            .is_none_or(|x| x == r || self.compare_at(Dim::Region) == Some(u32::from(r)))
+    }
+
+    pub fn allows_province(&self, p: u8) -> bool {
+        self.province
+            .is_none_or(|x| x == p || self.compare_at(Dim::Province) == Some(u32::from(p)))
+    }
+
+    pub fn allows_comune(&self, c: u16) -> bool {
+        self.comune
+            .is_none_or(|x| x == c || self.compare_at(Dim::Comune) == Some(u32::from(c)))
+    }
+
+    /// The regions facts must lie in, as [`region_bit`]s (`None`: any region).
+    fn region_bits(&self, codes: &Codes) -> Option<u32> {
+        let regions: Vec<u8> = match self.compared_level() {
+            Some(Dim::Province) | None if self.province.is_some() => self
+                .province
+                .into_iter()
+                .chain(self.compare_at(Dim::Province).map(|p| p as u8))
+                .map(|p| codes.region_of_province[usize::from(p)])
+                .collect(),
+            Some(Dim::Comune) | None if self.comune.is_some() => self
+                .comune
+                .into_iter()
+                .chain(self.compare_at(Dim::Comune).map(|c| c as u16))
+                .map(|c| codes.region_of_comune(c))
+                .collect(),
+            _ => self
+                .region
+                .into_iter()
+                .chain(self.compare_at(Dim::Region).map(|r| r as u8))
+                .collect(),
+        };
+        (!regions.is_empty()).then(|| regions.into_iter().fold(0, |b, r| b | region_bit(r)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,6 +288,10 @@ pub enum QueryError {
     TwoTerritories,
     #[error("the period runs backwards or spans more than {0} months")]
     BadPeriod(u16),
+    #[error(
+        "a comparison needs exactly one of region, province or comune, and a second territory of that level"
+    )]
+    CompareNeedsOneTerritory,
 }
 
 impl QueryError {
@@ -234,6 +302,7 @@ impl QueryError {
             Self::ComuneNeedsTerritory => "comune_needs_territory",
             Self::TwoTerritories => "two_territories",
             Self::BadPeriod(_) => "bad_period",
+            Self::CompareNeedsOneTerritory => "compare_needs_one_territory",
         }
     }
 }
@@ -350,15 +419,15 @@ fn side(dim: Dim, q: &Query, codes: &Codes, months: (Month, Month)) -> Result<Si
             .regions
             .iter()
             .enumerate()
-            .filter(|(i, _)| f.region.is_none_or(|r| usize::from(r) == *i))
+            .filter(|(i, _)| f.allows_region(*i as u8))
             .map(|(i, r)| (i as u32, r.code.clone()))
             .collect(),
         Dim::Province => territories
             .provinces
             .iter()
             .enumerate()
-            .filter(|(i, _)| f.province.is_none_or(|p| usize::from(p) == *i))
-            .filter(|(i, _)| f.region.is_none_or(|r| codes.region_of_province[*i] == r))
+            .filter(|(i, _)| f.allows_province(*i as u8))
+            .filter(|(i, _)| f.allows_region(codes.region_of_province[*i]))
             .map(|(i, p)| (i as u32, p.code.clone()))
             .collect(),
         Dim::Comune => {
@@ -369,15 +438,9 @@ fn side(dim: Dim, q: &Query, codes: &Codes, months: (Month, Month)) -> Result<Si
                 .comuni
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| f.comune.is_none_or(|c| usize::from(c) == *i))
-                .filter(|(i, _)| {
-                    f.province
-                        .is_none_or(|p| codes.province_of_comune(*i as u16) == p)
-                })
-                .filter(|(i, _)| {
-                    f.region
-                        .is_none_or(|r| codes.region_of_comune(*i as u16) == r)
-                })
+                .filter(|(i, _)| f.allows_comune(*i as u16))
+                .filter(|(i, _)| f.allows_province(codes.province_of_comune(*i as u16)))
+                .filter(|(i, _)| f.allows_region(codes.region_of_comune(*i as u16)))
                 .map(|(i, c)| (i as u32, c.code.clone()))
                 .collect()
         }
@@ -479,6 +542,9 @@ impl Query {
         if self.by.iter().filter(|d| d.is_territory()).count() > 1 {
             return Err(QueryError::TwoTerritories);
         }
+        if self.filter.compare.is_some() && self.filter.compared_level().is_none() {
+            return Err(QueryError::CompareNeedsOneTerritory);
+        }
         Ok(())
     }
 }
@@ -573,17 +639,50 @@ fn need_column(needs: &Needs, dim: Dim) -> Option<Column<'_>> {
     })
 }
 
-/// The filter as (column, wanted code) checks on needs.
-fn need_checks<'a>(needs: &'a Needs, f: &Filter) -> Vec<(Column<'a>, u32)> {
+/// One filter on needs: the column's code must be `wanted` or `or` (the compared territory;
+/// `wanted` again when there is none).
+struct Check<'a> {
+    column: Column<'a>,
+    wanted: u32,
+    or: u32,
+}
+
+impl Check<'_> {
+    #[inline]
+    fn passes(&self, row: usize) -> bool {
+        let code = self.column.get(row);
+        code == self.wanted || code == self.or
+    }
+}
+
+/// The filter as checks on needs.
+fn need_checks<'a>(needs: &'a Needs, f: &Filter) -> Vec<Check<'a>> {
     let mut checks = Vec::new();
-    let mut add = |column, value: Option<u32>| {
-        if let Some(v) = value {
-            checks.push((column, v));
+    let mut add_or = |column, value: Option<u32>, or: Option<u32>| {
+        if let Some(wanted) = value {
+            checks.push(Check {
+                column,
+                wanted,
+                or: or.unwrap_or(wanted),
+            });
         }
     };
-    add(Column::Narrow(&needs.region), f.region.map(u32::from));
-    add(Column::Narrow(&needs.province), f.province.map(u32::from));
-    add(Column::Wide(&needs.comune), f.comune.map(u32::from));
+    add_or(
+        Column::Narrow(&needs.region),
+        f.region.map(u32::from),
+        f.compare_at(Dim::Region),
+    );
+    add_or(
+        Column::Narrow(&needs.province),
+        f.province.map(u32::from),
+        f.compare_at(Dim::Province),
+    );
+    add_or(
+        Column::Wide(&needs.comune),
+        f.comune.map(u32::from),
+        f.compare_at(Dim::Comune),
+    );
+    let mut add = |column, value: Option<u32>| add_or(column, value, None);
     add(Column::Narrow(&needs.sex), f.sex.map(u32::from));
     add(Column::Narrow(&needs.age), f.age.map(u32::from));
     add(Column::Narrow(&needs.area), f.area.map(u32::from));
@@ -615,6 +714,7 @@ fn count_needs(
 ) -> Vec<Vec<u64>> {
     let needs = inputs.needs;
     let checks = need_checks(needs, filter);
+    let regions = filter.region_bits(inputs.codes);
     let row_column = rows.dim.and_then(|d| need_column(needs, d));
     let column_column = columns.dim.and_then(|d| need_column(needs, d));
     let width = columns.len();
@@ -628,11 +728,11 @@ fn count_needs(
                 .block_months
                 .get(b)
                 .is_none_or(|(low, high)| *high >= from && *low <= to);
-            let in_region = filter.region.is_none_or(|r| {
+            let in_region = regions.is_none_or(|wanted| {
                 needs
                     .block_regions
                     .get(b)
-                    .is_none_or(|bits| bits & region_bit(r) != 0)
+                    .is_none_or(|bits| bits & wanted != 0)
             });
             in_period && in_region
         });
@@ -643,7 +743,7 @@ fn count_needs(
             if month < from || month > to || !needs.counted[i] {
                 continue;
             }
-            if !checks.iter().all(|(c, v)| c.get(i) == *v) {
+            if !checks.iter().all(|check| check.passes(i)) {
                 continue;
             }
             let (r, c) = (
@@ -733,7 +833,7 @@ fn for_each_referral(
     let (needs, referrals) = (inputs.needs, inputs.referrals);
     let mut checks = need_checks(needs, filter);
     // The organisation filter is the receiver's, as the breakdown is.
-    checks.retain(|(c, _)| !matches!(c, Column::Wide(col) if std::ptr::eq(*col, needs.organisation.as_slice())));
+    checks.retain(|check| !matches!(check.column, Column::Wide(col) if std::ptr::eq(col, needs.organisation.as_slice())));
     let row_need_column = rows.dim.and_then(|d| need_column(needs, d));
     let column_need_column = columns.dim.and_then(|d| need_column(needs, d));
     let position = |side: &Side, need_column: Option<Column<'_>>, i: usize, need: usize| {
@@ -752,7 +852,7 @@ fn for_each_referral(
         }
         if filter.state.is_some_and(|s| referrals.state[i] != s)
             || filter.organisation.is_some_and(|o| referrals.to[i] != o)
-            || !checks.iter().all(|(c, v)| c.get(need) == *v)
+            || !checks.iter().all(|check| check.passes(need))
         {
             continue;
         }
@@ -933,12 +1033,11 @@ fn services(inputs: &Inputs<'_>, query: &Query, rows: &Side, columns: &Side) -> 
     let mut column_totals = vec![0u64; width];
     let mut total = 0u64;
     for s in inputs.services {
-        let in_filter = f.province.is_none_or(|p| s.provinces.contains(&p))
-            && f.region.is_none_or(|r| {
-                s.provinces
-                    .iter()
-                    .any(|&p| codes.region_of_province[usize::from(p)] == r)
-            })
+        let territorial = f.province.is_some() || f.region.is_some();
+        let in_filter = (!territorial
+            || s.provinces.iter().any(|&p| {
+                f.allows_province(p) && f.allows_region(codes.region_of_province[usize::from(p)])
+            }))
             && f.category.is_none_or(|c| {
                 s.terms
                     .iter()
@@ -988,8 +1087,8 @@ fn services(inputs: &Inputs<'_>, query: &Query, rows: &Side, columns: &Side) -> 
         };
         let mut sum = 0u64;
         for (p, residents) in inputs.residents_by_province.iter().enumerate() {
-            let in_filter = f.province.is_none_or(|fp| usize::from(fp) == p)
-                && f.region.is_none_or(|r| codes.region_of_province[p] == r);
+            let in_filter =
+                f.allows_province(p as u8) && f.allows_region(codes.region_of_province[p]);
             if in_filter && wanted(p) {
                 sum += (*residents)?;
             }
@@ -1143,5 +1242,70 @@ mod tests {
                 < needs.block_months.len(),
             "sorted, some blocks are skipped"
         );
+    }
+
+    /// After sorting, a block's region bits are those of the rows it now holds, so a
+    /// region filter skips the blocks of other regions.
+    #[test]
+    fn sorting_recomputes_the_regions_of_each_block() {
+        let mut needs = Needs::default();
+        let rows = 3 * BLOCK;
+        for i in 0..rows {
+            needs.put(
+                i as u128,
+                NeedRow {
+                    month: 100,
+                    comune: 0,
+                    province: 0,
+                    region: (i % 3) as u8,
+                    sex: 0,
+                    age: 0,
+                    area: 0,
+                    term: 0,
+                    category: 0,
+                    organisation: 0,
+                    counted: true,
+                },
+            );
+        }
+        let all = region_bit(0) | region_bit(1) | region_bit(2);
+        assert!(needs.block_regions.iter().all(|&bits| bits == all));
+        needs.sort_by_month();
+        assert_eq!(
+            needs.block_regions,
+            vec![region_bit(0), region_bit(1), region_bit(2)]
+        );
+        // A comparison of regions 0 and 2 counts both, whichever blocks it skips.
+        let territories = Box::leak(Box::new(
+            crocevia_core::territory::load_embedded().expect("shipped"),
+        ));
+        let codes = Codes::new(territories);
+        let table = compute(
+            &Query {
+                indicator: indicator("needs").expect("built in"),
+                by: vec![Dim::Region],
+                filter: Filter {
+                    region: Some(0),
+                    compare: Some(2),
+                    from: Some(100),
+                    to: Some(100),
+                    ..Filter::default()
+                },
+            },
+            &Inputs {
+                codes: &codes,
+                needs: &needs,
+                referrals: &Referrals::default(),
+                services: &[],
+                residents_by_province: &[],
+                unmet: &|_| false,
+                rule: DisclosureRule::DEFAULT,
+                today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
+            },
+        )
+        .expect("a table");
+        let block = Cell::Value(BLOCK as f64);
+        assert_eq!(table.row_totals, vec![block, block]);
+        assert_eq!(table.total, Cell::Value(2.0 * BLOCK as f64));
     }
 }

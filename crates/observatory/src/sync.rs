@@ -63,6 +63,57 @@ pub struct Facts {
     services_stale: bool,
 }
 
+/// Service points by term on a grid of cells at least `distance_km` across, so that the points
+/// within reach of a place lie in its cell or the eight around it: a national directory is
+/// checked cell by cell, not point by point.
+struct Grid {
+    distance_km: f64,
+    /// Cell height and width in degrees.
+    cell_lat: f64,
+    cell_lon: f64,
+    cells: HashMap<(u8, i32, i32), Vec<Point>>,
+}
+
+impl Grid {
+    fn new(distance_km: f64) -> Self {
+        const KM_PER_DEGREE: f64 = 111.32;
+        // A degree of longitude shrinks with latitude: cells sized for 60° N are wide enough
+        // everywhere south of it (all of Italy).
+        let size = distance_km.max(0.1);
+        Grid {
+            distance_km,
+            cell_lat: size / KM_PER_DEGREE,
+            cell_lon: size / (KM_PER_DEGREE * 60f64.to_radians().cos()),
+            cells: HashMap::new(),
+        }
+    }
+
+    fn cell(&self, p: &Point) -> (i32, i32) {
+        (
+            (p.lat / self.cell_lat).floor() as i32,
+            (p.lon / self.cell_lon).floor() as i32,
+        )
+    }
+
+    fn add(&mut self, term: u8, point: Point) {
+        let (i, j) = self.cell(&point);
+        self.cells.entry((term, i, j)).or_default().push(point);
+    }
+
+    fn any_within(&self, term: u8, centre: &Point) -> bool {
+        let (i, j) = self.cell(centre);
+        (i - 1..=i + 1).any(|i| {
+            (j - 1..=j + 1).any(|j| {
+                self.cells.get(&(term, i, j)).is_some_and(|points| {
+                    points
+                        .iter()
+                        .any(|p| p.distance_km(centre) <= self.distance_km)
+                })
+            })
+        })
+    }
+}
+
 impl Facts {
     pub fn new(territories: &'static Territories) -> Self {
         Facts {
@@ -100,13 +151,12 @@ impl Facts {
         if self.reach.len() != comuni * terms {
             self.reach = vec![0; comuni * terms];
         }
-        let mut points_by_term: HashMap<u8, Vec<Point>> = HashMap::new();
+        let mut grid = Grid::new(distance_km);
         for service in &self.services {
             for &term in &service.terms {
-                points_by_term
-                    .entry(term)
-                    .or_default()
-                    .extend(service.points.iter().copied());
+                for point in &service.points {
+                    grid.add(term, *point);
+                }
             }
         }
         for row in 0..self.needs.len() {
@@ -123,9 +173,7 @@ impl Facts {
             let term = self.needs.term[row];
             let slot = comune * terms + usize::from(term);
             if self.reach[slot] == 0 {
-                let within = points_by_term.get(&term).is_some_and(|points| {
-                    points.iter().any(|p| p.distance_km(&centre) <= distance_km)
-                });
+                let within = grid.any_within(term, &centre);
                 self.reach[slot] = if within { 1 } else { 2 };
             }
         }
@@ -384,5 +432,52 @@ async fn last_position(store: &dyn Store) -> Result<i64, StoreError> {
             Some(last) => position = last.seq,
             None => return Ok(position),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The grid finds a service within reach exactly when checking every point does, for
+    /// points all over Italy and several distances.
+    #[test]
+    fn the_grid_agrees_with_checking_every_point() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 1_000_000) as f64 / 1_000_000.0
+        };
+        let mut random_point = || Point {
+            lat: 36.5 + 10.6 * next(),
+            lon: 6.6 + 12.0 * next(),
+        };
+        let services: Vec<(u8, Point)> =
+            (0..400).map(|i| ((i % 3) as u8, random_point())).collect();
+        let places: Vec<Point> = (0..400).map(|_| random_point()).collect();
+        let mut found_by_distance = Vec::new();
+        for distance in [5.0, 30.0, 100.0] {
+            let mut grid = Grid::new(distance);
+            for (term, p) in &services {
+                grid.add(*term, *p);
+            }
+            let mut found = 0;
+            for place in &places {
+                for term in 0..3 {
+                    let brute = services
+                        .iter()
+                        .any(|(t, p)| *t == term && p.distance_km(place) <= distance);
+                    assert_eq!(grid.any_within(term, place), brute, "{place:?} {distance}");
+                    found += usize::from(brute);
+                }
+            }
+            found_by_distance.push(found);
+        }
+        assert!(
+            found_by_distance[0] < found_by_distance[2] && found_by_distance[2] > 0,
+            "both answers occur: {found_by_distance:?}"
+        );
     }
 }

@@ -44,6 +44,8 @@ pub struct IndicatorParams {
     pub category: Option<String>,
     pub organisation: Option<String>,
     pub state: Option<String>,
+    /// A second territory of the level of the territory filter, compared with it.
+    pub compare: Option<String>,
     pub format: Option<String>,
     /// Language of the labels in JSON-stat (it by default).
     pub lang: Option<String>,
@@ -84,7 +86,40 @@ impl IndicatorParams {
                 )
             })?);
         }
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let compare = match (
+            given(&self.region),
+            given(&self.province),
+            given(&self.comune),
+        ) {
+            _ if !given(&self.compare) => None,
+            (true, false, false) => code(
+                "compare",
+                &self.compare,
+                |c| codes.region(c).map(u16::from),
+                "an ISTAT region code (14), as the region is",
+            )?,
+            (false, true, false) => code(
+                "compare",
+                &self.compare,
+                |c| codes.province(c).map(u16::from),
+                "an ISTAT province code (067), as the province is",
+            )?,
+            (false, false, true) => code(
+                "compare",
+                &self.compare,
+                |c| codes.comune(c),
+                "an ISTAT comune code (067041), as the comune is",
+            )?,
+            _ => {
+                return Err(AppError::bad_parameter(
+                    "compare",
+                    "a comparison needs exactly one of region, province or comune",
+                ));
+            }
+        };
         let filter = Filter {
+            compare,
             region: code(
                 "region",
                 &self.region,
@@ -331,6 +366,7 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
                 query("category", "Top-level need category (health)."),
                 query("organisation", "Organisation id (for referrals: the receiver)."),
                 query("state", "Referral state (completed)."),
+                query("compare", "A second territory of the level of region, province or comune (exactly one of them given): facts of both are counted, so a breakdown by that level (by=month,region) sets the two side by side in one protected table."),
                 query("format", "json (default), csv or jsonstat (JSON-stat 2.0, labels in `lang`)."),
                 query("lang", "Language of the JSON-stat labels (it, en, fr, ar, es, uk).")],
             "responses": {

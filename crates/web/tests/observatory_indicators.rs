@@ -394,6 +394,73 @@ async fn the_threshold_is_configurable() {
         "the complement of the only other count: {t}"
     );
     assert_eq!(t["total"], 5);
+    let (status, _, html) = world
+        .get("/en/observatory/indicators/needs?by=sex&province=066", None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("&lt;3"), "hidden cells read <3: {html}");
+    assert!(!html.contains("&lt;5"), "nothing reads <5: {html}");
+}
+
+/// Two provinces side by side: one table of both, protected as a whole, and on the page a
+/// line for each over the months, with no "total" line or point.
+#[tokio::test]
+async fn two_territories_are_compared_in_one_table() {
+    let world = World::new("http://localhost:8080").await;
+    abruzzo(&world).await;
+    person(&world, Sex::Female, "067041", "health.primary_care", true).await;
+    let t = table(
+        &world,
+        "needs?by=month,province&province=066&compare=068&from=2026-10&to=2026-11",
+    )
+    .await;
+    assert_eq!(
+        t["columns"]["categories"],
+        serde_json::json!(["066", "068"])
+    );
+    assert_eq!(cell(&t, "2026-11", "066"), 8, "{t}");
+    assert_eq!(cell(&t, "2026-11", "068"), 16, "{t}");
+    assert_eq!(cell(&t, "2026-10", "068"), 0, "{t}");
+    assert_eq!(t["total"], 24, "Teramo's need is not counted: {t}");
+    let t = table(&world, "needs?by=sex,province&province=066&compare=068").await;
+    assert_eq!(cell(&t, "male", "066"), "<5", "{t}");
+    assert_eq!(
+        cell(&t, "male", "068"),
+        "<5",
+        "9 is withheld too, or the men's total would give L'Aquila's 2 away: {t}"
+    );
+    assert_eq!(t["column_totals"], serde_json::json!([8, 16]), "{t}");
+
+    let (status, _, html) = world
+        .get(
+            "/en/observatory/indicators/needs?province=066&compare=068&from=2026-10&to=2026-11",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    let svg = &html[html.find("<svg").expect("a chart")..html.find("</svg>").unwrap()];
+    assert!(svg.contains("ob-line"), "a time series: {svg}");
+    for name in ["L&#39;Aquila", "Pescara"] {
+        assert!(svg.contains(name), "a line for {name}: {svg}");
+    }
+    assert!(!svg.contains(">Total<"), "no total line or point: {svg}");
+    assert!(
+        html.contains("compare=068"),
+        "the permalink keeps the comparison"
+    );
+
+    // Regions are compared from the form.
+    let (status, _, html) = world
+        .get(
+            "/en/observatory/indicators/needs?region=13&compare=14",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(r#"<option value="14" selected>"#),
+        "the form shows the comparison: {html}"
+    );
 }
 
 #[tokio::test]
@@ -428,6 +495,13 @@ async fn bad_questions_get_a_clear_answer() {
         ("needs?from=2015-01&to=2026-11", 400, "bad_period"),
         ("needs?province=999", 400, "invalid_parameter"),
         ("needs?format=xml", 400, "invalid_parameter"),
+        ("needs?compare=13", 400, "invalid_parameter"),
+        (
+            "needs?region=13&province=066&compare=14",
+            400,
+            "invalid_parameter",
+        ),
+        ("needs?province=066&compare=14", 400, "invalid_parameter"),
     ] {
         let (got, _, body) = world
             .get(&format!("/api/observatory/indicators/{query}"), None)

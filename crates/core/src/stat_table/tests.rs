@@ -35,6 +35,7 @@ fn sample() -> StatTable {
         source: "ISTAT".into(),
         updated: "2023-01-01".into(),
         notes: vec![],
+        disclosure_threshold: None,
     };
     table
         .fill([

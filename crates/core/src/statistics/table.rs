@@ -107,6 +107,7 @@ pub fn build_table(
         source: info.source.to_owned(),
         updated,
         notes: meta.notes,
+        disclosure_threshold: None,
     };
     let keyed: Vec<(Vec<String>, TableValue)> = observations
         .iter()

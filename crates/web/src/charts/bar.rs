@@ -19,6 +19,8 @@ pub struct BarChart<'a> {
     pub bars: &'a [Bar],
     pub lang: &'a str,
     pub decimals: u8,
+    /// How a hidden figure reads ("<5").
+    pub hidden: &'a str,
     /// What the bars measure (the unit), under the chart.
     pub value_title: &'a str,
 }
@@ -46,7 +48,7 @@ impl BarChart<'_> {
         svg.push_str(&pattern_defs(self.id));
         for (i, bar) in self.bars.iter().enumerate() {
             let top = 8.0 + i as f64 * ROW;
-            let text = format_value(self.lang, bar.value, self.decimals);
+            let text = format_value(self.lang, bar.value, self.decimals, self.hidden);
             let (width, fill) = match bar.value {
                 TableValue::Number(n) if max > 0.0 => (span * n / max, PALETTE[3].to_owned()),
                 TableValue::Number(_) => (0.0, PALETTE[3].to_owned()),
@@ -105,6 +107,7 @@ mod tests {
             bars: &bars,
             lang: "it",
             decimals: 0,
+            hidden: "<5",
             value_title: "persone",
         }
         .render();

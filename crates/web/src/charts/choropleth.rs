@@ -22,6 +22,8 @@ pub struct Choropleth<'a> {
     pub names: &'a HashMap<String, String>,
     pub lang: &'a str,
     pub decimals: u8,
+    /// How a hidden figure reads ("<5").
+    pub hidden: &'a str,
     pub legend_title: &'a str,
     pub hidden_label: &'a str,
     pub missing_label: &'a str,
@@ -79,7 +81,7 @@ impl Choropleth<'_> {
                 area.path,
                 esc(&area.code),
                 esc(name),
-                esc(&format_value(self.lang, value, self.decimals))
+                esc(&format_value(self.lang, value, self.decimals, self.hidden))
             );
         }
         svg.push_str("</g>");
@@ -189,6 +191,7 @@ mod tests {
             names: &names,
             lang: "it",
             decimals: 0,
+            hidden: "<5",
             legend_title: "persone",
             hidden_label: "<5 (nascosto)",
             missing_label: "nessun dato",

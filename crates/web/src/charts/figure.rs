@@ -84,7 +84,8 @@ fn label_of(table: &StatTable, id: &str) -> String {
 pub fn figure(table: &StatTable, kind: FigureKind, lang: &str, labels: &FigureLabels) -> Figure {
     let decimals = table.unit.decimals;
     let unit = table.unit.label.as_str();
-    let value = |v: TableValue| format_value(lang, v, decimals);
+    let hidden = table.hidden_label();
+    let value = |v: TableValue| format_value(lang, v, decimals, &hidden);
     let mut notes = Vec::new();
     match kind {
         FigureKind::Map { dimension, layer } => {
@@ -105,6 +106,7 @@ pub fn figure(table: &StatTable, kind: FigureKind, lang: &str, labels: &FigureLa
                         names: &names,
                         lang,
                         decimals,
+                        hidden: &hidden,
                         legend_title: unit,
                         hidden_label: &labels.hidden,
                         missing_label: &labels.missing,
@@ -149,6 +151,7 @@ pub fn figure(table: &StatTable, kind: FigureKind, lang: &str, labels: &FigureLa
                 series: &lines,
                 lang,
                 decimals,
+                hidden: &hidden,
                 x_title: &x_title,
                 y_title: unit,
             }
@@ -197,6 +200,7 @@ pub fn figure(table: &StatTable, kind: FigureKind, lang: &str, labels: &FigureLa
                 bars: &bars,
                 lang,
                 decimals,
+                hidden: &hidden,
                 value_title: unit,
             }
             .render();
@@ -255,6 +259,7 @@ mod tests {
             source: "Crocevia".into(),
             updated: "2026-11-30".into(),
             notes: vec![],
+            disclosure_threshold: None,
         };
         t.fill([
             (vec!["066", "2026-10"], TableValue::Number(1_200.0)),

@@ -20,6 +20,8 @@ pub struct LineChart<'a> {
     pub series: &'a [Series],
     pub lang: &'a str,
     pub decimals: u8,
+    /// How a hidden figure reads ("<5").
+    pub hidden: &'a str,
     pub x_title: &'a str,
     pub y_title: &'a str,
 }
@@ -143,7 +145,7 @@ impl LineChart<'_> {
                         "{}, {}: {}",
                         series.label,
                         self.x_labels.get(i).map(String::as_str).unwrap_or(""),
-                        format_value(self.lang, *v, self.decimals)
+                        format_value(self.lang, *v, self.decimals, self.hidden)
                     );
                     let (cx, cy) = (x(i), y(value));
                     if circle {
@@ -208,6 +210,7 @@ mod tests {
             series: &series,
             lang: "en",
             decimals: 0,
+            hidden: "<5",
             x_title: "Year",
             y_title: "Persons",
         };
@@ -253,6 +256,7 @@ mod tests {
             series: &series,
             lang: "it",
             decimals: 0,
+            hidden: "<5",
             x_title: "Data",
             y_title: "persone",
         }

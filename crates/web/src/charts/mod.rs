@@ -15,7 +15,7 @@ pub mod figure;
 pub mod line;
 pub mod maps;
 
-use crocevia_core::stat_table::{HIDDEN_STATUS, TableValue};
+use crocevia_core::stat_table::TableValue;
 
 /// Five classes, light to dark (lightness 95% → 22%): a single blue hue, safe for the common
 /// colour-vision deficiencies; neighbouring classes differ clearly in lightness.
@@ -86,11 +86,11 @@ pub fn format_number(lang: &str, n: f64, decimals: u8) -> String {
     out
 }
 
-/// A cell as text: the number, `<5` when hidden, `–` when missing.
-pub fn format_value(lang: &str, value: TableValue, decimals: u8) -> String {
+/// A cell as text: the number, `hidden` (the table's "<5") when hidden, `–` when missing.
+pub fn format_value(lang: &str, value: TableValue, decimals: u8, hidden: &str) -> String {
     match value {
         TableValue::Number(n) => format_number(lang, n, decimals),
-        TableValue::Hidden => HIDDEN_STATUS.to_owned(),
+        TableValue::Hidden => hidden.to_owned(),
         TableValue::Missing => "–".to_owned(),
     }
 }
@@ -165,8 +165,8 @@ mod tests {
         assert_eq!(format_number("it", 999.0, 0), "999");
         assert_eq!(format_number("it", -12_345.0, 0), "-12.345");
         assert_eq!(format_number("en", -0.01, 0), "0");
-        assert_eq!(format_value("it", TableValue::Hidden, 0), "<5");
-        assert_eq!(format_value("it", TableValue::Missing, 0), "–");
+        assert_eq!(format_value("it", TableValue::Hidden, 0, "<3"), "<3");
+        assert_eq!(format_value("it", TableValue::Missing, 0, "<3"), "–");
     }
 
     #[test]

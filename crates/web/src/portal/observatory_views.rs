@@ -283,7 +283,11 @@ pub async fn page(
     let date = period_label(lang, &choice.period);
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),
-        hidden: tr.t("ob-legend-hidden"),
+        hidden: super::messages().get(
+            lang,
+            "ob-legend-hidden",
+            &[("threshold", crocevia_i18n::Arg::Number(5.0))],
+        ),
         missing: tr.t("ob-legend-missing"),
         top_bars_note: tr.t("ob-note-top-bars"),
     };
