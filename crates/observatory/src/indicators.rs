@@ -1153,14 +1153,51 @@ mod tests {
     use super::*;
     use crate::facts::{NeedRow, month_number};
 
+    /// A need in `month` and `region`, everything else coded 0.
+    fn need(month: Month, region: u8, sex: u8, counted: bool) -> NeedRow {
+        NeedRow {
+            month,
+            comune: 0,
+            province: 0,
+            region,
+            sex,
+            age: 0,
+            area: 0,
+            term: 0,
+            category: 0,
+            organisation: 0,
+            counted,
+        }
+    }
+
+    /// `query` over `needs` alone.
+    fn needs_table(query: &Query, needs: &Needs) -> IndicatorTable {
+        static CODES: std::sync::OnceLock<Codes> = std::sync::OnceLock::new();
+        let codes = CODES.get_or_init(|| {
+            Codes::new(Box::leak(Box::new(
+                crocevia_core::territory::load_embedded().expect("shipped"),
+            )))
+        });
+        compute(
+            query,
+            &Inputs {
+                codes,
+                needs,
+                referrals: &Referrals::default(),
+                services: &[],
+                residents_by_province: &[],
+                unmet: &|_| false,
+                rule: DisclosureRule::DEFAULT,
+                today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
+            },
+        )
+        .expect("a table")
+    }
+
     /// Needs over several blocks, loaded out of order: the counts by month are the same
     /// before and after sorting, and equal to counting by hand.
     #[test]
     fn block_skipping_and_sorting_keep_counts_exact() {
-        let territories = Box::leak(Box::new(
-            crocevia_core::territory::load_embedded().expect("shipped"),
-        ));
-        let codes = Codes::new(territories);
         let mut needs = Needs::default();
         let first = month_number(2024, 1);
         let n = 3 * BLOCK + 123;
@@ -1168,19 +1205,7 @@ mod tests {
             let month = first + ((i * 7919) % 24) as u16;
             needs.put(
                 i as u128,
-                NeedRow {
-                    month,
-                    comune: 0,
-                    province: 0,
-                    region: (i % 3) as u8,
-                    sex: (i % 2) as u8,
-                    age: 0,
-                    area: 0,
-                    term: 0,
-                    category: 0,
-                    organisation: 0,
-                    counted: i % 10 != 0,
-                },
+                need(month, (i % 3) as u8, (i % 2) as u8, i % 10 != 0),
             );
         }
         let query = |region: Option<u8>| Query {
@@ -1193,22 +1218,7 @@ mod tests {
                 ..Filter::default()
             },
         };
-        let run = |needs: &Needs, region: Option<u8>| {
-            compute(
-                &query(region),
-                &Inputs {
-                    codes: &codes,
-                    needs,
-                    referrals: &Referrals::default(),
-                    services: &[],
-                    residents_by_province: &[],
-                    unmet: &|_| false,
-                    rule: DisclosureRule::DEFAULT,
-                    today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
-                },
-            )
-            .expect("a table")
-        };
+        let run = |needs: &Needs, region: Option<u8>| needs_table(&query(region), needs);
         let by_hand = |region: Option<usize>| -> Vec<f64> {
             (3..=5)
                 .map(|m| {
@@ -1251,22 +1261,7 @@ mod tests {
         let mut needs = Needs::default();
         let rows = 3 * BLOCK;
         for i in 0..rows {
-            needs.put(
-                i as u128,
-                NeedRow {
-                    month: 100,
-                    comune: 0,
-                    province: 0,
-                    region: (i % 3) as u8,
-                    sex: 0,
-                    age: 0,
-                    area: 0,
-                    term: 0,
-                    category: 0,
-                    organisation: 0,
-                    counted: true,
-                },
-            );
+            needs.put(i as u128, need(100, (i % 3) as u8, 0, true));
         }
         let all = region_bit(0) | region_bit(1) | region_bit(2);
         assert!(needs.block_regions.iter().all(|&bits| bits == all));
@@ -1276,11 +1271,7 @@ mod tests {
             vec![region_bit(0), region_bit(1), region_bit(2)]
         );
         // A comparison of regions 0 and 2 counts both, whichever blocks it skips.
-        let territories = Box::leak(Box::new(
-            crocevia_core::territory::load_embedded().expect("shipped"),
-        ));
-        let codes = Codes::new(territories);
-        let table = compute(
+        let table = needs_table(
             &Query {
                 indicator: indicator("needs").expect("built in"),
                 by: vec![Dim::Region],
@@ -1292,18 +1283,8 @@ mod tests {
                     ..Filter::default()
                 },
             },
-            &Inputs {
-                codes: &codes,
-                needs: &needs,
-                referrals: &Referrals::default(),
-                services: &[],
-                residents_by_province: &[],
-                unmet: &|_| false,
-                rule: DisclosureRule::DEFAULT,
-                today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
-            },
-        )
-        .expect("a table");
+            &needs,
+        );
         let block = Cell::Value(BLOCK as f64);
         assert_eq!(table.row_totals, vec![block, block]);
         assert_eq!(table.total, Cell::Value(2.0 * BLOCK as f64));
