@@ -23,3 +23,5 @@ respond-thanks = تم إرسال إجاباتك.
 respond-closed-title = الاستبيان غير متاح
 respond-closed = هذا الاستبيان مغلق.
 respond-not-found = لا يوجد استبيان على هذا العنوان.
+respond-status-updated = تم تحديث الأسئلة.
+respond-status-errors = إجابات يجب التحقق منها: { $count }.

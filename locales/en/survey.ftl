@@ -2,6 +2,7 @@
 sv-nav = Surveys
 sv-title = Surveys
 sv-intro = Needs-assessment questionnaires designed as XLSForms (the spreadsheets of KoboToolbox and ODK). Upload a form, deploy a version and share its link.
+sv-intro-analyst = The analyses and exports of your organisation's questionnaires, version by version.
 sv-none = Your organisation has no survey yet.
 sv-list-caption = Your organisation's surveys
 sv-col-title = Survey
@@ -88,3 +89,9 @@ respond-thanks = Your answers have been sent.
 respond-closed-title = Questionnaire not available
 respond-closed = This questionnaire is closed.
 respond-not-found = There is no questionnaire at this address.
+respond-status-updated = The questions were updated.
+respond-status-errors =
+    { $count ->
+        [one] One answer to check.
+       *[other] { $count } answers to check.
+    }

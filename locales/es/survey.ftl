@@ -23,3 +23,9 @@ respond-thanks = Sus respuestas se han enviado.
 respond-closed-title = Cuestionario no disponible
 respond-closed = Este cuestionario está cerrado.
 respond-not-found = No hay ningún cuestionario en esta dirección.
+respond-status-updated = Las preguntas se han actualizado.
+respond-status-errors =
+    { $count ->
+        [one] Una respuesta que revisar.
+       *[other] { $count } respuestas que revisar.
+    }

@@ -23,3 +23,9 @@ respond-thanks = Vos réponses ont été envoyées.
 respond-closed-title = Questionnaire indisponible
 respond-closed = Ce questionnaire est fermé.
 respond-not-found = Il n'y a aucun questionnaire à cette adresse.
+respond-status-updated = Les questions ont été mises à jour.
+respond-status-errors =
+    { $count ->
+        [one] Une réponse à vérifier.
+       *[other] { $count } réponses à vérifier.
+    }

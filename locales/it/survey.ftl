@@ -2,6 +2,7 @@
 sv-nav = Questionari
 sv-title = Questionari
 sv-intro = Questionari di rilevazione dei bisogni progettati come XLSForm (i fogli di calcolo di KoboToolbox e ODK). Carica un modulo, pubblica una versione e condividi il suo link.
+sv-intro-analyst = Le analisi e le esportazioni dei questionari della tua organizzazione, versione per versione.
 sv-none = La tua organizzazione non ha ancora questionari.
 sv-list-caption = I questionari della tua organizzazione
 sv-col-title = Questionario
@@ -88,3 +89,9 @@ respond-thanks = Le tue risposte sono state inviate.
 respond-closed-title = Questionario non disponibile
 respond-closed = Questo questionario è chiuso.
 respond-not-found = A questo indirizzo non c'è nessun questionario.
+respond-status-updated = Le domande sono state aggiornate.
+respond-status-errors =
+    { $count ->
+        [one] Una risposta da controllare.
+       *[other] { $count } risposte da controllare.
+    }

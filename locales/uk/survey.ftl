@@ -23,3 +23,5 @@ respond-thanks = Ваші відповіді надіслано.
 respond-closed-title = Анкета недоступна
 respond-closed = Ця анкета закрита.
 respond-not-found = За цією адресою немає анкети.
+respond-status-updated = Питання оновлено.
+respond-status-errors = Відповіді, які треба перевірити: { $count }.

@@ -76,11 +76,30 @@ async function logIn(someBrowser, lang, email) {
   return page;
 }
 
+/**
+ * Clicks a button of the respondent's form and waits for htmx to swap the next page in: the
+ * old region leaves the document (replaced, or the thanks put in its place) and nothing is
+ * in flight or settling any more.
+ */
+async function swapBy(page, button) {
+  await page.waitForFunction(() => window.htmx && !document.querySelector('.htmx-request'));
+  const region = await page.$('#survey-region');
+  await button.click();
+  await page.waitForFunction((el) => !el.isConnected, region);
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping'));
+}
+
 /** Submits the respondent's page with its main button. */
 async function next(page) {
-  await page.locator('#survey-form .d-flex button[value=next]').click();
-  await page.waitForLoadState('networkidle');
+  await swapBy(page, page.locator('#survey-form .d-flex button[value=next]'));
 }
+
+/** Waits until live re-evaluation has answered. */
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping'));
+}
+
+let sharePath;
 
 test('a coordinator deploys our XLSForm, it is answered in Arabic and Italian, analysed and exported', async () => {
   const coord = await logIn(coordinator, 'it', COORDINATOR);
@@ -119,7 +138,7 @@ test('a coordinator deploys our XLSForm, it is answered in Arabic and Italian, a
   await axeCheck(coord);
   await screenshot(coord, 'surveys-deployed-it');
   const shareHref = await coord.locator('#share-link').getAttribute('href');
-  const sharePath = new URL(shareHref).pathname.replace(/^\/it/, '');
+  sharePath = new URL(shareHref).pathname.replace(/^\/it/, '');
   assert.match(sharePath, /^\/s\/\S+$/);
 
   // In Arabic: right to left, the form's Arabic labels.
@@ -158,8 +177,7 @@ test('a coordinator deploys our XLSForm, it is answered in Arabic and Italian, a
   await it.fill('#q-age', '38');
   await next(it);
   await it.fill('#q-member-0-member_age', '10');
-  await it.getByRole('button', { name: /Aggiungi/ }).click();
-  await it.waitForLoadState('networkidle');
+  await swapBy(it, it.getByRole('button', { name: /Aggiungi/ }));
   assert.equal(await it.locator('#r-member-1').count(), 1, 'a second person');
   await it.fill('#q-member-1-member_age', '40');
   await next(it);
@@ -203,4 +221,63 @@ test('a coordinator deploys our XLSForm, it is answered in Arabic and Italian, a
     assert.ok(allText.includes(expected), `the export holds ${expected}`);
   }
   assert.deepEqual(coordErrors, []);
+});
+
+test('with htmx, an answer reveals the question it makes relevant in place, and Next swaps the page', async () => {
+  assert.ok(sharePath, 'the first test deployed the survey');
+  const page = await italian.newPage();
+  const errors = recordConsoleErrors(page);
+  const posts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(r.headers()['hx-request']);
+  });
+  await page.goto(`${server.url}/it${sharePath}`, { waitUntil: 'networkidle' });
+  await page.evaluate(() => {
+    window.stillHere = true;
+  });
+  await page.locator('label[for=q-sex-male]').click();
+  await page.fill('#q-age', '29');
+  await next(page);
+  assert.match(await page.locator('#progress-text').textContent(), /2 \/ 3/);
+  assert.match(await page.locator('#survey-status').textContent(), /Pagina 2 \/ 3/, 'the live region says where we are');
+  assert.equal(await page.evaluate(() => window.stillHere), true, 'the page was not loaded again');
+  assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), 1);
+
+  // A child's age makes the school question appear, without leaving the page or losing focus.
+  assert.equal(await page.locator('#q-member-0-member_school-yes').count(), 0);
+  await page.fill('#q-member-0-member_age', '9');
+  await page.press('#q-member-0-member_age', 'Tab');
+  await page.locator('#q-member-0-member_school-yes').waitFor();
+  await settled(page);
+  assert.equal(await page.inputValue('#q-member-0-member_age'), '9', 'what was typed stays');
+  assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'focus is not lost');
+  assert.match(await page.locator('#survey-status').textContent(), /aggiornate/);
+  // A constraint message as soon as the answer changes, and gone once it is right.
+  await page.fill('#q-member-0-member_age', '150');
+  await page.press('#q-member-0-member_age', 'Tab');
+  await page.locator('#q-member-0-member_age-error').waitFor();
+  assert.match(await page.locator('#q-member-0-member_age-error').textContent(), /tra 0 e 110/);
+  await page.fill('#q-member-0-member_age', '9');
+  await page.press('#q-member-0-member_age', 'Tab');
+  await page.locator('#q-member-0-member_age-error').waitFor({ state: 'detached' });
+  await page.locator('label[for=q-member-0-member_school-yes]').click();
+  await settled(page);
+  await axeCheck(page);
+  await screenshot(page, 'surveys-respond-htmx-it');
+  await next(page);
+  assert.match(await page.locator('#progress-text').textContent(), /3 \/ 3/);
+
+  // Work answered yes asks for the hours at once.
+  assert.equal(await page.locator('#q-hours').count(), 0);
+  await page.locator('label[for=q-has_work-yes]').click();
+  await page.locator('#q-hours').waitFor();
+  await page.fill('#q-hours', '12');
+  await page.locator('label[for=q-needs-housing]').click();
+  await next(page);
+  assert.match(await page.locator('h1').textContent(), /Grazie/);
+  assert.equal(await page.evaluate(() => window.stillHere), true, 'sent without a page load');
+  assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), 1);
+  await axeCheck(page);
+  assert.ok(posts.length >= 5 && posts.every((h) => h === 'true'), `every POST went through htmx: ${posts}`);
+  assert.deepEqual(errors, []);
 });

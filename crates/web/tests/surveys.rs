@@ -255,6 +255,16 @@ impl Respondent {
     }
 
     async fn post(&mut self, s: &Setup, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        self.post_as(s, fields, false).await
+    }
+
+    /// Posts as htmx does (`HX-Request: true`) when `hx`.
+    async fn post_as(
+        &mut self,
+        s: &Setup,
+        fields: &[(&str, &str)],
+        hx: bool,
+    ) -> (StatusCode, String) {
         let uri = format!("/{}{}", self.lang, s.share_path);
         let mut all = vec![
             ("_resume", self.resume.as_str()),
@@ -265,8 +275,20 @@ impl Respondent {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, headers, html) = s.w.post(&uri, self.cookie.clone(), &refs).await;
+        let body = all
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request =
+            Request::post(&uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = &self.cookie {
+            request = request.header(header::COOKIE, c.clone());
+        }
+        if hx {
+            request = request.header("HX-Request", "true");
+        }
+        let (status, headers, html) = s.w.send(request.body(Body::from(body)).unwrap()).await;
         let name = format!("crocevia_survey_{}", s.share_path.trim_start_matches("/s/"));
         if let Some(v) = cookie_value(&headers, &name) {
             self.cookie = Some(format!("{name}={v}"));
@@ -817,4 +839,366 @@ async fn a_survey_for_operators_asks_to_sign_in_and_a_closed_one_says_so() {
         html.contains("Il n&#39;y a aucun questionnaire") || html.contains("aucun questionnaire"),
         "{html}"
     );
+}
+
+/// The `_sig` values of a page's question blocks, as the browser posts them back.
+fn signatures(html: &str) -> Vec<String> {
+    html.split("name=\"_sig\" value=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn htmx_gets_the_region_alone_and_live_checks_send_only_what_changed() {
+    let s = deployed_survey().await;
+    // Without htmx, a whole page; with it, the region and the live region's words.
+    let mut plain = Respondent::new("it");
+    plain.open(&s).await;
+    let (status, html) = plain
+        .post(&s, &[("sex", "male"), ("age", "40"), ("_action", "next")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html") && html.contains("Pagina 2 / 3"));
+    let mut r = Respondent::new("it");
+    r.open(&s).await;
+    let (status, html) = r
+        .post_as(
+            &s,
+            &[("sex", "female"), ("age", "12"), ("_action", "next")],
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!html.contains("<html") && !html.contains("<head"), "{html}");
+    assert!(html.trim_start().starts_with("<div id=\"survey-region\">"));
+    assert!(html.contains("L&#39;età deve essere tra 16 e 100 anni"));
+    assert!(html.contains("Una risposta da controllare"), "{html}");
+    let (status, html) = r
+        .post_as(
+            &s,
+            &[("sex", "female"), ("age", "34"), ("_action", "next")],
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("<html"));
+    let status_region = between(&html, "id=\"survey-status\"", "</div>");
+    assert!(status_region.contains("hx-swap-oob") && status_region.contains("Pagina 2 / 3"));
+    assert!(html.contains("name=\"member.0.member_age\""));
+    assert!(
+        !html.contains("name=\"member.0.member_school\""),
+        "not yet relevant"
+    );
+    // Live: a child's age makes the school question appear; nothing else is sent again.
+    let shown = signatures(&html);
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.starts_with("q-member-0-member_school:")),
+        "its place is kept"
+    );
+    let mut fields: Vec<(&str, &str)> = shown.iter().map(|v| ("_sig", v.as_str())).collect();
+    fields.extend([("member.0.member_age", "9"), ("_action", "refresh")]);
+    let (status, html) = r.post_as(&s, &fields, true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("<html") && !html.contains("survey-region"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<div id=\"b-q-member-0-member_school\" class=\"survey-block\" hx-swap-oob=\"true\">"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("name=\"member.0.member_school\""));
+    assert!(
+        !html.contains("b-q-member-0-member_age"),
+        "unchanged, so not sent: {html}"
+    );
+    // A constraint is checked as soon as the answer changes.
+    let mut fields: Vec<(&str, &str)> = shown.iter().map(|v| ("_sig", v.as_str())).collect();
+    fields.extend([("member.0.member_age", "150"), ("_action", "refresh")]);
+    let (_, html) = r.post_as(&s, &fields, true).await;
+    assert!(
+        html.contains("b-q-member-0-member_age") && html.contains("Un&#39;età tra 0 e 110"),
+        "{html}"
+    );
+    // Nothing was saved and the page did not move on.
+    let (status, html) = r.open(&s).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Pagina 2 / 3"));
+    assert!(
+        html.contains("name=\"member.0.member_age\" value=\"\""),
+        "{html}"
+    );
+    // The last page sent from htmx: the thanks go into the page's main content.
+    let (status, _) = r
+        .post_as(
+            &s,
+            &[("member.0.member_age", "30"), ("_action", "next")],
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, html) = r
+        .post_as(
+            &s,
+            &[
+                ("needs", "housing"),
+                ("has_work", "no"),
+                ("_action", "next"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("<html") && html.contains("Le tue risposte sono state inviate."),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn analysts_read_the_survey_list_with_analyses_and_exports_only() {
+    let s = deployed_survey().await;
+    let org = org_of(&s).await;
+    s.w.account(&org, "analyst@example.it", "analyst").await;
+    let analyst = s.w.session("analyst@example.it").await;
+    let (status, _, html) = s.w.get("/it/surveys", Some(&analyst)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rilevazione dei bisogni"));
+    let base = format!("{}/versions/1", s.survey_url);
+    for link in ["analysis", "export.xlsx", "export.csv"] {
+        assert!(
+            html.contains(&format!("href=\"{base}/{link}\"")),
+            "{link} in {html}"
+        );
+    }
+    assert!(!html.contains("multipart/form-data"), "no upload form");
+    assert!(
+        !html.contains(&format!("href=\"{}\"", s.survey_url)),
+        "no link to managing it"
+    );
+    assert!(!html.contains("/deploy"));
+    let nav = between(&html, "<nav class=\"d-flex", "</nav>");
+    assert!(
+        nav.contains("href=\"/it/surveys\""),
+        "the back office links the list: {nav}"
+    );
+    let (status, _, _) = s.w.get(&format!("{base}/analysis"), Some(&analyst)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = s.w.get(&s.survey_url, Some(&analyst)).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "managing stays with coordinators"
+    );
+    // The coordinator keeps the upload form; an operator has neither list nor link.
+    let (_, _, html) = s.w.get("/it/surveys", Some(&s.session)).await;
+    assert!(html.contains("multipart/form-data"));
+    s.w.account(&org, "op@example.it", "operator").await;
+    let op = s.w.session("op@example.it").await;
+    let (status, _, _) = s.w.get("/it/surveys", Some(&op)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, desk) = s.w.get("/it/backoffice", Some(&op)).await;
+    assert!(!desk.contains("href=\"/it/surveys\""));
+    // Without a session, the login page.
+    let (status, headers, _) = s.w.get("/it/surveys", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers.contains(&"location: /it/login".to_owned()),
+        "{headers:?}"
+    );
+}
+
+/// A repeat inside a repeat (households, their children; tests/fixtures/households.csv):
+/// added and removed at each level, references resolved in the child's own household,
+/// stored nested, analysed, and exported with one sheet per repeat linked by parent row.
+#[tokio::test]
+async fn nested_repeats_are_answered_stored_and_exported_sheet_by_sheet() {
+    let s = deployed_survey().await;
+    let form = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/households.csv"),
+    )
+    .unwrap();
+    let (status, headers, body) =
+        upload(&s.w, &s.session, "/it/surveys", "households.csv", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let survey_url = location(&headers);
+    let (_, _, html) = s.w.get(&survey_url, Some(&s.session)).await;
+    let version_id = between(&html, "name=\"version\" value=\"", "\"").to_owned();
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{survey_url}/deploy"),
+        &[("version", &version_id)],
+    )
+    .await;
+    let (_, _, html) = s.w.get(&survey_url, Some(&s.session)).await;
+    let link = between(&html, "id=\"share-link\" href=\"", "\"").to_owned();
+    let households = Setup {
+        w: s.w,
+        session: s.session,
+        survey_url,
+        share_path: link
+            .strip_prefix("http://crocevia.test/it")
+            .unwrap()
+            .to_owned(),
+    };
+    let s = households;
+    let mut r = Respondent::new("en");
+    let (status, html) = r.open(&s).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"household.0.child.0.cage\""), "{html}");
+    assert!(html.contains("value=\"add:household.0.child\""));
+    let (_, html) = r
+        .post(
+            &s,
+            &[
+                ("household.0.hname", "Rossi"),
+                ("household.0.child.0.cage", "4"),
+                ("_action", "add:household.0.child"),
+            ],
+        )
+        .await;
+    assert!(html.contains("name=\"household.0.child.1.cage\""));
+    assert!(
+        html.contains("Age of a child of Rossi"),
+        "the household's own name"
+    );
+    assert!(
+        !html.contains("name=\"household.0.child.0.school\""),
+        "four is too young"
+    );
+    let (_, html) = r
+        .post(
+            &s,
+            &[
+                ("household.0.hname", "Rossi"),
+                ("household.0.child.0.cage", "4"),
+                ("household.0.child.1.cage", "9"),
+                ("_action", "add:household"),
+            ],
+        )
+        .await;
+    assert!(html.contains("name=\"household.1.child.0.cage\""), "{html}");
+    assert!(
+        html.contains("name=\"household.0.child.1.school\""),
+        "relevant at nine"
+    );
+    let mut answers = vec![
+        ("household.0.hname", "Rossi"),
+        ("household.0.child.0.cage", "4"),
+        ("household.0.child.1.cage", "9"),
+        ("household.0.child.1.school", "yes"),
+        ("household.1.hname", "Bianchi"),
+        ("household.1.child.0.cage", "12"),
+    ];
+    // A third child added and removed again, inside the first household only.
+    let mut with = answers.clone();
+    with.push(("_action", "add:household.0.child"));
+    let (_, html) = r.post(&s, &with).await;
+    assert!(html.contains("name=\"household.0.child.2.cage\""));
+    assert!(html.contains("Age of a child of Bianchi"));
+    let mut with = answers.clone();
+    with.push(("_action", "remove:household.0.child:2"));
+    let (_, html) = r.post(&s, &with).await;
+    assert!(!html.contains("household.0.child.2.cage"));
+    assert!(
+        html.contains("name=\"household.1.child.0.cage\" value=\"12\""),
+        "{html}"
+    );
+    // The second household's child is twelve: school is required there.
+    let mut with = answers.clone();
+    with.push(("_action", "next"));
+    let (status, html) = r.post(&s, &with).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("id=\"q-household-1-child-0-school-error\""),
+        "{html}"
+    );
+    answers.extend([("household.1.child.0.school", "no"), ("_action", "next")]);
+    let (status, html) = r.post(&s, &answers).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Thank"), "{html}");
+    let id = s.survey_url.rsplit('/').next().unwrap();
+    let version = s.w.store.versions(id).await.unwrap().remove(0);
+    let done =
+        s.w.store
+            .submissions(&version.id, SubmissionStatus::Complete, None, 10)
+            .await
+            .unwrap();
+    let a = &done[0].answers;
+    assert_eq!(a["household"][0]["child"][1]["cage"], "9");
+    assert_eq!(
+        a["household"][0]["children"], "2",
+        "count() in its own household"
+    );
+    assert_eq!(a["household"][1]["children"], "1");
+    assert!(a["household"][0]["child"][0].get("school").is_none());
+    // The analysis counts every child of every household.
+    let base = format!("{}/versions/1", s.survey_url);
+    let (status, _, html) = s.w.get(&format!("{base}/analysis"), Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Goes to school?"));
+    // XLSX: the households, then the children linked to their household's row.
+    let request = Request::get(format!("{base}/export.xlsx"))
+        .header(header::COOKIE, format!("crocevia_session={}", s.session))
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(s.w.app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(book.sheet_names(), ["households", "household", "child"]);
+    let household = book.worksheet_range("household").unwrap();
+    let rows: Vec<_> = household.rows().collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][3], Data::String("Rossi".into()));
+    assert_eq!(rows[2][3], Data::String("Bianchi".into()));
+    let child = book.worksheet_range("child").unwrap();
+    let rows: Vec<_> = child.rows().collect();
+    let head: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        head,
+        [
+            "_index",
+            "_submission",
+            "_instance",
+            "_parent_index",
+            "cage",
+            "school"
+        ]
+    );
+    assert_eq!(rows.len(), 4, "three children");
+    let parents: Vec<&Data> = rows[1..].iter().map(|r| &r[3]).collect();
+    assert_eq!(
+        parents,
+        [&Data::Float(2.0), &Data::Float(2.0), &Data::Float(3.0)],
+        "rows of their households"
+    );
+    let instances: Vec<&Data> = rows[1..].iter().map(|r| &r[2]).collect();
+    assert_eq!(
+        instances,
+        [&Data::Float(1.0), &Data::Float(2.0), &Data::Float(1.0)]
+    );
+    assert_eq!(rows[3][4], Data::Float(12.0));
+    assert_eq!(
+        rows[1][0],
+        Data::Float(2.0),
+        "the submission's row on the main sheet"
+    );
+    // The CSV stays the main sheet: one row per submission.
+    let (status, _, csv_text) =
+        s.w.get(&format!("{base}/export.csv"), Some(&s.session))
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv_text.lines().count(), 2);
 }

@@ -26,22 +26,23 @@ use crate::portal::{Page, lang_or_404, render};
 /// A question as analysis and exports see it: where it is and what it asks.
 pub struct Question<'f> {
     pub element: &'f Element,
-    /// The repeat it is in, if any.
+    /// The repeat it is in, if any (the innermost).
     pub repeat: Option<&'f str>,
+    /// The repeats it is in, outermost first.
+    pub repeats: Vec<&'f str>,
 }
 
 /// The questions with answers worth analysing or exporting, in sheet order.
 pub fn questions(form: &Form) -> Vec<Question<'_>> {
-    fn visit<'f>(el: &'f Element, repeat: Option<&'f str>, out: &mut Vec<Question<'f>>) {
+    fn visit<'f>(el: &'f Element, repeats: &[&'f str], out: &mut Vec<Question<'f>>) {
         match &el.kind {
             ElementKind::Group(_) => {
-                let inner = if el.is_repeat() {
-                    Some(el.name.as_str())
-                } else {
-                    repeat
-                };
+                let mut inner = repeats.to_vec();
+                if el.is_repeat() {
+                    inner.push(el.name.as_str());
+                }
                 for c in &el.children {
-                    visit(c, inner, out);
+                    visit(c, &inner, out);
                 }
             }
             ElementKind::Question(t) => {
@@ -52,7 +53,8 @@ pub fn questions(form: &Form) -> Vec<Question<'_>> {
                 if !skip && !el.name.is_empty() {
                     out.push(Question {
                         element: el,
-                        repeat,
+                        repeat: repeats.last().copied(),
+                        repeats: repeats.to_vec(),
                     });
                 }
             }
@@ -60,7 +62,7 @@ pub fn questions(form: &Form) -> Vec<Question<'_>> {
     }
     let mut out = Vec::new();
     for el in &form.root {
-        visit(el, None, &mut out);
+        visit(el, &[], &mut out);
     }
     out
 }
@@ -74,16 +76,22 @@ pub fn text(v: Option<&Json>) -> String {
     }
 }
 
-/// Each place a question is answered in a submission: once, or once per repeat instance.
+/// Each place a question is answered in a submission: once, or once per instance of its
+/// repeat (of every instance of the repeats around it).
 pub fn values(answers: &Json, q: &Question<'_>) -> Vec<String> {
-    match q.repeat {
-        None => vec![text(answers.get(&q.element.name))],
-        Some(r) => answers
-            .get(r)
-            .and_then(Json::as_array)
-            .map(|items| items.iter().map(|i| text(i.get(&q.element.name))).collect())
-            .unwrap_or_default(),
+    fn walk(here: &Json, repeats: &[&str], name: &str, out: &mut Vec<String>) {
+        match repeats.split_first() {
+            None => out.push(text(here.get(name))),
+            Some((r, rest)) => {
+                for item in here.get(*r).and_then(Json::as_array).into_iter().flatten() {
+                    walk(item, rest, name, out);
+                }
+            }
+        }
     }
+    let mut out = Vec::new();
+    walk(answers, &q.repeats, &q.element.name, &mut out);
+    out
 }
 
 pub fn may_analyse(user: &CurrentUser) -> Result<(), Denied> {

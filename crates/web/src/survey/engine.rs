@@ -5,8 +5,9 @@
 //! Answers are a JSON object: each question's answer as text under its name (a
 //! select_multiple as its choices separated by spaces, as ODK stores it; `or_other`'s text
 //! under `NAME_other`), and each repeat as an array of such objects, one per instance.
-//! Questions inside a repeat read the values of their own instance (XLSForm's relative
-//! references); from outside, all instances' values.
+//! A repeat inside a repeat is an array inside each instance's object. Questions inside a
+//! repeat read the values of their own instance, at every level (XLSForm's relative
+//! references); from outside a repeat, all its instances' values.
 
 use std::collections::HashMap;
 
@@ -17,21 +18,70 @@ use serde_json::{Map, Value as Json};
 
 pub type Answers = Map<String, Json>;
 
-/// Where an expression is evaluated: at the top, or in one instance of a repeat.
+/// Where an expression is evaluated: at the top, or in one instance of a repeat, given as
+/// the path of (repeat, index) from the outermost repeat in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct At<'a> {
-    pub repeat: Option<(&'a str, usize)>,
+    pub path: &'a [(&'a str, usize)],
 }
 
-impl At<'_> {
-    pub const TOP: At<'static> = At { repeat: None };
+impl<'a> At<'a> {
+    pub const TOP: At<'static> = At { path: &[] };
+
+    /// The path of instance `index` of `repeat` inside this place.
+    pub fn inner(self, repeat: &'a str, index: usize) -> Vec<(&'a str, usize)> {
+        let mut path = self.path.to_vec();
+        path.push((repeat, index));
+        path
+    }
+
+    /// The owned path, for lists of places.
+    pub fn owned(self) -> Vec<(String, usize)> {
+        self.path
+            .iter()
+            .map(|(r, i)| ((*r).to_owned(), *i))
+            .collect()
+    }
+}
+
+/// The object of the instance at a path (the answers themselves at the top).
+fn object_at<'a>(answers: &'a Answers, path: &[(&str, usize)]) -> Option<&'a Map<String, Json>> {
+    let mut here = answers;
+    for (r, i) in path {
+        here = here.get(*r)?.as_array()?.get(*i)?.as_object()?;
+    }
+    Some(here)
+}
+
+/// The object of the instance at a path, created as needed.
+fn object_at_mut<'a>(answers: &'a mut Answers, path: &[(&str, usize)]) -> &'a mut Answers {
+    let mut here = answers;
+    for (r, i) in path {
+        let array = here
+            .entry((*r).to_owned())
+            .or_insert_with(|| Json::Array(Vec::new()));
+        if !array.is_array() {
+            *array = Json::Array(Vec::new());
+        }
+        let items = array.as_array_mut().expect("an array");
+        while items.len() <= *i {
+            items.push(Json::Object(Map::new()));
+        }
+        if !items[*i].is_object() {
+            items[*i] = Json::Object(Map::new());
+        }
+        here = items[*i].as_object_mut().expect("an object");
+    }
+    here
 }
 
 /// A form prepared for filling in: its pages and where each name lives.
 pub struct Engine<'f> {
     pub form: &'f Form,
-    /// Question name → the repeat it is in (`None` at the top).
-    homes: HashMap<String, Option<String>>,
+    /// Question or repeat name → the repeats it is in, outermost first (empty at the top).
+    homes: HashMap<String, Vec<String>>,
+    /// The names of the repeats.
+    repeat_names: std::collections::HashSet<String>,
     /// Each page: the top-level elements it shows (a group alone, or loose questions).
     pub pages: Vec<Vec<&'f Element>>,
 }
@@ -90,27 +140,56 @@ struct Ctx<'e, 'f> {
     now: DateTime<FixedOffset>,
 }
 
+/// The values of `name` in `here` under the repeats `chain`: where the chain follows the
+/// place `path` (the same repeat at the same depth), only that instance; elsewhere every
+/// instance. A repeat's own name gives one (empty) value per instance, so `count()` counts
+/// them.
+fn collect(
+    here: &Map<String, Json>,
+    chain: &[String],
+    path: &[(&str, usize)],
+    name: &str,
+    is_repeat: bool,
+    out: &mut Vec<String>,
+) {
+    let Some((first, rest)) = chain.split_first() else {
+        if is_repeat {
+            let n = here.get(name).and_then(Json::as_array).map_or(0, Vec::len);
+            out.extend(std::iter::repeat_n(String::new(), n));
+        } else {
+            out.push(text_of(here.get(name)));
+        }
+        return;
+    };
+    let instances = here.get(first).and_then(Json::as_array);
+    let objects = instances.into_iter().flatten().filter_map(Json::as_object);
+    match path.split_first() {
+        Some(((r, i), inner)) if *r == first.as_str() => {
+            if let Some(o) = instances.and_then(|a| a.get(*i)).and_then(Json::as_object) {
+                collect(o, rest, inner, name, is_repeat, out);
+            }
+        }
+        _ => {
+            for o in objects {
+                collect(o, rest, &[], name, is_repeat, out);
+            }
+        }
+    }
+}
+
 impl Context for Ctx<'_, '_> {
     fn value(&self, name: &str) -> Option<Vec<String>> {
-        let home = self.engine.homes.get(name)?.as_deref();
-        Some(match home {
-            None => vec![text_of(self.answers.get(name))],
-            Some(repeat) => {
-                let instances = self.engine.instances(self.answers, repeat);
-                match self.at.repeat {
-                    Some((r, i)) if r == repeat => {
-                        vec![text_of(instances.get(i).and_then(|o| o.get(name)))]
-                    }
-                    _ => instances.iter().map(|o| text_of(o.get(name))).collect(),
-                }
-            }
-        })
+        let chain = self.engine.homes.get(name)?;
+        let is_repeat = self.engine.repeat_names.contains(name);
+        let mut out = Vec::new();
+        collect(self.answers, chain, self.at.path, name, is_repeat, &mut out);
+        Some(out)
     }
     fn current(&self) -> String {
         self.current.clone()
     }
     fn position(&self) -> usize {
-        self.at.repeat.map_or(1, |(_, i)| i + 1)
+        self.at.path.last().map_or(1, |(_, i)| i + 1)
     }
     fn choice_label(&self, question: &str, value: &str) -> Option<String> {
         let list = self
@@ -177,38 +256,60 @@ impl ProblemKind {
     }
 }
 
-/// The form field of a question at a place.
+/// The form field of a question at a place: `name`, `repeat.index.name`,
+/// `repeat.index.inner.index.name`, …
 pub fn field_name(at: At<'_>, name: &str) -> String {
-    match at.repeat {
-        Some((r, i)) => format!("{r}.{i}.{name}"),
-        None => name.to_owned(),
+    let mut field = String::new();
+    for (r, i) in at.path {
+        field.push_str(&format!("{r}.{i}."));
     }
+    field.push_str(name);
+    field
+}
+
+/// The place of a repeat named in a form field (`member.0.child` → the path to `member` 0 and
+/// the repeat `child`), as the add and remove buttons post it.
+pub fn parse_repeat_field(field: &str) -> Option<(Vec<(&str, usize)>, &str)> {
+    let parts: Vec<&str> = field.split('.').collect();
+    if parts.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut path = Vec::new();
+    for pair in parts[..parts.len() - 1].chunks(2) {
+        path.push((pair[0], pair[1].parse().ok()?));
+    }
+    Some((path, parts[parts.len() - 1]))
 }
 
 impl<'f> Engine<'f> {
     pub fn new(form: &'f Form) -> Self {
         let mut homes = HashMap::new();
-        fn visit(el: &Element, repeat: Option<&str>, homes: &mut HashMap<String, Option<String>>) {
-            let home = repeat.map(str::to_owned);
+        let mut repeat_names = std::collections::HashSet::new();
+        fn visit(
+            el: &Element,
+            chain: &[String],
+            homes: &mut HashMap<String, Vec<String>>,
+            repeats: &mut std::collections::HashSet<String>,
+        ) {
             if is_group(el) {
-                let inner = if is_repeat(el) {
-                    homes.entry(el.name.clone()).or_insert(home);
-                    repeat.or(Some(el.name.as_str()))
-                } else {
-                    repeat
-                };
+                let mut inner = chain.to_vec();
+                if is_repeat(el) {
+                    homes.entry(el.name.clone()).or_insert(chain.to_vec());
+                    repeats.insert(el.name.clone());
+                    inner.push(el.name.clone());
+                }
                 for c in &el.children {
-                    visit(c, inner, homes);
+                    visit(c, &inner, homes, repeats);
                 }
             } else {
                 if or_other(el) {
-                    homes.entry(other_name(&el.name)).or_insert(home.clone());
+                    homes.entry(other_name(&el.name)).or_insert(chain.to_vec());
                 }
-                homes.entry(el.name.clone()).or_insert(home);
+                homes.entry(el.name.clone()).or_insert(chain.to_vec());
             }
         }
         for el in &form.root {
-            visit(el, None, &mut homes);
+            visit(el, &[], &mut homes, &mut repeat_names);
         }
         let mut pages: Vec<Vec<&Element>> = Vec::new();
         let mut loose: Vec<&Element> = Vec::new();
@@ -227,16 +328,46 @@ impl<'f> Engine<'f> {
         if !loose.is_empty() {
             pages.push(loose);
         }
-        Engine { form, homes, pages }
+        Engine {
+            form,
+            homes,
+            repeat_names,
+            pages,
+        }
     }
 
-    /// The instances of a repeat in the answers.
-    pub fn instances<'a>(&self, answers: &'a Answers, repeat: &str) -> Vec<&'a Map<String, Json>> {
-        answers
-            .get(repeat)
+    /// How many instances of a repeat there are at a place (inside the instance `at`).
+    pub fn instances(&self, answers: &Answers, at: At<'_>, repeat: &str) -> usize {
+        object_at(answers, at.path)
+            .and_then(|o| o.get(repeat))
             .and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(Json::as_object).collect())
-            .unwrap_or_default()
+            .map_or(0, Vec::len)
+    }
+
+    /// Adds an instance to a repeat at a place (at most 100).
+    pub fn add_instance(&self, answers: &mut Answers, at: At<'_>, repeat: &str) {
+        let here = object_at_mut(answers, at.path);
+        let array = here
+            .entry(repeat.to_owned())
+            .or_insert_with(|| Json::Array(Vec::new()));
+        if let Some(items) = array.as_array_mut()
+            && items.len() < 100
+        {
+            items.push(Json::Object(Map::new()));
+        }
+    }
+
+    /// Removes instance `index` of a repeat at a place.
+    pub fn remove_instance(&self, answers: &mut Answers, at: At<'_>, repeat: &str, index: usize) {
+        if object_at(answers, at.path).is_none() {
+            return;
+        }
+        let here = object_at_mut(answers, at.path);
+        if let Some(items) = here.get_mut(repeat).and_then(Json::as_array_mut)
+            && index < items.len()
+        {
+            items.remove(index);
+        }
     }
 
     fn ctx<'e>(
@@ -274,34 +405,12 @@ impl<'f> Engine<'f> {
 
     /// The answer of a question at a place.
     pub fn answer(&self, answers: &Answers, at: At<'_>, name: &str) -> String {
-        match at.repeat {
-            Some((r, i)) => text_of(self.instances(answers, r).get(i).and_then(|o| o.get(name))),
-            None => text_of(answers.get(name)),
-        }
+        text_of(object_at(answers, at.path).and_then(|o| o.get(name)))
     }
 
     /// Sets the answer of a question at a place (creating the repeat instance if needed).
     pub fn set(&self, answers: &mut Answers, at: At<'_>, name: &str, value: String) {
-        let target = match at.repeat {
-            None => answers,
-            Some((r, i)) => {
-                let array = answers
-                    .entry(r.to_owned())
-                    .or_insert_with(|| Json::Array(Vec::new()));
-                if !array.is_array() {
-                    *array = Json::Array(Vec::new());
-                }
-                let items = array.as_array_mut().expect("an array");
-                while items.len() <= i {
-                    items.push(Json::Object(Map::new()));
-                }
-                if !items[i].is_object() {
-                    items[i] = Json::Object(Map::new());
-                }
-                items[i].as_object_mut().expect("an object")
-            }
-        };
-        target.insert(name.to_owned(), Json::String(value));
+        object_at_mut(answers, at.path).insert(name.to_owned(), Json::String(value));
     }
 
     pub fn relevant(
@@ -364,11 +473,12 @@ impl<'f> Engine<'f> {
         &self,
         el: &Element,
         answers: &Answers,
+        at: At<'_>,
         lang: &str,
         now: DateTime<FixedOffset>,
     ) -> usize {
         if let Some(count) = el.repeat_count.as_deref() {
-            let ctx = self.ctx(answers, At::TOP, lang, now);
+            let ctx = self.ctx(answers, at, lang, now);
             let n = expr::eval_str(count, &ctx).map(|v| v.num()).unwrap_or(0.0);
             return if n.is_finite() && n > 0.0 {
                 (n as usize).min(100)
@@ -376,7 +486,7 @@ impl<'f> Engine<'f> {
                 0
             };
         }
-        self.instances(answers, &el.name).len().max(1)
+        self.instances(answers, at, &el.name).max(1)
     }
 
     /// Fills in calculations (in sheet order, twice so later ones can feed earlier ones) and
@@ -399,8 +509,8 @@ impl<'f> Engine<'f> {
     ) {
         match &el.kind {
             ElementKind::Group(_) if is_repeat(el) => {
-                let n = self.instance_count(el, answers, lang, now);
-                let array = answers
+                let n = self.instance_count(el, answers, at, lang, now);
+                let array = object_at_mut(answers, at.path)
                     .entry(el.name.clone())
                     .or_insert_with(|| Json::Array(Vec::new()));
                 if let Some(items) = array.as_array_mut() {
@@ -412,16 +522,9 @@ impl<'f> Engine<'f> {
                     }
                 }
                 for i in 0..n {
+                    let path = at.inner(&el.name, i);
                     for c in &el.children {
-                        self.update_element(
-                            c,
-                            answers,
-                            At {
-                                repeat: Some((el.name.as_str(), i)),
-                            },
-                            lang,
-                            now,
-                        );
+                        self.update_element(c, answers, At { path: &path }, lang, now);
                     }
                 }
             }
@@ -441,13 +544,7 @@ impl<'f> Engine<'f> {
                     self.set(answers, at, &el.name, value);
                     return;
                 }
-                let present = match at.repeat {
-                    None => answers.contains_key(&el.name),
-                    Some((r, i)) => self
-                        .instances(answers, r)
-                        .get(i)
-                        .is_some_and(|o| o.contains_key(&el.name)),
-                };
+                let present = object_at(answers, at.path).is_some_and(|o| o.contains_key(&el.name));
                 if present {
                     return;
                 }
@@ -473,25 +570,16 @@ impl<'f> Engine<'f> {
 
     /// Removes the answers of questions that are not relevant (as ODK leaves them out).
     pub fn clear_irrelevant(&self, answers: &mut Answers, lang: &str, now: DateTime<FixedOffset>) {
-        let mut clear: Vec<(Option<(String, usize)>, String)> = Vec::new();
+        let mut clear: Vec<(Vec<(String, usize)>, String)> = Vec::new();
         for el in &self.form.root {
             self.collect_irrelevant(el, answers, At::TOP, false, lang, now, &mut clear);
         }
-        for (at, name) in clear {
-            match at {
-                None => {
-                    answers.remove(&name);
-                }
-                Some((r, i)) => {
-                    if let Some(o) = answers
-                        .get_mut(&r)
-                        .and_then(Json::as_array_mut)
-                        .and_then(|a| a.get_mut(i))
-                        .and_then(Json::as_object_mut)
-                    {
-                        o.remove(&name);
-                    }
-                }
+        // Deepest first, so clearing a repeat does not move what is still to clear inside it.
+        clear.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+        for (path, name) in clear {
+            let path: Vec<(&str, usize)> = path.iter().map(|(r, i)| (r.as_str(), *i)).collect();
+            if object_at(answers, &path).is_some() {
+                object_at_mut(answers, &path).remove(&name);
             }
         }
     }
@@ -505,21 +593,20 @@ impl<'f> Engine<'f> {
         parent_hidden: bool,
         lang: &str,
         now: DateTime<FixedOffset>,
-        out: &mut Vec<(Option<(String, usize)>, String)>,
+        out: &mut Vec<(Vec<(String, usize)>, String)>,
     ) {
         let hidden = parent_hidden || !self.relevant(el, answers, at, lang, now);
-        let place = at.repeat.map(|(r, i)| (r.to_owned(), i));
+        let place = at.owned();
         match &el.kind {
             ElementKind::Group(_) if is_repeat(el) => {
                 if hidden {
                     out.push((place, el.name.clone()));
                     return;
                 }
-                for i in 0..self.instances(answers, &el.name).len() {
+                for i in 0..self.instances(answers, at, &el.name) {
+                    let path = at.inner(&el.name, i);
                     for c in &el.children {
-                        let at = At {
-                            repeat: Some((el.name.as_str(), i)),
-                        };
+                        let at = At { path: &path };
                         self.collect_irrelevant(c, answers, at, false, lang, now, out);
                     }
                 }
@@ -598,12 +685,10 @@ impl<'f> Engine<'f> {
         }
         match &el.kind {
             ElementKind::Group(_) if is_repeat(el) => {
-                for i in 0..self.instances(answers, &el.name).len() {
-                    let inner = At {
-                        repeat: Some((el.name.as_str(), i)),
-                    };
+                for i in 0..self.instances(answers, at, &el.name) {
+                    let path = at.inner(&el.name, i);
                     for c in &el.children {
-                        self.check_element(c, answers, inner, lang, now, out);
+                        self.check_element(c, answers, At { path: &path }, lang, now, out);
                     }
                 }
             }
@@ -838,7 +923,7 @@ choices,list_name,name,label,region
             e.answer(
                 &a,
                 At {
-                    repeat: Some(("members", 0))
+                    path: &[("members", 0)]
                 },
                 "mage"
             ),
@@ -872,5 +957,109 @@ choices,list_name,name,label,region
         );
         let p = e.check_page(1, &a, "", now());
         assert_eq!(p[0].field, "members.0.mname");
+    }
+
+    fn nested() -> Form {
+        let csv = "\
+survey,type,name,label,relevant,calculation,repeat_count
+,begin repeat,household,Household,,,
+,text,hname,Name,,,
+,begin repeat,child,Child,,,
+,integer,cage,Age,,,
+,integer,cpos,Position,,position(..),
+,calculate,older,,,${cage} > 10,
+,text,school,School,${cage} >= 6,,
+,note,whose,Child of ${hname},,,
+,end repeat,,,,,
+,calculate,children,,,count(${child}),
+,calculate,ages,,,sum(${cage}),
+,end repeat,,,,,
+,calculate,all_ages,,,sum(${cage}),
+,calculate,households,,,count(${household}),
+";
+        crocevia_xlsform::read_csv(csv.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn nested_repeats_resolve_in_the_innermost_instance() {
+        let form = nested();
+        let e = Engine::new(&form);
+        let mut a = Answers::new();
+        e.update(&mut a, "", now());
+        let h0 = [("household", 0)];
+        e.set(&mut a, At { path: &h0 }, "hname", "Rossi".into());
+        e.add_instance(&mut a, At::TOP, "household");
+        let h1 = [("household", 1)];
+        e.set(&mut a, At { path: &h1 }, "hname", "Bianchi".into());
+        e.update(&mut a, "", now());
+        // Two children in the first household, one in the second.
+        e.add_instance(&mut a, At { path: &h0 }, "child");
+        let c00 = [("household", 0), ("child", 0)];
+        let c01 = [("household", 0), ("child", 1)];
+        let c10 = [("household", 1), ("child", 0)];
+        e.set(&mut a, At { path: &c00 }, "cage", "4".into());
+        e.set(&mut a, At { path: &c01 }, "cage", "12".into());
+        e.set(&mut a, At { path: &c10 }, "cage", "7".into());
+        e.update(&mut a, "", now());
+        assert_eq!(e.instances(&a, At { path: &h0 }, "child"), 2);
+        assert_eq!(e.instances(&a, At { path: &h1 }, "child"), 1);
+        // Relative references: the child's own age, its own household's name.
+        assert_eq!(e.answer(&a, At { path: &c01 }, "older"), "true");
+        assert_eq!(e.answer(&a, At { path: &c00 }, "older"), "false");
+        let whose = form.element("whose").unwrap();
+        assert_eq!(
+            e.interpolate(
+                whose.label.get("").unwrap_or_default(),
+                &a,
+                At { path: &c10 },
+                "",
+                now()
+            ),
+            "Child of Bianchi"
+        );
+        // position() and count() per level; sums over the place's own instances.
+        assert_eq!(e.answer(&a, At { path: &c01 }, "cpos"), "2");
+        assert_eq!(e.answer(&a, At { path: &c10 }, "cpos"), "1");
+        assert_eq!(e.answer(&a, At { path: &h0 }, "children"), "2");
+        assert_eq!(e.answer(&a, At { path: &h1 }, "children"), "1");
+        assert_eq!(e.answer(&a, At { path: &h0 }, "ages"), "16");
+        assert_eq!(e.answer(&a, At { path: &h1 }, "ages"), "7");
+        assert_eq!(
+            a["all_ages"], "23",
+            "from the top, every instance at every level"
+        );
+        assert_eq!(a["households"], "2");
+        // Relevance per child; answers of an irrelevant child question are cleared there only.
+        let school = form.element("school").unwrap();
+        assert!(!e.relevant(school, &a, At { path: &c00 }, "", now()));
+        assert!(e.relevant(school, &a, At { path: &c01 }, "", now()));
+        e.set(&mut a, At { path: &c00 }, "school", "x".into());
+        e.set(&mut a, At { path: &c01 }, "school", "Dante".into());
+        e.clear_irrelevant(&mut a, "", now());
+        assert_eq!(e.answer(&a, At { path: &c00 }, "school"), "");
+        assert_eq!(e.answer(&a, At { path: &c01 }, "school"), "Dante");
+        assert_eq!(
+            field_name(At { path: &c01 }, "cage"),
+            "household.0.child.1.cage"
+        );
+        assert_eq!(
+            parse_repeat_field("household.1.child"),
+            Some((vec![("household", 1)], "child"))
+        );
+        assert_eq!(parse_repeat_field("household"), Some((vec![], "household")));
+        assert_eq!(parse_repeat_field("household.x.child"), None);
+        // Removing the first child of the first household leaves the others in place.
+        e.remove_instance(&mut a, At { path: &h0 }, "child", 0);
+        assert_eq!(
+            e.answer(
+                &a,
+                At {
+                    path: &[("household", 0), ("child", 0)]
+                },
+                "cage"
+            ),
+            "12"
+        );
+        assert_eq!(e.answer(&a, At { path: &c10 }, "cage"), "7");
     }
 }

@@ -2,7 +2,8 @@
 //! and XLSX (written row by row in constant memory), with question names or labels in any
 //! of the form's languages, select_multiple as one column or as one 0/1 column per choice,
 //! and (XLSX) each repeat on a sheet of its own, linked to the main sheet by row index and
-//! submission id.
+//! submission id; a repeat inside a repeat also by `_parent_index`, the row of the enclosing
+//! instance on its repeat's sheet. The CSV is the main sheet alone, at every level.
 
 use std::sync::Arc;
 
@@ -364,17 +365,106 @@ pub async fn xlsx(
         .into_response())
 }
 
-/// The repeats of a form, outermost only, in sheet order.
-fn repeats(form: &Form) -> Vec<String> {
-    let mut out = Vec::new();
-    for q in questions(form) {
-        if let Some(r) = q.repeat
-            && !out.iter().any(|n: &String| n == r)
-        {
-            out.push(r.to_owned());
+/// One repeat's sheet.
+struct RepeatSheet {
+    name: String,
+    /// The sheet (index in the list of repeat sheets) of the enclosing repeat.
+    parent: Option<usize>,
+    children: Vec<usize>,
+    columns: Vec<Column>,
+}
+
+/// The repeats of a form at every level, in sheet order (each before those inside it).
+fn repeat_sheets(form: &Form, params: &ExportParams) -> Vec<RepeatSheet> {
+    fn visit(
+        el: &crocevia_xlsform::Element,
+        parent: Option<usize>,
+        form: &Form,
+        params: &ExportParams,
+        out: &mut Vec<RepeatSheet>,
+    ) {
+        if !matches!(el.kind, crocevia_xlsform::ElementKind::Group(_)) {
+            return;
+        }
+        let mut inner = parent;
+        if el.is_repeat() && !out.iter().any(|s| s.name == el.name) {
+            let index = out.len();
+            out.push(RepeatSheet {
+                name: el.name.clone(),
+                parent,
+                children: Vec::new(),
+                columns: columns(form, Some(&el.name), params),
+            });
+            if let Some(p) = parent {
+                out[p].children.push(index);
+            }
+            inner = Some(index);
+        }
+        for c in &el.children {
+            visit(c, inner, form, params, out);
         }
     }
+    let mut out = Vec::new();
+    for el in &form.root {
+        visit(el, None, form, params, &mut out);
+    }
     out
+}
+
+/// The columns before a repeat sheet's questions.
+fn link_columns(sheet: &RepeatSheet) -> u16 {
+    if sheet.parent.is_some() { 4 } else { 3 }
+}
+
+/// Writes the instances of repeat sheet `k` found in one instance (or the submission), then
+/// those of the repeats inside each of them.
+#[allow(clippy::too_many_arguments)]
+fn write_instances(
+    workbook: &mut rust_xlsxwriter::Workbook,
+    sheets: &[RepeatSheet],
+    rows: &mut [u32],
+    k: usize,
+    items: &[Json],
+    sub: &Submission,
+    main_row: u32,
+    parent_row: Option<u32>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    for (i, item) in items.iter().enumerate() {
+        let Some(obj) = item.as_object() else {
+            continue;
+        };
+        rows[k] += 1;
+        let row = rows[k];
+        let ws = workbook.worksheet_from_index(k + 1)?;
+        ws.write_number(row, 0, f64::from(main_row + 1))?;
+        ws.write_string(row, 1, &sub.id)?;
+        ws.write_number(row, 2, (i + 1) as f64)?;
+        if let Some(p) = parent_row {
+            ws.write_number(row, 3, f64::from(p + 1))?;
+        }
+        let first = link_columns(&sheets[k]);
+        for (c, col) in sheets[k].columns.iter().enumerate() {
+            write(ws, row, c as u16 + first, value(col, sub, obj))?;
+        }
+        for &child in &sheets[k].children {
+            let inner = obj
+                .get(&sheets[child].name)
+                .and_then(Json::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            write_instances(
+                workbook,
+                sheets,
+                rows,
+                child,
+                inner,
+                sub,
+                main_row,
+                Some(row),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Builds the workbook: rows are written as pages of submissions are read, each sheet in
@@ -394,11 +484,7 @@ pub async fn write_xlsx(
         )
     };
     let main_cols = columns(form, None, params);
-    let repeat_names = repeats(form);
-    let repeat_cols: Vec<Vec<Column>> = repeat_names
-        .iter()
-        .map(|r| columns(form, Some(r), params))
-        .collect();
+    let sheets = repeat_sheets(form, params);
     let mut workbook = Workbook::new();
     let sheet_name = |s: &str| {
         s.chars()
@@ -419,21 +505,25 @@ pub async fn write_xlsx(
                 .map_err(xlsx_error)?;
         }
     }
-    for (r, name) in repeat_names.iter().enumerate() {
+    for sheet in &sheets {
         let ws = workbook
             .add_worksheet_with_constant_memory()
             .map_err(xlsx_error)?;
-        ws.set_name(sheet_name(name)).map_err(xlsx_error)?;
+        ws.set_name(sheet_name(&sheet.name)).map_err(xlsx_error)?;
         ws.write_string(0, 0, "_index").map_err(xlsx_error)?;
         ws.write_string(0, 1, "_submission").map_err(xlsx_error)?;
         ws.write_string(0, 2, "_instance").map_err(xlsx_error)?;
-        for (c, col) in repeat_cols[r].iter().enumerate() {
-            ws.write_string(0, (c + 3) as u16, &col.header)
+        if sheet.parent.is_some() {
+            ws.write_string(0, 3, "_parent_index").map_err(xlsx_error)?;
+        }
+        let first = link_columns(sheet);
+        for (c, col) in sheet.columns.iter().enumerate() {
+            ws.write_string(0, c as u16 + first, &col.header)
                 .map_err(xlsx_error)?;
         }
     }
     let mut main_row: u32 = 0;
-    let mut repeat_rows = vec![0u32; repeat_names.len()];
+    let mut repeat_rows = vec![0u32; sheets.len()];
     let mut failure = None;
     each_submission(state, version_id, |s| {
         if failure.is_some() {
@@ -446,26 +536,25 @@ pub async fn write_xlsx(
             for (c, col) in main_cols.iter().enumerate() {
                 write(ws, main_row, c as u16, value(col, s, answers))?;
             }
-            for (r, name) in repeat_names.iter().enumerate() {
-                let ws = workbook.worksheet_from_index(r + 1)?;
-                let items = answers
-                    .get(name)
-                    .and_then(Json::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for (i, item) in items.iter().enumerate() {
-                    let Some(obj) = item.as_object() else {
-                        continue;
-                    };
-                    repeat_rows[r] += 1;
-                    let row = repeat_rows[r];
-                    ws.write_number(row, 0, f64::from(main_row + 1))?;
-                    ws.write_string(row, 1, &s.id)?;
-                    ws.write_number(row, 2, (i + 1) as f64)?;
-                    for (c, col) in repeat_cols[r].iter().enumerate() {
-                        write(ws, row, (c + 3) as u16, value(col, s, obj))?;
-                    }
+            for (k, sheet) in sheets.iter().enumerate() {
+                if sheet.parent.is_some() {
+                    continue;
                 }
+                let items = answers
+                    .get(&sheet.name)
+                    .and_then(Json::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                write_instances(
+                    &mut workbook,
+                    &sheets,
+                    &mut repeat_rows,
+                    k,
+                    items,
+                    s,
+                    main_row,
+                    None,
+                )?;
             }
             Ok(())
         })();

@@ -98,6 +98,8 @@ pub struct SurveyRow {
     pub versions: usize,
     pub deployed: String,
     pub completed: u64,
+    /// The version numbers, newest first (an analyst's links to analyses and exports).
+    pub numbers: Vec<u32>,
 }
 
 #[derive(Template)]
@@ -135,6 +137,7 @@ async fn list_page(
                 .map(|v| v.number.to_string())
                 .unwrap_or_else(|| page.t("sv-not-deployed")),
             completed: versions.iter().map(|v| v.completed).sum(),
+            numbers: versions.iter().rev().map(|v| v.number).collect(),
             versions: versions.len(),
             id: s.id,
             title: s.title,
@@ -154,14 +157,15 @@ async fn list_page(
         .into_response())
 }
 
-/// `GET /{lang}/surveys`.
+/// `GET /{lang}/surveys`: for those who manage surveys, with the upload form; for analysts,
+/// read-only, with links to each version's analysis and exports.
 pub async fn list(
     State(state): State<AppState>,
     Path(lang): Path<String>,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
-    if let Err(denied) = may_manage(&user) {
+    if let Err(denied) = super::analysis::may_analyse(&user) {
         return Ok(denied.page(language));
     }
     list_page(

@@ -15,7 +15,9 @@ use crocevia_store::survey::{Audience, FormVersion, Submission, SubmissionStatus
 use crocevia_xlsform::{Element, ElementKind, Form, QuestionType};
 use serde_json::{Map, Value as Json};
 
-use super::engine::{Answers, At, Engine, FieldProblem, field_name, or_other, other_name};
+use super::engine::{
+    Answers, At, Engine, FieldProblem, ProblemKind, field_name, or_other, other_name,
+};
 use super::{form_language, form_of, language_code};
 use crate::AppState;
 use crate::auth::{CurrentUser, cookie, random_token};
@@ -73,6 +75,35 @@ impl Item {
         }
     }
 
+    /// Whether the item is a question's block (or the place of one not relevant now), which
+    /// live re-evaluation may swap alone.
+    pub fn is_block(&self) -> bool {
+        matches!(
+            self.kind,
+            "input" | "textarea" | "radio" | "checkbox" | "ack" | "note" | "absent"
+        )
+    }
+
+    /// What the server decided about the item, but not its value (the browser holds that):
+    /// when this changes, live re-evaluation sends the block again.
+    pub fn signature(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (
+            self.kind,
+            &self.field,
+            &self.label,
+            &self.hint,
+            self.input_type,
+        )
+            .hash(&mut h);
+        (&self.step, &self.min, &self.max, self.required, &self.error).hash(&mut h);
+        for c in &self.choices {
+            (&c.value, &c.label).hash(&mut h);
+        }
+        format!("{:x}", h.finish())
+    }
+
     pub fn described_by(&self) -> String {
         let mut ids = Vec::new();
         if !self.hint.is_empty() {
@@ -111,6 +142,51 @@ struct RespondTemplate {
     items: Vec<Item>,
     errors: Vec<(String, String)>,
     languages: Vec<LanguageOption>,
+    /// Rendered for htmx: the region alone, focus moved to it, the live region told.
+    fragment: bool,
+    /// What the live region says after htmx swapped the region in.
+    status: String,
+}
+
+/// The changing part of a respondent's page alone, for htmx.
+#[derive(Template)]
+#[template(path = "survey_respond_region.html")]
+struct RegionTemplate<'a> {
+    t: &'a RespondTemplate,
+}
+
+impl std::ops::Deref for RegionTemplate<'_> {
+    type Target = RespondTemplate;
+    fn deref(&self) -> &RespondTemplate {
+        self.t
+    }
+}
+
+/// The answer to a live re-evaluation: the blocks that changed.
+#[derive(Template)]
+#[template(path = "survey_respond_blocks.html")]
+struct BlocksTemplate<'a> {
+    page: &'a Page,
+    items: Vec<&'a Item>,
+    status: String,
+}
+
+/// Whether htmx sent the request (it then swaps a fragment of the page).
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers
+        .get("hx-request")
+        .is_some_and(|v| v.as_bytes() == b"true")
+}
+
+/// A message page's content without the page around it, for htmx to swap into `#main`.
+#[derive(Clone)]
+struct MessageFragment(String);
+
+#[derive(Template)]
+#[template(path = "survey_message_body.html")]
+struct MessageBodyTemplate<'a> {
+    heading: &'a str,
+    message: &'a str,
 }
 
 #[derive(Template)]
@@ -131,7 +207,13 @@ fn message_page(
     page.title = page.t(heading);
     let heading = page.t(heading);
     let message = page.t(message);
-    (
+    let fragment = MessageBodyTemplate {
+        heading: &heading,
+        message: &message,
+    }
+    .render()
+    .unwrap_or_default();
+    let mut response = (
         status,
         render(&MessageTemplate {
             page,
@@ -139,7 +221,49 @@ fn message_page(
             message,
         }),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(MessageFragment(fragment));
+    response
+}
+
+/// Adapts an answer to a request from htmx: a redirect is followed by the browser
+/// (`HX-Redirect`), a whole message page becomes its content swapped into `#main`; fragments
+/// go as they are.
+fn for_htmx(response: Response) -> Response {
+    if response.status().is_redirection() {
+        let mut adapted = StatusCode::OK.into_response();
+        for (name, value) in response.headers() {
+            if name == header::LOCATION {
+                adapted.headers_mut().insert("hx-redirect", value.clone());
+            } else if name == header::SET_COOKIE {
+                adapted.headers_mut().append(name, value.clone());
+            }
+        }
+        return adapted;
+    }
+    let Some(MessageFragment(fragment)) = response.extensions().get::<MessageFragment>().cloned()
+    else {
+        return response;
+    };
+    let mut adapted = (
+        response.status(),
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::HeaderName::from_static("hx-retarget"), "#main"),
+            (
+                header::HeaderName::from_static("hx-reswap"),
+                "innerHTML show:window:top",
+            ),
+        ],
+        fragment,
+    )
+        .into_response();
+    for value in response.headers().get_all(header::SET_COOKIE) {
+        adapted
+            .headers_mut()
+            .append(header::SET_COOKIE, value.clone());
+    }
+    adapted
 }
 
 fn resume_cookie_name(share_token: &str) -> String {
@@ -267,6 +391,7 @@ pub async fn show(
             .unwrap_or_default(),
         &[],
         StatusCode::OK,
+        false,
     ))
 }
 
@@ -311,34 +436,51 @@ fn clear_resume_cookie(response: &mut Response, token: &str) {
 
 /// `POST /{lang}/s/{token}`: takes the page's answers and moves on (`_action` = `next`,
 /// `back`, `add:REPEAT`, `remove:REPEAT:INDEX`, `lang:CODE`).
+///
+/// From htmx (`HX-Request: true`) the answer is the page's changing region alone, and
+/// `_action` = `refresh` re-evaluates the page as answered so far without saving or moving
+/// on, answering with only the questions whose state changed.
 pub async fn submit(
     State(state): State<AppState>,
     Path((lang, token)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let user = optional_user(&state, &headers).await;
-    let survey = match open_survey(&state, language, &token, user.as_ref()).await? {
+    let hx = is_htmx(&headers);
+    let response = submit_page(&state, &lang, &token, &headers, &body, hx).await?;
+    Ok(if hx { for_htmx(response) } else { response })
+}
+
+async fn submit_page(
+    state: &AppState,
+    lang: &str,
+    token: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    hx: bool,
+) -> Result<Response, AppError> {
+    let language = lang_or_404(lang)?;
+    let user = optional_user(state, headers).await;
+    let survey = match open_survey(state, language, token, user.as_ref()).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
-    let posted = Posted::parse(&body);
+    let posted = Posted::parse(body);
     let resume_token = posted.get("_resume");
-    let existing = draft(&state, Some(resume_token.as_str())).await?;
+    let existing = draft(state, Some(resume_token.as_str())).await?;
     let version = match &existing {
         Some(s) => match state.store.version(&s.version_id).await? {
             Some(v) if v.survey_id == survey.id => v,
             _ => return Ok(closed(language)),
         },
-        None => match deployed(&state, &survey).await? {
+        None => match deployed(state, &survey).await? {
             Some(v) => v,
             None => return Ok(closed(language)),
         },
     };
-    let form = form_of(&state, &version).await?;
+    let form = form_of(state, &version).await?;
     let engine = Engine::new(&form);
-    let now = now_of(&state);
+    let now = now_of(state);
     let at = state.clock.now();
     let form_lang = form_language(
         &form,
@@ -371,12 +513,32 @@ pub async fn submit(
     } else {
         action
     };
-    if let Some(repeat) = action.strip_prefix("add:") {
-        add_instance(&mut answers, repeat);
-    } else if let Some(rest) = action.strip_prefix("remove:")
-        && let Some((repeat, index)) = rest.rsplit_once(':')
+    if action == "refresh" {
+        engine.update(&mut answers, &form_lang, now);
+        return Ok(refresh(
+            language,
+            token,
+            &form,
+            &engine,
+            &answers,
+            &form_lang,
+            now,
+            page_index,
+            &submission.resume_token,
+            &posted,
+            hx,
+        ));
+    }
+    if let Some(field) = action.strip_prefix("add:")
+        && let Some((path, repeat)) = super::engine::parse_repeat_field(field)
     {
-        remove_instance(&mut answers, repeat, index.parse().unwrap_or(usize::MAX));
+        engine.add_instance(&mut answers, At { path: &path }, repeat);
+    } else if let Some(rest) = action.strip_prefix("remove:")
+        && let Some((field, index)) = rest.rsplit_once(':')
+        && let Some((path, repeat)) = super::engine::parse_repeat_field(field)
+    {
+        let index = index.parse().unwrap_or(usize::MAX);
+        engine.remove_instance(&mut answers, At { path: &path }, repeat, index);
     }
     engine.update(&mut answers, &form_lang, now);
     engine.clear_irrelevant(&mut answers, &form_lang, now);
@@ -414,13 +576,13 @@ pub async fn submit(
             "respond-thanks-title",
             "respond-thanks",
         );
-        clear_resume_cookie(&mut response, &token);
+        clear_resume_cookie(&mut response, token);
         return Ok(response);
     }
     if let Some(code) = action.strip_prefix("lang:") {
         let target = crocevia_i18n::language(code).unwrap_or(language);
         let mut response = Redirect::to(&format!("/{}/s/{token}", target.code)).into_response();
-        set_resume_cookie(&mut response, &token, &submission.resume_token);
+        set_resume_cookie(&mut response, token, &submission.resume_token);
         return Ok(response);
     }
     let status = if problems.is_empty() {
@@ -430,7 +592,7 @@ pub async fn submit(
     };
     let mut response = page_response(
         language,
-        &token,
+        token,
         &form,
         &engine,
         &answers,
@@ -440,8 +602,9 @@ pub async fn submit(
         &submission.resume_token,
         &problems,
         status,
+        hx,
     );
-    set_resume_cookie(&mut response, &token, &submission.resume_token);
+    set_resume_cookie(&mut response, token, &submission.resume_token);
     Ok(response)
 }
 
@@ -459,38 +622,17 @@ fn set_metadata(form: &Form, answers: &mut Answers, now: DateTime<FixedOffset>) 
     });
 }
 
-fn add_instance(answers: &mut Answers, repeat: &str) {
-    let array = answers
-        .entry(repeat.to_owned())
-        .or_insert_with(|| Json::Array(Vec::new()));
-    if let Some(items) = array.as_array_mut()
-        && items.len() < 100
-    {
-        items.push(Json::Object(Map::new()));
-    }
-}
-
-fn remove_instance(answers: &mut Answers, repeat: &str, index: usize) {
-    if let Some(items) = answers.get_mut(repeat).and_then(Json::as_array_mut)
-        && index < items.len()
-    {
-        items.remove(index);
-    }
-}
-
 /// Copies the posted values of the page's questions into the answers (a question without a
 /// posted value is empty: an unticked box, a question that was not shown).
 fn take_page(engine: &Engine<'_>, page: usize, posted: &Posted, answers: &mut Answers) {
     fn take(engine: &Engine<'_>, el: &Element, at: At<'_>, posted: &Posted, answers: &mut Answers) {
         match &el.kind {
             ElementKind::Group(_) if engine_is_repeat(el) => {
-                let n = engine.instances(answers, &el.name).len();
+                let n = engine.instances(answers, at, &el.name);
                 for i in 0..n {
-                    let inner = At {
-                        repeat: Some((el.name.as_str(), i)),
-                    };
+                    let path = at.inner(&el.name, i);
                     for c in &el.children {
-                        take(engine, c, inner, posted, answers);
+                        take(engine, c, At { path: &path }, posted, answers);
                     }
                 }
             }
@@ -628,6 +770,8 @@ fn page_template(
         languages,
         title,
         page,
+        fragment: false,
+        status: String::new(),
     }
 }
 
@@ -644,11 +788,127 @@ fn page_response(
     resume: &str,
     problems: &[FieldProblem],
     status: StatusCode,
+    hx: bool,
 ) -> Response {
-    let template = page_template(
+    let mut template = page_template(
         language, token, form, engine, answers, form_lang, now, page_index, resume, problems,
     );
-    (status, render(&template)).into_response()
+    if !hx {
+        return (status, render(&template)).into_response();
+    }
+    template.fragment = true;
+    template.status = format!(
+        "{} {} / {}",
+        template.page.t("respond-page"),
+        template.position,
+        template.pages
+    );
+    if !template.errors.is_empty() {
+        let count = template.errors.len() as u64;
+        template.status = format!(
+            "{} {}",
+            template.status,
+            template.page.tn("respond-status-errors", "count", &count)
+        );
+    }
+    (status, render(&RegionTemplate { t: &template })).into_response()
+}
+
+/// The id of a question's item from its form field.
+fn item_id(field: &str) -> String {
+    format!("q-{}", field.replace('.', "-"))
+}
+
+/// Live re-evaluation of the page being answered: relevance, calculations, choice filters
+/// and the checks of what was answered (a required answer is asked for only where the page
+/// already said so). From htmx, only the blocks whose signature differs from the posted
+/// `_sig` values go back; when the page's shape changed (a group appeared), the whole region.
+#[allow(clippy::too_many_arguments)]
+fn refresh(
+    language: &'static Language,
+    token: &str,
+    form: &Form,
+    engine: &Engine<'_>,
+    answers: &Answers,
+    form_lang: &str,
+    now: DateTime<FixedOffset>,
+    page_index: usize,
+    resume: &str,
+    posted: &Posted,
+    hx: bool,
+) -> Response {
+    let shown: Vec<(String, String, bool)> = posted
+        .all("_sig")
+        .iter()
+        .filter_map(|s| {
+            let mut parts = s.splitn(3, ':');
+            let id = parts.next()?.to_owned();
+            let sig = parts.next()?.to_owned();
+            Some((id, sig, parts.next() == Some("e")))
+        })
+        .collect();
+    let problems: Vec<FieldProblem> = engine
+        .check_page(page_index, answers, form_lang, now)
+        .into_iter()
+        .filter(|p| {
+            p.kind != ProblemKind::Required
+                || shown
+                    .iter()
+                    .any(|(id, _, error)| *error && *id == item_id(&p.field))
+        })
+        .collect();
+    let template = page_template(
+        language, token, form, engine, answers, form_lang, now, page_index, resume, &problems,
+    );
+    let blocks: Vec<&Item> = template.items.iter().filter(|i| i.is_block()).collect();
+    let same_shape =
+        blocks.len() == shown.len() && blocks.iter().zip(&shown).all(|(b, (id, _, _))| b.id == *id);
+    if !hx || !same_shape {
+        let mut response = page_response(
+            language,
+            token,
+            form,
+            engine,
+            answers,
+            form_lang,
+            now,
+            page_index,
+            resume,
+            &problems,
+            StatusCode::OK,
+            hx,
+        );
+        if hx {
+            let headers = response.headers_mut();
+            headers.insert(
+                "hx-retarget",
+                header::HeaderValue::from_static("#survey-region"),
+            );
+            headers.insert("hx-reswap", header::HeaderValue::from_static("outerHTML"));
+        }
+        return response;
+    }
+    let changed: Vec<&Item> = blocks
+        .into_iter()
+        .zip(&shown)
+        .filter(|(b, (_, sig, _))| b.signature() != *sig)
+        .map(|(b, _)| b)
+        .collect();
+    let status = if !problems.is_empty() {
+        template
+            .page
+            .tn("respond-status-errors", "count", &(problems.len() as u64))
+    } else if !changed.is_empty() {
+        template.page.t("respond-status-updated")
+    } else {
+        String::new()
+    };
+    render(&BlocksTemplate {
+        page: &template.page,
+        items: changed,
+        status,
+    })
+    .into_response()
 }
 
 /// The first page of a form as a new respondent sees it, as HTML (for `crocevia bench`).
@@ -680,6 +940,11 @@ pub fn first_page_html(
     )
     .render()
     .unwrap_or_default()
+}
+
+/// Whether a question shows on the page (calculations and media do not).
+fn shows(el: &Element, t: &QuestionType) -> bool {
+    t.is_input() && el.calculation.is_none() && !matches!(t, QuestionType::Media(_))
 }
 
 struct Render<'r, 'f> {
@@ -715,20 +980,34 @@ impl Render<'_, '_> {
             .engine
             .relevant(el, self.answers, at, self.lang, self.now)
         {
+            // A question keeps its place, so it can appear without the page changing shape.
+            if let ElementKind::Question(t) = &el.kind
+                && shows(el, t)
+            {
+                let mut absent = Item::new("absent");
+                absent.id = item_id(&field_name(at, &el.name));
+                out.push(absent);
+                if or_other(el) {
+                    let mut absent = Item::new("absent");
+                    absent.id = item_id(&field_name(at, &other_name(&el.name)));
+                    out.push(absent);
+                }
+            }
             return;
         }
         match &el.kind {
             ElementKind::Group(_) if engine_is_repeat(el) => {
                 let label = self.text(&el.label, at);
-                let n = self.engine.instances(self.answers, &el.name).len();
+                let n = self.engine.instances(self.answers, at, &el.name);
+                // `member`, `member.0.child`: the repeat's place, in its buttons and ids.
+                let place = field_name(at, &el.name);
                 for i in 0..n {
-                    let inner = At {
-                        repeat: Some((el.name.as_str(), i)),
-                    };
+                    let path = at.inner(&el.name, i);
+                    let inner = At { path: &path };
                     let mut start = Item::new("repeat-start");
                     start.label = format!("{label} {}", i + 1);
-                    start.field = format!("remove:{}:{i}", el.name);
-                    start.id = format!("r-{}-{i}", el.name);
+                    start.field = format!("remove:{place}:{i}");
+                    start.id = format!("r-{}-{i}", place.replace('.', "-"));
                     start.removable = el.repeat_count.is_none() && n > 1;
                     out.push(start);
                     for c in &el.children {
@@ -738,7 +1017,7 @@ impl Render<'_, '_> {
                 }
                 if el.repeat_count.is_none() {
                     let mut add = Item::new("repeat-add");
-                    add.field = format!("add:{}", el.name);
+                    add.field = format!("add:{place}");
                     add.label = label;
                     out.push(add);
                 }
@@ -760,12 +1039,12 @@ impl Render<'_, '_> {
     }
 
     fn question(&self, el: &Element, t: &QuestionType, at: At<'_>, out: &mut Vec<Item>) {
-        if !t.is_input() || el.calculation.is_some() || matches!(t, QuestionType::Media(_)) {
+        if !shows(el, t) {
             return;
         }
         let field = field_name(at, &el.name);
         let mut item = Item::new("input");
-        item.id = format!("q-{}", field.replace('.', "-"));
+        item.id = item_id(&field);
         item.label = self.text(&el.label, at);
         if item.label.is_empty() {
             item.label = el.name.clone();
@@ -851,7 +1130,7 @@ impl Render<'_, '_> {
             let other = other_name(&el.name);
             let field = field_name(at, &other);
             let mut o = Item::new("input");
-            o.id = format!("q-{}", field.replace('.', "-"));
+            o.id = item_id(&field);
             o.label = self.page.t("respond-other-specify");
             o.value = self.engine.answer(self.answers, at, &other);
             o.required = other_selected;
