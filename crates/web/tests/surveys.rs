@@ -694,6 +694,37 @@ async fn the_analysis_hides_small_counts_and_splits_by_sex() {
     );
 }
 
+/// The analysis follows the observatory's configured threshold, not the default one.
+#[tokio::test]
+async fn the_analysis_follows_the_configured_threshold() {
+    let mut s = deployed_survey().await;
+    let clock: std::sync::Arc<dyn crocevia_core::clock::Clock> = s.w.clock.clone();
+    s.w.app = crocevia_web::router(crocevia_web::AppState::new(
+        s.w.store.clone(),
+        clock,
+        crocevia_web::WebConfig {
+            public_url: "http://crocevia.test".into(),
+            observatory: crocevia_observatory::Settings {
+                rule: crocevia_core::disclosure::DisclosureRule::new(3).unwrap(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    ));
+    for (sex, n) in [("female", 4), ("male", 2)] {
+        for _ in 0..n {
+            fill(&s, "it", sex, "30", &["housing"]).await;
+        }
+    }
+    let url = format!("{}/versions/1/analysis", s.survey_url);
+    let (status, _, html) = s.w.get(&url, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let sex = between(&html, "id=\"q-sex\"", "</section>");
+    assert_eq!(sex.matches("<td>&#60;3</td>").count(), 2, "{sex}");
+    assert!(!sex.contains("&#60;5"), "{sex}");
+    assert!(sex.contains("<td>6</td>"), "the total is published: {sex}");
+}
+
 #[tokio::test]
 async fn exports_read_back_with_labels_split_choices_and_repeat_sheets() {
     let s = deployed_survey().await;

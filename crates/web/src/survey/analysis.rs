@@ -261,7 +261,7 @@ pub async fn page(
         },
         None,
     );
-    let rule = DisclosureRule::DEFAULT;
+    let rule = state.observatory.settings().rule;
     let all = questions(&form);
     let by = all.iter().find(|q| {
         q.repeat.is_none()
