@@ -376,19 +376,22 @@ pub async fn show(
         .filter(|p| relevant.contains(p))
         .or_else(|| relevant.first().copied())
         .unwrap_or(0);
-    Ok(page_response(
+    let inputs = PageInputs {
         language,
-        &token,
-        &form,
-        &engine,
-        &answers,
-        &form_lang,
+        token: &token,
+        form: &form,
+        engine: &engine,
+        answers: &answers,
+        form_lang: &form_lang,
         now,
-        page_index,
-        submission
+        resume: submission
             .as_ref()
             .map(|s| s.resume_token.as_str())
             .unwrap_or_default(),
+    };
+    Ok(page_response(
+        &inputs,
+        page_index,
         &[],
         StatusCode::OK,
         false,
@@ -515,19 +518,17 @@ async fn submit_page(
     };
     if action == "refresh" {
         engine.update(&mut answers, &form_lang, now);
-        return Ok(refresh(
+        let inputs = PageInputs {
             language,
             token,
-            &form,
-            &engine,
-            &answers,
-            &form_lang,
+            form: &form,
+            engine: &engine,
+            answers: &answers,
+            form_lang: &form_lang,
             now,
-            page_index,
-            &submission.resume_token,
-            &posted,
-            hx,
-        ));
+            resume: &submission.resume_token,
+        };
+        return Ok(refresh(&inputs, page_index, &posted, hx));
     }
     if let Some(field) = action.strip_prefix("add:")
         && let Some((path, repeat)) = super::engine::parse_repeat_field(field)
@@ -590,20 +591,17 @@ async fn submit_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut response = page_response(
+    let inputs = PageInputs {
         language,
         token,
-        &form,
-        &engine,
-        &answers,
-        &form_lang,
+        form: &form,
+        engine: &engine,
+        answers: &answers,
+        form_lang: &form_lang,
         now,
-        next_page,
-        &submission.resume_token,
-        &problems,
-        status,
-        hx,
-    );
+        resume: &submission.resume_token,
+    };
+    let mut response = page_response(&inputs, next_page, &problems, status, hx);
     set_resume_cookie(&mut response, token, &submission.resume_token);
     Ok(response)
 }
@@ -675,19 +673,35 @@ fn engine_is_repeat(el: &Element) -> bool {
         )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn page_template(
+/// What every rendering of a respondent's page reads.
+#[derive(Clone, Copy)]
+struct PageInputs<'a> {
     language: &'static Language,
-    token: &str,
-    form: &Form,
-    engine: &Engine<'_>,
-    answers: &Answers,
-    form_lang: &str,
+    token: &'a str,
+    form: &'a Form,
+    engine: &'a Engine<'a>,
+    answers: &'a Answers,
+    form_lang: &'a str,
     now: DateTime<FixedOffset>,
+    /// The respondent's resume token.
+    resume: &'a str,
+}
+
+fn page_template(
+    inputs: &PageInputs<'_>,
     page_index: usize,
-    resume: &str,
     problems: &[FieldProblem],
 ) -> RespondTemplate {
+    let PageInputs {
+        language,
+        token,
+        form,
+        engine,
+        answers,
+        form_lang,
+        now,
+        resume,
+    } = *inputs;
     let mut page = Page::new(language, format!("/s/{token}"));
     // The title in the form language when the settings give one (`form_title::Language (xx)`),
     // else the form's title, marked with the form's default language.
@@ -775,24 +789,14 @@ fn page_template(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn page_response(
-    language: &'static Language,
-    token: &str,
-    form: &Form,
-    engine: &Engine<'_>,
-    answers: &Answers,
-    form_lang: &str,
-    now: DateTime<FixedOffset>,
+    inputs: &PageInputs<'_>,
     page_index: usize,
-    resume: &str,
     problems: &[FieldProblem],
     status: StatusCode,
     hx: bool,
 ) -> Response {
-    let mut template = page_template(
-        language, token, form, engine, answers, form_lang, now, page_index, resume, problems,
-    );
+    let mut template = page_template(inputs, page_index, problems);
     if !hx {
         return (status, render(&template)).into_response();
     }
@@ -823,20 +827,14 @@ fn item_id(field: &str) -> String {
 /// and the checks of what was answered (a required answer is asked for only where the page
 /// already said so). From htmx, only the blocks whose signature differs from the posted
 /// `_sig` values go back; when the page's shape changed (a group appeared), the whole region.
-#[allow(clippy::too_many_arguments)]
-fn refresh(
-    language: &'static Language,
-    token: &str,
-    form: &Form,
-    engine: &Engine<'_>,
-    answers: &Answers,
-    form_lang: &str,
-    now: DateTime<FixedOffset>,
-    page_index: usize,
-    resume: &str,
-    posted: &Posted,
-    hx: bool,
-) -> Response {
+fn refresh(inputs: &PageInputs<'_>, page_index: usize, posted: &Posted, hx: bool) -> Response {
+    let PageInputs {
+        engine,
+        answers,
+        form_lang,
+        now,
+        ..
+    } = *inputs;
     let shown: Vec<(String, String, bool)> = posted
         .all("_sig")
         .iter()
@@ -857,27 +855,12 @@ fn refresh(
                     .any(|(id, _, error)| *error && *id == item_id(&p.field))
         })
         .collect();
-    let template = page_template(
-        language, token, form, engine, answers, form_lang, now, page_index, resume, &problems,
-    );
+    let template = page_template(inputs, page_index, &problems);
     let blocks: Vec<&Item> = template.items.iter().filter(|i| i.is_block()).collect();
     let same_shape =
         blocks.len() == shown.len() && blocks.iter().zip(&shown).all(|(b, (id, _, _))| b.id == *id);
     if !hx || !same_shape {
-        let mut response = page_response(
-            language,
-            token,
-            form,
-            engine,
-            answers,
-            form_lang,
-            now,
-            page_index,
-            resume,
-            &problems,
-            StatusCode::OK,
-            hx,
-        );
+        let mut response = page_response(inputs, page_index, &problems, StatusCode::OK, hx);
         if hx {
             let headers = response.headers_mut();
             headers.insert(
@@ -927,15 +910,17 @@ pub fn first_page_html(
         .copied()
         .unwrap_or(0);
     page_template(
-        language,
-        "bench",
-        form,
-        &engine,
-        &answers,
-        &form_lang,
-        now,
+        &PageInputs {
+            language,
+            token: "bench",
+            form,
+            engine: &engine,
+            answers: &answers,
+            form_lang: &form_lang,
+            now,
+            resume: "",
+        },
         first,
-        "",
         &[],
     )
     .render()
