@@ -383,6 +383,20 @@ async fn managed(
     )
 }
 
+/// [`managed`] for a form post: its CSRF token checked first.
+async fn managed_post(
+    state: &AppState,
+    language: &'static Language,
+    user: &CurrentUser,
+    id: &str,
+    csrf: &str,
+) -> Result<Result<Survey, Response>, AppError> {
+    if !user.csrf_ok(csrf) {
+        return Ok(Err(Denied::Csrf.page(language)));
+    }
+    managed(state, language, user, id).await
+}
+
 /// `GET /{lang}/surveys/{id}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -416,10 +430,7 @@ pub async fn add_version(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let (csrf, file) = read_upload(multipart).await?;
-    if !user.csrf_ok(&csrf) {
-        return Ok(Denied::Csrf.page(language));
-    }
-    let survey = match managed(&state, language, &user, &id).await? {
+    let survey = match managed_post(&state, language, &user, &id, &csrf).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
@@ -481,10 +492,7 @@ pub async fn deploy(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let posted = Posted::parse(&body);
-    if !user.csrf_ok(&posted.get("csrf")) {
-        return Ok(Denied::Csrf.page(language));
-    }
-    let survey = match managed(&state, language, &user, &id).await? {
+    let survey = match managed_post(&state, language, &user, &id, &posted.get("csrf")).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
@@ -506,10 +514,7 @@ pub async fn audience(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let posted = Posted::parse(&body);
-    if !user.csrf_ok(&posted.get("csrf")) {
-        return Ok(Denied::Csrf.page(language));
-    }
-    let survey = match managed(&state, language, &user, &id).await? {
+    let survey = match managed_post(&state, language, &user, &id, &posted.get("csrf")).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
