@@ -509,6 +509,24 @@ async fn bad_questions_get_a_clear_answer() {
         assert_eq!(got, status, "{query}: {body}");
         assert!(body.contains(code), "{query}: {body}");
     }
+    // The pages answer the same questions with the form and what to change, in words.
+    let (status, _, html) = world
+        .get(
+            "/en/observatory/indicators/needs?from=2026-11&to=2025-01",
+            None,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("The period runs backwards"), "{html}");
+    assert!(
+        html.contains("id=\"ob-form\""),
+        "the form to choose again: {html}"
+    );
+    let (status, _, html) = world
+        .get("/it/observatory/indicators/needs?compare=13", None)
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("Una delle scelte"), "{html}");
     let (status, _, body) = world.get("/api/observatory/indicators", None).await;
     assert_eq!(status, 200);
     let list: Value = serde_json::from_str(&body).unwrap();

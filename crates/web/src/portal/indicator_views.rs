@@ -6,6 +6,7 @@
 //! included.
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
 use crocevia_core::stat_table::{
@@ -235,11 +236,39 @@ pub async fn page(
             None => level.as_str().to_owned(),
         });
     }
-    let table_data = table(&state, &id, &params).await?;
-    let table = indicator_stat_table(&state, &table_data, lang).await?;
     let query = query_string(&params);
     let mut page = Page::new(language, format!("/observatory/indicators/{id}?{query}"));
     let tr = Tr::new(lang);
+    let today = state.clock.now().date_naive();
+    let table_data = match table(&state, &id, &params).await {
+        Ok(t) => t,
+        // A question the indicator cannot answer: the form again, with what to change.
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            page.title = tr.t(&format!("ob-ind-{id}"));
+            let mut response = render(&ViewTemplate {
+                heading: page.title.clone(),
+                tabs: Vec::new(),
+                action: page.href(&format!("/observatory/indicators/{id}")),
+                view: "indicator",
+                selects: selects(&tr, info.dimensions, &params, today),
+                svg: String::new(),
+                caption: String::new(),
+                notes: vec![tr.t(&format!("ob-ind-error-{}", e.code))],
+                table: crate::charts::figure::HtmlTable {
+                    head: Vec::new(),
+                    rows: Vec::new(),
+                },
+                table_caption: String::new(),
+                exports: Vec::new(),
+                permalink: page.href(&format!("/observatory/indicators/{id}?{query}")),
+                page,
+            });
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            return Ok(response);
+        }
+        Err(e) => return Err(e),
+    };
+    let table = indicator_stat_table(&state, &table_data, lang).await?;
     page.title = table.label.clone();
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),
@@ -316,12 +345,7 @@ pub async fn page(
             href: format!("{api}{separator}format={format}&lang={lang}"),
         })
         .collect();
-    let selects = selects(
-        &tr,
-        info.dimensions,
-        &params,
-        state.clock.now().date_naive(),
-    );
+    let selects = selects(&tr, info.dimensions, &params, today);
     // Two breakdowns: a cross table; one: the chart's own table of every category.
     let table_html = if table.dimensions.len() == 2 {
         cross_table(&table, lang)
