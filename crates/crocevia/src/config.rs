@@ -37,7 +37,7 @@ pub struct Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SearchFile {
-    /// Search answers kept for repeated queries (1024 by default; 0: no cache).
+    /// Search answers kept for repeated queries (4096 by default; 0: no cache).
     result_cache: Option<usize>,
 }
 

@@ -22,7 +22,7 @@ use crocevia_search::schedule::rome_time;
 use crocevia_search::{SearchQuery, SearchResults};
 
 /// Answers kept by default.
-pub const DEFAULT_CAPACITY: usize = 1024;
+pub const DEFAULT_CAPACITY: usize = 4096;
 
 #[derive(Default)]
 struct Maps {
