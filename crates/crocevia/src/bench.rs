@@ -443,8 +443,10 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
         ours.index_s = Some(indexing.as_secs_f64());
     }
     let settle = settle_merges(&index_dir);
-    // A commit with nothing new reloads the reader onto the merged segments.
+    // A commit with nothing new reloads the reader onto the merged segments; then one
+    // segment, as `crocevia reindex` and the automatic rebuild leave it.
     index.commit()?;
+    index.merge_segments()?;
     ours.segments = segment_count(&index_dir);
     ours.size_bytes = Some(dir_size(&index_dir));
     ours.notes.push(format!(

@@ -29,6 +29,16 @@ pub struct Config {
     pub oidc: Option<OidcSettings>,
     /// The disclosure threshold of published counts and the reach used for "unmet needs".
     pub observatory: crocevia_observatory::Settings,
+    /// Search answers kept for repeated queries; 0 turns the cache off.
+    pub search_cache_entries: usize,
+}
+
+/// `[search]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchFile {
+    /// Search answers kept for repeated queries (4096 by default; 0: no cache).
+    result_cache: Option<usize>,
 }
 
 /// `[observatory]` in `crocevia.toml`.
@@ -80,6 +90,8 @@ struct FileConfig {
     oidc: Option<FileOidc>,
     #[serde(default)]
     observatory: ObservatoryFile,
+    #[serde(default)]
+    search: SearchFile,
 }
 
 /// `[oidc]` in `crocevia.toml`.
@@ -193,7 +205,17 @@ impl Config {
         let smtp = smtp_settings(file.smtp, &env)?;
         let oidc = resolve_oidc(file.oidc.unwrap_or_default(), &env)?;
         let observatory = observatory_settings(file.observatory, &env)?;
+        let search_cache_entries = match env("CROCEVIA_SEARCH_CACHE") {
+            Some(v) => v.trim().parse::<usize>().with_context(|| {
+                format!("CROCEVIA_SEARCH_CACHE '{v}' is not a whole number (0 turns the cache off)")
+            })?,
+            None => file
+                .search
+                .result_cache
+                .unwrap_or(crocevia_web::search_cache::DEFAULT_CAPACITY),
+        };
         Ok(Config {
+            search_cache_entries,
             observatory,
             database_url,
             data_dir,
@@ -367,6 +389,37 @@ mod tests {
         flags.data_dir = Some("/srv/flag".into());
         let c = Config::resolve(&flags, env).unwrap();
         assert_eq!(c.database_url, "sqlite:///srv/flag/crocevia.db");
+    }
+
+    #[test]
+    fn the_search_cache_size_comes_from_the_file_then_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(&file, "[search]\nresult_cache = 64\n").unwrap();
+        let flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Config::resolve(&flags, |_| None)
+                .unwrap()
+                .search_cache_entries,
+            64
+        );
+        let off = |k: &str| (k == "CROCEVIA_SEARCH_CACHE").then(|| "0".to_owned());
+        assert_eq!(
+            Config::resolve(&flags, off).unwrap().search_cache_entries,
+            0
+        );
+        let bad = |k: &str| (k == "CROCEVIA_SEARCH_CACHE").then(|| "many".to_owned());
+        assert!(Config::resolve(&flags, bad).is_err());
+        let none = Overrides::default();
+        assert_eq!(
+            Config::resolve(&none, |_| None)
+                .unwrap()
+                .search_cache_entries,
+            crocevia_web::search_cache::DEFAULT_CAPACITY
+        );
     }
 
     #[test]

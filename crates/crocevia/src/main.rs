@@ -398,6 +398,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         desk: config.desk,
         observatory: config.observatory,
         oidc: config.oidc.clone(),
+        search_cache_entries: config.search_cache_entries,
         ..crocevia_web::WebConfig::default()
     };
     let mailer = match &config.smtp {

@@ -17,12 +17,12 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 
-use tantivy::columnar::{BytesColumn, Column, ColumnIndex, ColumnValues};
+use tantivy::columnar::Column;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crocevia_core::territory::Point;
 
-use crate::facets::{DecodedSets, FacetTables, SetField};
+use crate::facets::{DocRow, FacetTables, SegmentData};
 use crate::index::{Meta, names};
 use crate::schedule::OpenAt;
 use crate::{Facets, geo};
@@ -137,13 +137,6 @@ pub(crate) struct Fruit {
     pub facets: Facets,
 }
 
-/// The facet-set fast fields, one value per document: categories, territories, languages.
-const FACET_FIELDS: [(&str, SetField); 3] = [
-    (names::CATEGORY_SET, SetField::Categories),
-    (names::PLACE_SET, SetField::Places),
-    (names::LANGUAGE_SET, SetField::Languages),
-];
-
 impl Collector for Collect {
     type Fruit = Fruit;
     type Child = SegmentCollect;
@@ -153,30 +146,16 @@ impl Collector for Collect {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentCollect> {
-        let ff = reader.fast_fields();
-        let mut facets = Vec::with_capacity(FACET_FIELDS.len());
-        for (name, field) in FACET_FIELDS {
-            let Some(column) = ff.str(name)? else {
-                continue;
-            };
-            let sets = self.tables.sets(reader.segment_id(), field, &column)?;
-            facets.push(FacetCounter {
-                ords: Lookup::new(Some(column.ords().clone())),
-                counts: vec![0u32; sets.values_of.len()],
-                sets,
-            });
-        }
-        let schedule = ff.bytes(names::SCHEDULE)?;
-        let schedule_cache = vec![0u8; schedule.as_ref().map_or(0, |c| c.num_terms())];
+        let data = self.tables.segment(reader)?;
+        let counts = [0, 1, 2].map(|i| vec![0u32; data.sets[i].values_of.len()]);
+        let schedule_cache = vec![0u8; data.schedules.len()];
         Ok(SegmentCollect {
             settings: self.settings,
             segment,
-            facets,
-            meta: Lookup::new(ff.column_opt::<u64>(names::META)?),
-            point: ff.column_opt::<u64>(names::POINT)?,
-            schedule,
+            counts,
+            point: reader.fast_fields().column_opt::<u64>(names::POINT)?,
+            data,
             schedule_cache,
-            buffer: Vec::new(),
             free_count: 0,
             accessible_count: 0,
             total: 0,
@@ -215,74 +194,15 @@ impl Collector for Collect {
     }
 }
 
-struct FacetCounter {
-    ords: Lookup,
-    /// Matches per set ordinal.
-    counts: Vec<u32>,
-    sets: Arc<DecodedSets>,
-}
-
-/// One value per document, read the fastest way the column allows.
-enum Lookup {
-    /// Every document has a value: read it directly.
-    Full(Arc<dyn ColumnValues<u64>>),
-    Sparse(Column<u64>),
-    Missing,
-}
-
-impl Lookup {
-    fn new(column: Option<Column<u64>>) -> Self {
-        match column {
-            Some(c) if matches!(c.index, ColumnIndex::Full) => Lookup::Full(c.values),
-            Some(c) => Lookup::Sparse(c),
-            None => Lookup::Missing,
-        }
-    }
-
-    #[inline]
-    fn get(&self, doc: DocId) -> Option<u64> {
-        match self {
-            Lookup::Full(values) => Some(values.get_val(doc)),
-            Lookup::Sparse(column) => column.first(doc),
-            Lookup::Missing => None,
-        }
-    }
-}
-
-impl FacetCounter {
-    #[inline]
-    fn count(&mut self, doc: DocId) {
-        if let Some(ord) = self.ords.get(doc)
-            && let Some(c) = self.counts.get_mut(ord as usize)
-        {
-            *c += 1;
-        }
-    }
-
-    /// Adds each matched set's count to its values.
-    fn add_to(&self, value_counts: &mut Vec<u64>) {
-        for (ord, count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
-            for value in self.sets.values_of.get(ord).into_iter().flatten() {
-                let value = *value as usize;
-                if value_counts.len() <= value {
-                    value_counts.resize(value + 1, 0);
-                }
-                value_counts[value] += u64::from(*count);
-            }
-        }
-    }
-}
-
 pub(crate) struct SegmentCollect {
     settings: Settings,
     segment: SegmentOrdinal,
-    facets: Vec<FacetCounter>,
-    meta: Lookup,
+    data: Arc<SegmentData>,
+    /// Matches per set ordinal, per facet field.
+    counts: [Vec<u32>; 3],
     point: Option<Column<u64>>,
-    schedule: Option<BytesColumn>,
-    /// Per schedule pattern (dictionary ordinal): 0 not evaluated yet, 1 open, 2 closed.
+    /// Per schedule pattern (ordinal): 0 not evaluated yet, 1 open, 2 closed.
     schedule_cache: Vec<u8>,
-    buffer: Vec<u8>,
     free_count: u64,
     accessible_count: u64,
     total: u64,
@@ -290,28 +210,20 @@ pub(crate) struct SegmentCollect {
 }
 
 impl SegmentCollect {
-    #[inline]
-    fn meta(&self, doc: DocId) -> Meta {
-        Meta(self.meta.get(doc).unwrap_or_default())
-    }
-
-    fn is_open(&mut self, doc: DocId, at: &OpenAt) -> bool {
-        if self.meta(doc).closed() {
+    fn is_open(&mut self, row: &DocRow, at: &OpenAt) -> bool {
+        if Meta(row.meta).closed() {
             return false;
         }
-        let Some(column) = &self.schedule else {
-            return false;
-        };
-        let Some(ord) = column.term_ords(doc).next() else {
-            return false; // no known hours
-        };
-        let Some(cached) = self.schedule_cache.get_mut(ord as usize) else {
+        // No schedule (`NONE`): no known hours.
+        let Some(cached) = self.schedule_cache.get_mut(row.schedule as usize) else {
             return false;
         };
         if *cached == 0 {
-            self.buffer.clear();
-            let open = column.ord_to_bytes(ord, &mut self.buffer).unwrap_or(false)
-                && at.check(&self.buffer);
+            let open = self
+                .data
+                .schedules
+                .get(row.schedule as usize)
+                .is_some_and(|bytes| at.check(bytes));
             *cached = if open { 1 } else { 2 };
         }
         *cached == 1
@@ -333,8 +245,14 @@ impl SegmentCollector for SegmentCollect {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let settings = self.settings;
+        let row = self
+            .data
+            .rows
+            .get(doc as usize)
+            .copied()
+            .unwrap_or(DocRow::EMPTY);
         if let Some(at) = &settings.open_at
-            && !self.is_open(doc, at)
+            && !self.is_open(&row, at)
         {
             return;
         }
@@ -346,10 +264,12 @@ impl SegmentCollector for SegmentCollect {
             None => None,
         };
         self.total += 1;
-        for facet in &mut self.facets {
-            facet.count(doc);
+        for (counts, ord) in self.counts.iter_mut().zip(row.sets) {
+            if let Some(c) = counts.get_mut(ord as usize) {
+                *c += 1;
+            }
         }
-        let meta = self.meta(doc);
+        let meta = Meta(row.meta);
         self.free_count += u64::from(meta.free());
         self.accessible_count += u64::from(meta.accessible());
         if settings.keep == 0 {
@@ -397,9 +317,18 @@ impl SegmentCollector for SegmentCollect {
             total: self.total,
             top: self.heap.into_vec(),
             value_counts: {
-                let mut value_counts = Vec::new();
-                for facet in &self.facets {
-                    facet.add_to(&mut value_counts);
+                let mut value_counts = vec![0u64; self.data.value_bound];
+                for (counts, sets) in self.counts.iter().zip(&self.data.sets) {
+                    for (count, values) in counts.iter().zip(&sets.values_of) {
+                        if *count == 0 {
+                            continue;
+                        }
+                        for value in values.iter() {
+                            if let Some(sum) = value_counts.get_mut(*value as usize) {
+                                *sum += u64::from(*count);
+                            }
+                        }
+                    }
                 }
                 value_counts
             },

@@ -24,6 +24,9 @@ use crate::{Result, geo, schedule};
 /// reported by [`SearchIndex::needs_rebuild`].
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// Tries of [`SearchIndex::merge_segments`] while background merges hold segments.
+const MERGE_ATTEMPTS: usize = 20;
+
 /// Separates the parts of a stored text value: `language`, `name`, `description`.
 pub(crate) const UNIT_SEPARATOR: char = '\u{1F}';
 
@@ -369,6 +372,50 @@ impl SearchIndex {
         *self.lock_cursor() = cursor;
         self.needs_rebuild.store(false, Ordering::Release);
         Ok(())
+    }
+
+    /// Merges every segment into one and waits for it; searches then see the merged index.
+    /// Worth it after a full rebuild: a search pays some costs once per segment (the
+    /// per-segment scorers, the vocabulary scans for prefixes and typos, the facet tables),
+    /// and a rebuild leaves several. Background merges tantivy started may still hold some
+    /// of the segments; the merge that ends second is then refused, and this tries again.
+    pub fn merge_segments(&self) -> Result<()> {
+        for attempt in 0..MERGE_ATTEMPTS {
+            let ids = self.reader.searcher().index().searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            let result = self.lock_writer().merge(&ids).wait();
+            match result {
+                Ok(_) => break,
+                Err(e) if attempt + 1 == MERGE_ATTEMPTS => return Err(e.into()),
+                Err(e) => {
+                    tracing::debug!(error = %e, "segment merge refused; retrying");
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            }
+        }
+        self.reader.reload()?;
+        let live: Vec<_> = self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| r.segment_id())
+            .collect();
+        self.facet_tables.keep_only(&live);
+        Ok(())
+    }
+
+    /// Number of segments searches currently read.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
+    /// The generation of what searches read: it changes with every commit and merge, so it
+    /// tells whether an answer computed earlier still holds.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
     }
 
     /// Number of services in the committed index.

@@ -47,6 +47,8 @@ pub async fn rebuild(
         .collect();
     reindex(store, index, territories, &ids).await?;
     index.commit_at(&position.to_string())?;
+    // One segment: per-segment search costs paid once (see `SearchIndex::merge_segments`).
+    index.merge_segments()?;
     Ok(ids.len())
 }
 

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod ops;
 pub mod portal;
 pub mod search_api;
+pub mod search_cache;
 pub mod survey;
 pub mod territory_api;
 pub mod write_api;
@@ -45,6 +46,8 @@ pub struct WebConfig {
     pub oidc: Option<oidc::OidcSettings>,
     /// The disclosure threshold and the reach of services for "unmet needs".
     pub observatory: crocevia_observatory::Settings,
+    /// Search answers kept for repeated queries (0: no cache); see [`search_cache`].
+    pub search_cache_entries: usize,
 }
 
 impl Default for WebConfig {
@@ -55,6 +58,7 @@ impl Default for WebConfig {
             desk: desk::DeskSettings::default(),
             oidc: None,
             observatory: crocevia_observatory::Settings::default(),
+            search_cache_entries: search_cache::DEFAULT_CAPACITY,
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
     pub search: Arc<SearchService>,
+    /// Recent search answers (see [`search_cache`]).
+    pub search_cache: Arc<search_cache::SearchCache>,
     /// The indicators' facts, following the change log like `search`.
     pub observatory: Arc<ObservatoryService>,
     /// The OpenID Connect provider, when one is configured.
@@ -103,6 +109,7 @@ impl AppState {
             config.observatory,
         ));
         AppState {
+            search_cache: Arc::new(search_cache::SearchCache::new(config.search_cache_entries)),
             observatory,
             store,
             clock,

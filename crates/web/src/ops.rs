@@ -80,6 +80,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut body = state.metrics.render();
+    let (hits, misses) = state.search_cache.counts();
+    body.push_str(&format!(
+        "# HELP crocevia_search_cache_hits_total Searches answered from the cache of recent answers.\n# TYPE crocevia_search_cache_hits_total counter\ncrocevia_search_cache_hits_total {hits}\n\
+         # HELP crocevia_search_cache_misses_total Searches computed (cache enabled, answer not cached).\n# TYPE crocevia_search_cache_misses_total counter\ncrocevia_search_cache_misses_total {misses}\n\
+         # HELP crocevia_search_cache_entries Answers held in the search cache.\n# TYPE crocevia_search_cache_entries gauge\ncrocevia_search_cache_entries {}\n",
+        state.search_cache.len()
+    ));
     if let Ok(counts) = state.store.table_counts().await {
         body.push_str("# HELP crocevia_directory_records Rows in the directory, per HSDS table.\n# TYPE crocevia_directory_records gauge\n");
         for (table, count) in counts {

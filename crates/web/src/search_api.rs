@@ -1,11 +1,12 @@
 //! `GET /api/search`: the service search with facet counts and how the query was understood.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use crocevia_core::territory::Point;
 use crocevia_search::query::DEFAULT_FACET_LIMIT;
 use crocevia_search::{Near, SearchQuery, SearchResults};
@@ -164,6 +165,15 @@ fn radius_km(radius: Option<f64>) -> Result<f64, AppError> {
 
 /// Runs a search on an index no older than [`FOLLOW_INTERVAL`].
 pub async fn run(state: &AppState, query: &SearchQuery) -> Result<SearchResults, AppError> {
+    Ok(SearchResults::clone(&*run_shared(state, query).await?))
+}
+
+/// [`run`], answered from the cache of recent answers when the same query was asked on the
+/// same index (see [`crate::search_cache`]).
+pub async fn run_shared(
+    state: &AppState,
+    query: &SearchQuery,
+) -> Result<Arc<SearchResults>, AppError> {
     state
         .search
         .sync_if_older(FOLLOW_INTERVAL)
@@ -176,24 +186,43 @@ pub async fn run(state: &AppState, query: &SearchQuery) -> Result<SearchResults,
                 "search is catching up with the directory; try again in a moment",
             )
         })?;
-    state
-        .search
-        .index()
-        .search(query, state.clock.now())
-        .map_err(|e| {
-            tracing::error!(error = %e, "search failed");
-            AppError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "search_failed",
-                "the search could not be run; try again",
-            )
-        })
+    let index = state.search.index();
+    let now = state.clock.now();
+    let cache = &state.search_cache;
+    let key = cache.key(query, now);
+    let generation = index.generation();
+    if let Some(key) = &key
+        && let Some(found) = cache.get(key, generation)
+    {
+        return Ok(found);
+    }
+    let results = Arc::new(index.search(query, now).map_err(|e| {
+        tracing::error!(error = %e, "search failed");
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "search_failed",
+            "the search could not be run; try again",
+        )
+    })?);
+    if let Some(key) = key {
+        cache.put(key, generation, results.clone());
+    }
+    Ok(results)
 }
 
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResults>, AppError> {
+) -> Result<Response, AppError> {
     let query = params?.0.to_query(&state)?;
-    Ok(Json(run(&state, &query).await?))
+    let results = run_shared(&state, &query).await?;
+    let body = serde_json::to_vec(&*results).map_err(|e| {
+        tracing::error!(error = %e, "search answer could not be written");
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "search_failed",
+            "the search could not be run; try again",
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -129,3 +129,27 @@ async fn a_saved_service_is_findable_when_the_write_api_answers() {
         "the HSDS search parameter uses the index"
     );
 }
+
+#[tokio::test]
+async fn a_repeated_search_is_answered_from_the_cache_and_counted() {
+    let (app, _, _) = app().await;
+    let (_, first) = get(&app, "/api/search?q=medico&per_page=5").await;
+    let (_, again) = get(&app, "/api/search?q=medico&per_page=5").await;
+    assert_eq!(first, again);
+    let (_, other) = get(&app, "/api/search?q=medico&per_page=6").await;
+    assert_eq!(
+        other["hits"].as_array().unwrap().len(),
+        6,
+        "every parameter is in the key"
+    );
+    let (status, metrics) = common::get_text(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in {metrics}"))
+    };
+    assert!(value("crocevia_search_cache_hits_total ") >= 1);
+    assert!(value("crocevia_search_cache_misses_total ") >= 2);
+}
