@@ -360,15 +360,7 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
-        self.reader.reload()?;
-        let live: Vec<_> = self
-            .reader
-            .searcher()
-            .segment_readers()
-            .iter()
-            .map(|r| r.segment_id())
-            .collect();
-        self.facet_tables.keep_only(&live);
+        self.reload()?;
         *self.lock_cursor() = cursor;
         self.needs_rebuild.store(false, Ordering::Release);
         Ok(())
@@ -395,6 +387,13 @@ impl SearchIndex {
                 }
             }
         }
+        self.reload()?;
+        Ok(())
+    }
+
+    /// Makes searches read what was committed or merged, and drops the facet tables of the
+    /// segments that are gone.
+    fn reload(&self) -> Result<()> {
         self.reader.reload()?;
         let live: Vec<_> = self
             .reader
