@@ -40,6 +40,7 @@ pub mod matching;
 pub mod query;
 pub mod schedule;
 pub mod sync;
+mod text_query;
 
 pub use doc::{BASE_LANGUAGE, LocalText, ServiceDoc, service_docs};
 pub use index::{SCHEMA_VERSION, SearchIndex};

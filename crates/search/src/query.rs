@@ -69,6 +69,7 @@ use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group, primar
 use crate::collect::{Collect, Order, Settings};
 use crate::index::{SearchIndex, UNIT_SEPARATOR};
 use crate::schedule::{OpenAt, rome_time};
+use crate::text_query::{CategoryClause, TextQuery};
 use crate::{Result, geo};
 
 /// Hits per page when `limit` is 0.
@@ -599,9 +600,12 @@ impl SearchIndex {
         let f = &self.fields;
         let text = |field: Field, value: &str| term_query(Term::from_field_text(field, value));
         let mut out = Vec::new();
-        // Usually every service is listed: then the filter would only cost time.
-        if searcher.doc_freq(&Term::from_field_bool(f.listed, false))? > 0 {
-            out.push(filter(term_query(Term::from_field_bool(f.listed, true))));
+        // Few services are unlisted (inactive, defunct): excluding them skips through a short
+        // list, where requiring the listed ones would intersect every search with almost the
+        // whole directory.
+        let unlisted = Term::from_field_bool(f.listed, false);
+        if searcher.doc_freq(&unlisted)? > 0 {
+            out.push((Occur::MustNot, term_query(unlisted)));
         }
         if !query.categories.is_empty() {
             let terms = query
@@ -718,82 +722,67 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             filters.iter().map(|(o, q)| (*o, q.box_clone())).collect();
         if !plan.has_text() {
-            if clauses.is_empty() {
-                return Box::new(AllQuery);
+            if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
             }
-            return Box::new(BooleanQuery::new(clauses));
+            return match clauses.len() {
+                1 => clauses.pop().expect("one").1,
+                _ => Box::new(BooleanQuery::new(clauses)),
+            };
         }
-        let needed: Vec<&Box<dyn Query>> = words
-            .iter()
-            .filter(|(_, optional)| !optional)
-            .map(|(q, _)| q)
-            .collect();
-        let text: Option<Box<dyn Query>> = match needed.as_slice() {
-            [] => None,
-            [one] => Some(one.box_clone()),
-            many => Some(Box::new(BooleanQuery::with_minimum_required_clauses(
-                many.iter()
-                    .map(|q| (Occur::Should, q.box_clone()))
-                    .collect(),
-                required.max(1),
-            ))),
-        };
-        // Matching every word is worth more than the sum of the words: "clinic without
-        // residence permit" prefers the clinic for people without a permit to the permit
-        // offices.
-        let all_words = (words.len() >= 2).then(|| {
-            let all =
-                BooleanQuery::intersection(words.iter().map(|(q, _)| q.box_clone()).collect());
-            let bonus: Box<dyn Query> =
-                Box::new(ConstScoreQuery::new(Box::new(all), ALL_WORDS_BONUS));
-            (Occur::Should, bonus)
-        });
-        if plan.wants_free {
-            let free = term_query(Term::from_field_bool(self.fields.free, true));
-            clauses.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(free, FREE_BOOST)),
-            ));
-        }
-        let optional = words
-            .iter()
-            .filter(|(_, optional)| *optional)
-            .map(|(q, _)| (Occur::Should, q.box_clone()));
-        if plan.categories.is_empty() {
-            if let Some(text) = text {
-                clauses.push((Occur::Must, text));
-            }
-            clauses.extend(optional);
-            if required < words.len() {
-                clauses.extend(all_words);
-            }
-            return Box::new(BooleanQuery::new(clauses));
-        }
-        // Gate: enough words, or a named category; score: the categories' boosts plus every
-        // word that matches.
-        let mut gate: Vec<(Occur, Box<dyn Query>)> = plan
-            .categories
-            .iter()
-            .flat_map(|(code, boost)| {
-                let term = Term::from_field_text(self.fields.category, code);
-                let flat: Box<dyn Query> =
-                    Box::new(ConstScoreQuery::new(term_query(term.clone()), *boost));
-                // BM25 on the tags favours services tagged with few needs, and rarer needs.
-                let specific: Box<dyn Query> = Box::new(BoostQuery::new(
-                    term_query(term),
-                    *boost * CATEGORY_SPECIFICITY,
+        let needed = words.iter().filter(|(_, optional)| !optional).count();
+        let free = plan
+            .wants_free
+            .then(|| (Term::from_field_bool(self.fields.free, true), FREE_BOOST));
+        // Every required word (or only optional ones): tantivy's intersection, which skips by
+        // blocks, and nothing to add for having them all.
+        let plain = plan.categories.is_empty()
+            && required >= needed
+            && (needed == 0 || needed == words.len());
+        let text: Box<dyn Query> = if plain {
+            let mut text: Vec<(Occur, Box<dyn Query>)> = words
+                .iter()
+                .map(|(q, optional)| {
+                    let occur = if *optional {
+                        Occur::Should
+                    } else {
+                        Occur::Must
+                    };
+                    (occur, q.box_clone())
+                })
+                .collect();
+            if let Some((term, boost)) = free {
+                text.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(term_query(term), boost)),
                 ));
-                [(Occur::Should, flat), (Occur::Should, specific)]
+            }
+            Box::new(BooleanQuery::new(text))
+        } else {
+            // Enough words, or a named category: gate and score in one pass.
+            Box::new(TextQuery {
+                words: words.iter().map(|(q, o)| (q.box_clone(), *o)).collect(),
+                required,
+                categories: plan
+                    .categories
+                    .iter()
+                    .map(|(code, boost)| CategoryClause {
+                        term: Term::from_field_text(self.fields.category, code),
+                        boost: *boost,
+                        bm25_weight: *boost * CATEGORY_SPECIFICITY,
+                    })
+                    .collect(),
+                // Matching every word is worth more than the sum of the words: "clinic
+                // without residence permit" prefers the clinic for people without a permit
+                // to the permit offices.
+                all_words_bonus: ALL_WORDS_BONUS,
+                free,
             })
-            .collect();
-        if let Some(text) = text {
-            gate.push((Occur::Should, Box::new(ConstScoreQuery::new(text, 0.0))));
+        };
+        if clauses.is_empty() {
+            return text;
         }
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(gate))));
-        for (q, _) in words {
-            clauses.push((Occur::Should, q.box_clone()));
-        }
-        clauses.extend(all_words);
+        clauses.push((Occur::Must, text));
         Box::new(BooleanQuery::new(clauses))
     }
 
