@@ -327,11 +327,11 @@ mod tests {
             let text: Vec<&str> = words
                 .iter()
                 .enumerate()
-                .filter(|(w, _)| (i * 7 + (*w as u32) * 13) % (*w as u32 + 2) == 0)
+                .filter(|(w, _)| (i * 7 + (*w as u32) * 13).is_multiple_of(*w as u32 + 2))
                 .map(|(_, word)| *word)
                 .collect();
             let mut d = doc!(body => text.join(" "));
-            if i % 11 == 0 {
+            if i.is_multiple_of(11) {
                 d.add_text(tag, "health");
             }
             writer.add_document(d).unwrap();
