@@ -17,6 +17,8 @@
 //! The `words` field holds every text of a service in every language, folded and unstemmed:
 //! it is the vocabulary typo correction and as-you-type prefixes are looked up in.
 
+use std::sync::Arc;
+
 use crocevia_core::text::{fold, is_apostrophe, is_cyrillic, is_mark};
 use tantivy::Index;
 use tantivy::tokenizer::{
@@ -113,36 +115,73 @@ pub fn italian_light_stem(word: &mut String) {
 pub struct ItalianStemmer;
 
 impl TokenFilter for ItalianStemmer {
-    type Tokenizer<T: Tokenizer> = ItalianStemmerFilter<T>;
+    type Tokenizer<T: Tokenizer> = SnowballFilter<T>;
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> ItalianStemmerFilter<T> {
-        ItalianStemmerFilter(tokenizer)
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> SnowballFilter<T> {
+        SnowballStem::italian().transform(tokenizer)
+    }
+}
+
+/// Snowball stemming (plus the light stem for Italian), optionally only of the words that
+/// begin like one of a few starts; the others pass unchanged.
+#[derive(Clone)]
+pub struct SnowballStem {
+    algorithm: frostem::Algorithm,
+    light: bool,
+    starts: Option<Arc<[String]>>,
+}
+
+impl SnowballStem {
+    fn italian() -> Self {
+        SnowballStem {
+            algorithm: frostem::Algorithm::Italian,
+            light: true,
+            starts: None,
+        }
+    }
+}
+
+impl TokenFilter for SnowballStem {
+    type Tokenizer<T: Tokenizer> = SnowballFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> SnowballFilter<T> {
+        SnowballFilter {
+            inner: tokenizer,
+            stem: self,
+        }
     }
 }
 
 #[derive(Clone)]
-pub struct ItalianStemmerFilter<T>(T);
+pub struct SnowballFilter<T> {
+    inner: T,
+    stem: SnowballStem,
+}
 
-impl<T: Tokenizer> Tokenizer for ItalianStemmerFilter<T> {
-    type TokenStream<'a> = ItalianStemmerStream<T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for SnowballFilter<T> {
+    type TokenStream<'a> = SnowballStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        ItalianStemmerStream {
-            inner: self.0.token_stream(text),
-            snowball: frostem::Stemmer::new(frostem::Algorithm::Italian),
+        SnowballStream {
+            inner: self.inner.token_stream(text),
+            snowball: frostem::Stemmer::new(self.stem.algorithm),
+            light: self.stem.light,
+            starts: self.stem.starts.as_deref(),
             pending: None,
         }
     }
 }
 
-pub struct ItalianStemmerStream<S> {
+pub struct SnowballStream<'a, S> {
     inner: S,
     snowball: frostem::Stemmer,
+    light: bool,
+    starts: Option<&'a [String]>,
     /// The light stem of the current word, still to be given.
     pending: Option<String>,
 }
 
-impl<S: TokenStream> TokenStream for ItalianStemmerStream<S> {
+impl<S: TokenStream> TokenStream for SnowballStream<'_, S> {
     fn advance(&mut self) -> bool {
         if let Some(light) = self.pending.take() {
             self.inner.token_mut().text = light;
@@ -152,11 +191,18 @@ impl<S: TokenStream> TokenStream for ItalianStemmerStream<S> {
             return false;
         }
         let token = self.inner.token_mut();
-        let mut light = token.text.clone();
-        italian_light_stem(&mut light);
+        if let Some(starts) = self.starts
+            && !starts.iter().any(|s| token.text.starts_with(s.as_str()))
+        {
+            return true;
+        }
         let snowball = self.snowball.stem(&token.text).into_owned();
-        if light != snowball {
-            self.pending = Some(light);
+        if self.light {
+            let mut light = token.text.clone();
+            italian_light_stem(&mut light);
+            if light != snowball {
+                self.pending = Some(light);
+            }
         }
         token.text = snowball;
         true
@@ -169,6 +215,33 @@ impl<S: TokenStream> TokenStream for ItalianStemmerStream<S> {
     fn token_mut(&mut self) -> &mut Token {
         self.inner.token_mut()
     }
+}
+
+/// The analyzer of `lang` for highlighting a description where only the stems `terms` can
+/// match: only words beginning like one of them are stemmed, which is most of the cost of a
+/// snippet. Snowball's Italian, English, French and Spanish stemmers and our light Italian
+/// stem change only a word's end, so a word whose stem is a term begins with the term's first
+/// two letters, and a word left unstemmed equals no term. The Arabic stemmer removes
+/// prefixes: every Arabic word is stemmed.
+pub(crate) fn highlight_analyzer(lang: &str, terms: &[String]) -> TextAnalyzer {
+    let algorithm = match lang {
+        "it" => frostem::Algorithm::Italian,
+        "en" => frostem::Algorithm::English,
+        "fr" => frostem::Algorithm::French,
+        "es" => frostem::Algorithm::Spanish,
+        _ => return analyzer(lang),
+    };
+    let mut starts: Vec<String> = terms.iter().map(|t| t.chars().take(2).collect()).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    TextAnalyzer::builder(FoldingTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(SnowballStem {
+            algorithm,
+            light: lang == "it",
+            starts: Some(starts.into()),
+        })
+        .build()
 }
 
 /// Splits `text` and folds each word; see the module documentation.
@@ -351,6 +424,60 @@ mod tests {
             .map(|t| t.0)
             .collect();
         assert_eq!(words, ["طبيب", "الاقامه", "сімя", "l", "impiego"]);
+    }
+
+    /// Highlighting stems only the words that can match, and finds the same words.
+    #[test]
+    fn highlighting_finds_what_the_full_analyzer_finds() {
+        let cases = [
+            (
+                "it",
+                "permesso",
+                "Rinnovo dei permessi di soggiorno: il permesso si chiede in Questura, con i moduli per il rinnovo.",
+            ),
+            (
+                "it",
+                "italiano",
+                "Corsi di lingua italiana e cultura italiana per stranieri; italiani e non.",
+            ),
+            (
+                "en",
+                "housing",
+                "Emergency houses and housing support; we house families while the application is checked.",
+            ),
+            (
+                "fr",
+                "médecin",
+                "Les médecins reçoivent sans rendez-vous; un médecin généraliste parle arabe.",
+            ),
+            (
+                "es",
+                "trabajo",
+                "Orientación al trabajo y a los trabajadores: trabajos de temporada.",
+            ),
+        ];
+        for (lang, word, text) in cases {
+            let mut full = analyzer(lang);
+            let mut terms = Vec::new();
+            analyze_into(&mut full, &fold_word(word), &mut terms);
+            let matches = |az: &mut TextAnalyzer| -> Vec<(String, usize, usize)> {
+                tokens(az, text)
+                    .into_iter()
+                    .filter(|t| terms.contains(&t.0))
+                    .collect()
+            };
+            let expected = matches(&mut full);
+            assert!(expected.len() >= 2, "{lang}: {expected:?}");
+            assert_eq!(
+                matches(&mut highlight_analyzer(lang, &terms)),
+                expected,
+                "{lang}"
+            );
+        }
+    }
+
+    fn fold_word(word: &str) -> String {
+        query_words(word, 1).remove(0).text
     }
 
     #[test]

@@ -929,7 +929,8 @@ impl<'p> Snippets<'p> {
                     }
                 }
             }
-            let analyzer = self.analyzers.0[group].clone();
+            let stems: Vec<String> = terms.keys().cloned().collect();
+            let analyzer = analysis::highlight_analyzer(LANGS[group], &stems);
             // The field is not used by `snippet()`, which is given the text.
             let field = Field::from_field_id(0);
             self.generators[group] =
