@@ -739,46 +739,44 @@ impl SearchIndex {
         let plain = plan.categories.is_empty()
             && required >= needed
             && (needed == 0 || needed == words.len());
-        let text: Box<dyn Query> = if plain {
-            let mut text: Vec<(Occur, Box<dyn Query>)> = words
-                .iter()
-                .map(|(q, optional)| {
-                    let occur = if *optional {
-                        Occur::Should
-                    } else {
-                        Occur::Must
-                    };
-                    (occur, q.box_clone())
-                })
-                .collect();
+        if plain {
+            // Beside the filters, as before: with no required word, the optional ones only
+            // rank what the filters let through.
+            clauses.extend(words.iter().map(|(q, optional)| {
+                let occur = if *optional {
+                    Occur::Should
+                } else {
+                    Occur::Must
+                };
+                (occur, q.box_clone())
+            }));
             if let Some((term, boost)) = free {
-                text.push((
+                clauses.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(term_query(term), boost)),
                 ));
             }
-            Box::new(BooleanQuery::new(text))
-        } else {
-            // Enough words, or a named category: gate and score in one pass.
-            Box::new(TextQuery {
-                words: words.iter().map(|(q, o)| (q.box_clone(), *o)).collect(),
-                required,
-                categories: plan
-                    .categories
-                    .iter()
-                    .map(|(code, boost)| CategoryClause {
-                        term: Term::from_field_text(self.fields.category, code),
-                        boost: *boost,
-                        bm25_weight: *boost * CATEGORY_SPECIFICITY,
-                    })
-                    .collect(),
-                // Matching every word is worth more than the sum of the words: "clinic
-                // without residence permit" prefers the clinic for people without a permit
-                // to the permit offices.
-                all_words_bonus: ALL_WORDS_BONUS,
-                free,
-            })
-        };
+            return Box::new(BooleanQuery::new(clauses));
+        }
+        // Enough words, or a named category: gate and score in one pass.
+        let text = Box::new(TextQuery {
+            words: words.iter().map(|(q, o)| (q.box_clone(), *o)).collect(),
+            required,
+            categories: plan
+                .categories
+                .iter()
+                .map(|(code, boost)| CategoryClause {
+                    term: Term::from_field_text(self.fields.category, code),
+                    boost: *boost,
+                    bm25_weight: *boost * CATEGORY_SPECIFICITY,
+                })
+                .collect(),
+            // Matching every word is worth more than the sum of the words: "clinic without
+            // residence permit" prefers the clinic for people without a permit to the
+            // permit offices.
+            all_words_bonus: ALL_WORDS_BONUS,
+            free,
+        });
         if clauses.is_empty() {
             return text;
         }

@@ -14,8 +14,6 @@
 //! (the `required`-th smallest current document of the word lists is the earliest possible
 //! one), so a rare word with a common one costs the rare word's postings, as an intersection.
 
-use std::fmt;
-
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
@@ -31,6 +29,7 @@ pub(crate) struct CategoryClause {
 }
 
 /// Words, categories and the boosts of the text, as one query.
+#[derive(Debug)]
 pub(crate) struct TextQuery {
     /// Each word's query (any field, any form) and whether it is optional.
     pub words: Vec<(Box<dyn Query>, bool)>,
@@ -56,18 +55,6 @@ impl Clone for TextQuery {
             all_words_bonus: self.all_words_bonus,
             free: self.free.clone(),
         }
-    }
-}
-
-impl fmt::Debug for TextQuery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TextQuery")
-            .field("words", &self.words)
-            .field("required", &self.required)
-            .field("categories", &self.categories)
-            .field("all_words_bonus", &self.all_words_bonus)
-            .field("free", &self.free)
-            .finish()
     }
 }
 
