@@ -282,8 +282,11 @@ def oha_line(path):
     summary = data.get("summary", {})
     percentiles = data.get("latencyPercentiles", {})
     statuses = data.get("statusCodeDistribution", {})
+    # oha counts failed connections as requests: only answers count here.
     return {
-        "rps": summary.get("requestsPerSec"),
+        "rps": (summary.get("requestsPerSec") or 0) * (summary.get("successRate") or 0),
+        # Requests still in flight when the run ends are not errors.
+        "errors": {k: v for k, v in data.get("errorDistribution", {}).items() if k != "aborted due to deadline"},
         "success": summary.get("successRate"),
         "p50_ms": (percentiles.get("p50") or 0) * 1000.0,
         "p99_ms": (percentiles.get("p99") or 0) * 1000.0,
@@ -294,7 +297,7 @@ def oha_line(path):
 def summary(args):
     directory = args.dir
     print(f"\n== Load (oha, loopback, {args.duration} per run)")
-    print(f"{'target':<44} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    print(f"{'target':<44} {'conns':>5} {'answers/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     for name in sorted(os.listdir(directory)):
         if not (name.startswith("oha-") and name.endswith(".json")):
             continue
@@ -304,6 +307,7 @@ def summary(args):
         target, _, conns = name[4:-5].rpartition("-c")
         print(
             f"{target:<44} {conns:>5} {r['rps'] or 0:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}  {r['statuses']}"
+            + (f"  errors: {r['errors']}" if r["errors"] else "")
         )
 
 
