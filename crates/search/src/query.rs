@@ -13,7 +13,7 @@
 //! 4. Taxonomy: runs of up to four words (longest first) are given to
 //!    [`taxonomy::match_terms`]; a run that names a term exactly (a label or synonym in any
 //!    language) selects those terms, a longer or specific partial match selects its few
-//!    terms. Selected categories are reported in [`Interpretation::categories`] and *boost*
+//!    terms; one word naming a kind of office ("servizio", "sportello", "مكتب") selects none. Selected categories are reported in [`Interpretation::categories`] and *boost*
 //!    services tagged with them (or with a narrower term): they are an alternative way to
 //!    match, not a filter, so "doctor", "médecin" and "طبيب" reach primary-care services
 //!    described only in Italian.
@@ -495,7 +495,7 @@ fn categories_of(tokens: &[String]) -> Vec<(&'static str, f32)> {
             if used[start..start + len].iter().any(|u| *u)
                 || is_stopword(&run[0])
                 || is_stopword(&run[len - 1])
-                || (len == 1 && is_free_word(&run[0]))
+                || (len == 1 && (is_free_word(&run[0]) || is_generic_word(&run[0])))
             {
                 continue;
             }
@@ -528,6 +528,46 @@ fn categories_of(tokens: &[String]) -> Vec<(&'static str, f32)> {
         }
     }
     out
+}
+
+/// Words naming a kind of place or offer, not a need (folded): alone they select no category,
+/// though the taxonomy has phrases with them ("servizio sanitario", "sportello legale"), since
+/// "servizio" or "sportello" says nothing about which need. They still match text, and
+/// inside a longer run ("sportello legale") they still name its category. Arabic ones are
+/// compared without the definite article, as the taxonomy compares them.
+fn is_generic_word(word: &str) -> bool {
+    matches!(
+        word.strip_prefix("ال").unwrap_or(word),
+        "servizio"
+            | "servizi"
+            | "sportello"
+            | "sportelli"
+            | "ufficio"
+            | "uffici"
+            | "centro"
+            | "centri"
+            | "punto"
+            | "service"
+            | "services"
+            | "office"
+            | "centre"
+            | "center"
+            | "desk"
+            | "bureau"
+            | "guichet"
+            | "servicio"
+            | "servicios"
+            | "oficina"
+            | "خدمه"
+            | "خدمات"
+            | "مكتب"
+            | "مركز"
+            | "служба"
+            | "послуга"
+            | "послуги"
+            | "центр"
+            | "офіс"
+    )
 }
 
 /// Words saying "free of charge" (folded).
@@ -1023,6 +1063,27 @@ mod tests {
         );
         assert!(codes("the of").is_empty());
         assert!(codes("xyzzy").is_empty());
+    }
+
+    #[test]
+    fn words_naming_a_kind_of_office_select_no_category_alone() {
+        for q in [
+            "servizio",
+            "sportello",
+            "servizio sportello",
+            "service",
+            "مكتب",
+            "الخدمة",
+        ] {
+            assert!(codes(q).is_empty(), "{q}: {:?}", codes(q));
+        }
+        assert!(
+            codes("sportello legale").contains(&"legal"),
+            "{:?}",
+            codes("sportello legale")
+        );
+        assert!(codes("servizio sanitario").contains(&"health"));
+        assert!(codes("ufficio immigrazione").contains(&"documents"));
     }
 
     #[test]
