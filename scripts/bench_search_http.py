@@ -286,8 +286,9 @@ def oha_line(path):
     return {
         "rps": (summary.get("requestsPerSec") or 0) * (summary.get("successRate") or 0),
         # Requests still in flight when the run ends are not errors.
-        "errors": {k: v for k, v in data.get("errorDistribution", {}).items() if k != "aborted due to deadline"},
-        "success": summary.get("successRate"),
+        "errors": {
+            k: v for k, v in data.get("errorDistribution", {}).items() if k != "aborted due to deadline"
+        },
         "p50_ms": (percentiles.get("p50") or 0) * 1000.0,
         "p99_ms": (percentiles.get("p99") or 0) * 1000.0,
         "statuses": statuses,
@@ -306,7 +307,7 @@ def summary(args):
             continue
         target, _, conns = name[4:-5].rpartition("-c")
         print(
-            f"{target:<44} {conns:>5} {r['rps'] or 0:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}  {r['statuses']}"
+            f"{target:<44} {conns:>5} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}  {r['statuses']}"
             + (f"  errors: {r['errors']}" if r["errors"] else "")
         )
 

@@ -13,10 +13,11 @@
 //! 4. Taxonomy: runs of up to four words (longest first) are given to
 //!    [`taxonomy::match_terms`]; a run that names a term exactly (a label or synonym in any
 //!    language) selects those terms, a longer or specific partial match selects its few
-//!    terms; one word naming a kind of office ("servizio", "sportello", "مكتب") selects none. Selected categories are reported in [`Interpretation::categories`] and *boost*
-//!    services tagged with them (or with a narrower term): they are an alternative way to
-//!    match, not a filter, so "doctor", "médecin" and "طبيب" reach primary-care services
-//!    described only in Italian.
+//!    terms; one word naming a kind of office ("servizio", "sportello", "مكتب") selects none.
+//!    Selected categories are reported in [`Interpretation::categories`] and *boost* services
+//!    tagged with them (or with a narrower term): they are an alternative way to match, not a
+//!    filter, so "doctor", "médecin" and "طبيب" reach primary-care services described only in
+//!    Italian.
 //! 5. Words saying "free" ("gratuito", "free", "gratuit", "مجاني") are not required: they
 //!    rank free services first.
 //! 6. A service matches when it contains enough of the words (all of one or two words; with
