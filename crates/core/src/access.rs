@@ -83,6 +83,14 @@ impl Role {
     pub fn grantable_by_admin(self) -> bool {
         self != Role::Coordinator
     }
+
+    /// Whether an account with this role may act on another account of its organisation
+    /// (reset its password, end its sessions). Only what one may grant may one manage: an
+    /// admin who could reset a coordinator's password could sign in as the coordinator and
+    /// act across the whole network, climbing above the organisation.
+    pub fn may_manage(self, other: Role) -> bool {
+        self.may_manage_accounts() && other.grantable_by_admin()
+    }
 }
 
 impl fmt::Display for Role {
@@ -118,5 +126,19 @@ mod tests {
         assert!(Role::Coordinator.may_manage_surveys() && !Role::Operator.may_manage_surveys());
         assert!(Role::Analyst.may_analyse_surveys() && !Role::Editor.may_analyse_surveys());
         assert_eq!(normalize_email("  Ada@Example.IT "), "ada@example.it");
+    }
+
+    #[test]
+    fn no_role_manages_a_role_it_could_not_grant() {
+        for manager in Role::ALL {
+            for other in Role::ALL {
+                if manager.may_manage(other) {
+                    assert!(manager.may_manage_accounts() && other.grantable_by_admin());
+                }
+            }
+        }
+        assert!(Role::Admin.may_manage(Role::Operator) && Role::Admin.may_manage(Role::Admin));
+        assert!(!Role::Admin.may_manage(Role::Coordinator));
+        assert!(!Role::Coordinator.may_manage(Role::Operator));
     }
 }

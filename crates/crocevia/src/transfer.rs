@@ -15,7 +15,7 @@ use crocevia_core::hsds::validate::{ExistingRows, extra_fields, sourced};
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
 use crocevia_store::desk::Pathway;
-use crocevia_store::import::{ImportError, import_read, validate_and_apply};
+use crocevia_store::import::{ImportError, Writer, import_read, validate_and_apply};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Problems printed on the terminal; the full list goes to `--report`.
@@ -127,7 +127,7 @@ pub async fn import_hsds(
     } else {
         ExistingRows::Refuse
     };
-    let result = import_read(store, outcome, mode, "import", clock.now()).await;
+    let result = import_read(store, outcome, mode, Writer::Network, "import", clock.now()).await;
     bar.finish_and_clear();
     match result {
         Ok(applied) => {
@@ -203,6 +203,7 @@ pub async fn load_reference_data(store: &dyn Store) -> Result<()> {
             sourced(shipped, "needs taxonomy"),
             ExistingRows::Replace,
             Vec::new(),
+            Writer::Network,
             "reference-data",
             at,
         )
@@ -279,6 +280,7 @@ pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
         sourced(records, "demo"),
         ExistingRows::Refuse,
         Vec::new(),
+        Writer::Network,
         "demo",
         clock.now(),
     )

@@ -9,7 +9,7 @@ use crocevia_core::hsds::validate::{ExistingRows, sourced};
 use crocevia_core::{demo, taxonomy, territory};
 use crocevia_search::{SearchIndex, SearchQuery, SearchService};
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
+use crocevia_store::import::{Writer, validate_and_apply};
 
 fn territories() -> &'static territory::Territories {
     static T: std::sync::OnceLock<territory::Territories> = std::sync::OnceLock::new();
@@ -40,6 +40,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         sourced(rows, "t"),
         ExistingRows::Refuse,
         Vec::new(),
+        Writer::Network,
         "t",
         at,
     )
@@ -67,6 +68,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         sourced(vec![service], "t"),
         ExistingRows::Refuse,
         Vec::new(),
+        Writer::Network,
         "a",
         at,
     )
@@ -92,6 +94,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         sourced(vec![phone, renamed], "t"),
         ExistingRows::Replace,
         Vec::new(),
+        Writer::Network,
         "b",
         at,
     )
@@ -114,6 +117,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         Vec::new(),
         ExistingRows::Refuse,
         deletes,
+        Writer::Network,
         "b",
         at,
     )

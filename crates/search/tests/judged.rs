@@ -19,7 +19,7 @@ use crocevia_core::hsds::validate::{ExistingRows, sourced};
 use crocevia_core::{demo, taxonomy, territory};
 use crocevia_search::{SearchIndex, SearchQuery, SearchService, service_docs};
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
+use crocevia_store::import::{Writer, validate_and_apply};
 
 /// (searcher's language, query, keys of the services that must be in the first five)
 #[rustfmt::skip]
@@ -172,6 +172,7 @@ async fn judge_through(store: Arc<dyn Store>, backend: &str) {
         batch,
         ExistingRows::Refuse,
         Vec::new(),
+        Writer::Network,
         "test",
         at,
     )

@@ -2,9 +2,12 @@
 //! is reported by file, row and field, and nothing is written unless there are none.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
 use crocevia_core::hsds::formats::ReadOutcome;
+use crocevia_core::hsds::ownership::{foreign_rows, parent_ids};
 use crocevia_core::hsds::validate::{ExistingRows, compare_with_stored, ids_to_look_up, validate};
-use crocevia_core::hsds::{Problem, SourcedRecord};
+use crocevia_core::hsds::{Problem, Record, SourcedRecord};
 
 use crate::{Change, ChangeSet, Store, StoreError};
 
@@ -30,6 +33,16 @@ impl ImportError {
     }
 }
 
+/// On whose behalf a batch is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer<'a> {
+    /// The whole network: the command line, a network coordinator, the demo.
+    Network,
+    /// One organisation (a write-API token, an editor): every row the batch touches, as
+    /// stored and as written, must be its own (see `crocevia_core::hsds::ownership`).
+    Organization(&'a str),
+}
+
 /// What a successful write did.
 #[derive(Debug)]
 pub struct Applied {
@@ -45,6 +58,7 @@ pub async fn validate_and_apply(
     mut batch: Vec<SourcedRecord>,
     mode: ExistingRows,
     deletes: Vec<(String, String)>,
+    writer: Writer<'_>,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
@@ -54,10 +68,9 @@ pub async fn validate_and_apply(
     let stored = store.get_many(None, &own_ids).await?;
     let comparison = compare_with_stored(&mut batch, &stored, mode);
     problems.extend(comparison.problems);
+    problems.extend(ownership_problems(store, &batch, &deletes, stored, writer).await?);
     if !problems.is_empty() {
-        problems
-            .sort_by(|a, b| (&a.origin.file, a.origin.row).cmp(&(&b.origin.file, b.origin.row)));
-        return Err(ImportError::Invalid(problems));
+        return Err(ImportError::Invalid(sorted(problems)));
     }
     if mode == ExistingRows::Refuse
         && batch.is_empty()
@@ -80,6 +93,45 @@ pub async fn validate_and_apply(
     })
 }
 
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by(|a, b| (&a.origin.file, a.origin.row).cmp(&(&b.origin.file, b.origin.row)));
+    problems
+}
+
+/// The rows of the batch (and deleted) that `writer` may not write. `stored` holds the
+/// stored versions of the batch's rows; their parents and the deleted rows are loaded a
+/// generation at a time until every owner is known.
+async fn ownership_problems(
+    store: &dyn Store,
+    batch: &[SourcedRecord],
+    deletes: &[(String, String)],
+    mut stored: Vec<Record>,
+    writer: Writer<'_>,
+) -> Result<Vec<Problem>, StoreError> {
+    let Writer::Organization(organization_id) = writer else {
+        return Ok(Vec::new());
+    };
+    let mut asked: HashSet<String> = stored.iter().map(|r| r.id.clone()).collect();
+    asked.extend(batch.iter().map(|s| s.record.id.clone()));
+    let mut wanted: Vec<String> = deletes.iter().map(|(_, id)| id.clone()).collect();
+    let records = batch.iter().map(|s| &s.record).chain(&stored);
+    wanted.extend(records.flat_map(parent_ids).map(str::to_owned));
+    loop {
+        wanted.retain(|id| asked.insert(id.clone()));
+        if wanted.is_empty() {
+            break;
+        }
+        let found = store.get_many(None, &wanted).await?;
+        wanted = found
+            .iter()
+            .flat_map(parent_ids)
+            .map(str::to_owned)
+            .collect();
+        stored.extend(found);
+    }
+    Ok(foreign_rows(organization_id, batch, deletes, &stored))
+}
+
 /// Imports what a reader made of some files (the CLI's `import`, the back office's upload):
 /// cells that could not be read are reported together with everything validation finds in
 /// the rest, so one round of fixes is enough; nothing is written unless there are none.
@@ -87,16 +139,21 @@ pub async fn import_read(
     store: &dyn Store,
     outcome: ReadOutcome,
     mode: ExistingRows,
+    writer: Writer<'_>,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
     if outcome.problems.is_empty() {
-        return validate_and_apply(store, outcome.records, mode, Vec::new(), actor, at).await;
+        return validate_and_apply(store, outcome.records, mode, Vec::new(), writer, actor, at)
+            .await;
     }
     let mut problems = outcome.problems;
     let mut batch = outcome.records;
     let existing = store.existing(&ids_to_look_up(&batch)).await?;
     problems.extend(validate(&mut batch, &existing));
-    problems.sort_by(|a, b| (&a.origin.file, a.origin.row).cmp(&(&b.origin.file, b.origin.row)));
-    Err(ImportError::Invalid(problems))
+    let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
+    let stored = store.get_many(None, &own_ids).await?;
+    compare_with_stored(&mut batch, &stored, ExistingRows::Replace);
+    problems.extend(ownership_problems(store, &batch, &[], stored, writer).await?);
+    Err(ImportError::Invalid(sorted(problems)))
 }

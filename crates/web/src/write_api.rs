@@ -13,7 +13,7 @@ use crocevia_core::hsds::nested::{RecordIndex, flatten};
 use crocevia_core::hsds::validate::ExistingRows;
 use crocevia_core::hsds::views::owned_rows;
 use crocevia_core::hsds::{Origin, SourcedRecord};
-use crocevia_store::import::{ImportError, validate_and_apply};
+use crocevia_store::import::{ImportError, Writer, validate_and_apply};
 use crocevia_store::{ApiToken, ChangeSet, load_nested};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -113,6 +113,18 @@ fn import_error(e: ImportError) -> AppError {
             "already_exists",
             "a record with this id exists already; use PUT to replace it",
         ),
+        ImportError::Invalid(problems)
+            if problems.iter().any(|p| p.code == "not_your_organisation") =>
+        {
+            AppError {
+                problems,
+                ..AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "this token may only write its own organisation's records, nested ones included",
+                )
+            }
+        }
         ImportError::Invalid(problems) => AppError::invalid_data(problems),
         ImportError::Store(e) => e.into(),
     }
@@ -193,19 +205,6 @@ pub(crate) async fn save_nested(
         return Err(forbidden(table));
     }
     let rows = body_rows(table, &body)?;
-    // Nested objects may carry the organisation (a service's `organization`): none may belong
-    // to another organisation, or a token could rewrite someone else's rows.
-    let foreign = rows.iter().any(|s| {
-        let org = if s.record.table == "organization" {
-            Some(s.record.id.as_str())
-        } else {
-            s.record.text("organization_id")
-        };
-        org.is_some_and(|o| o != organization_id)
-    });
-    if foreign {
-        return Err(forbidden(table));
-    }
     let root_id = rows[0].record.id.clone();
     let (mode, deletes, status) = match replace_id {
         None => (ExistingRows::Refuse, Vec::new(), StatusCode::CREATED),
@@ -233,6 +232,7 @@ pub(crate) async fn save_nested(
         rows,
         mode,
         deletes,
+        Writer::Organization(organization_id),
         actor,
         state.clock.now(),
     )

@@ -576,10 +576,15 @@ async fn the_audit_log_says_who_changed_what_to_those_who_may_see_it() {
 }
 
 /// A multipart body with the CSRF token, the `replace` box and files.
-fn multipart(csrf: &str, files: &[(&str, &str)]) -> (String, String) {
+fn multipart(csrf: &str, replace: bool, files: &[(&str, &str)]) -> (String, String) {
     let boundary = "crocevia-test-boundary";
     let mut body =
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n");
+    if replace {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"replace\"\r\n\r\n1\r\n"
+        ));
+    }
     for (name, content) in files {
         body.push_str(&format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
@@ -591,8 +596,17 @@ fn multipart(csrf: &str, files: &[(&str, &str)]) -> (String, String) {
 
 impl World {
     async fn upload(&self, session: &str, files: &[(&str, &str)]) -> (StatusCode, String) {
+        self.upload_with(session, false, files).await
+    }
+
+    async fn upload_with(
+        &self,
+        session: &str,
+        replace: bool,
+        files: &[(&str, &str)],
+    ) -> (StatusCode, String) {
         let csrf = self.csrf(session).await;
-        let (content_type, body) = multipart(&csrf, files);
+        let (content_type, body) = multipart(&csrf, replace, files);
         let request = Request::post("/it/backoffice/import")
             .header(header::CONTENT_TYPE, content_type)
             .header(header::COOKIE, format!("crocevia_session={session}"))
@@ -642,6 +656,27 @@ async fn a_browser_import_reports_every_bad_row_or_writes_the_package() {
         "{html}"
     );
     assert_eq!(w.change_count().await, before);
+
+    // Replacing another organisation's service while calling it one's own takes it: refused,
+    // because the row as stored is not the editor's.
+    let taken = w
+        .services()
+        .find(|s| s.text("organization_id") == Some(other.as_str()))
+        .unwrap()
+        .id
+        .clone();
+    let takeover = format!("id,organization_id,name,status\n{taken},{org},Presa,active\n");
+    let (status, html) = w
+        .upload_with(&editor, true, &[("services.csv", &takeover)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("appartiene a un&#39;altra organizzazione"),
+        "{html}"
+    );
+    assert_eq!(w.change_count().await, before);
+    let kept = w.store.get("service", &taken).await.unwrap().unwrap();
+    assert_eq!(kept.text("organization_id"), Some(other.as_str()));
 
     let (status, html) = w.upload(&editor, &[("services.csv", &good)]).await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -810,6 +845,41 @@ async fn an_admin_adds_a_person_and_resets_a_password_and_people_change_their_ow
     );
     assert_eq!(
         w.login("editor@example.it", &new_password).await.0,
+        StatusCode::SEE_OTHER
+    );
+
+    // A coordinator of the same organisation acts network-wide: the admin may not reset
+    // their password (and so sign in as them), and is not offered to.
+    w.account(&org, "coordinator@example.it", "coordinator")
+        .await;
+    let coordinator = w
+        .store
+        .account_by_email("coordinator@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    let coordinator_session = w.session("coordinator@example.it").await;
+    let (_, _, list) = w.get("/it/backoffice/accounts", Some(&admin)).await;
+    assert!(list.contains("coordinator@example.it"), "{list}");
+    assert!(
+        !list.contains(&format!("{}/reset", coordinator.id)),
+        "no reset button for a coordinator: {list}"
+    );
+    let (status, _, _) = w
+        .submit(
+            &admin,
+            &format!("/it/backoffice/accounts/{}/reset", coordinator.id),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.get("/it/backoffice", Some(&coordinator_session)).await.0,
+        StatusCode::OK,
+        "the coordinator's sessions go on"
+    );
+    assert_eq!(
+        w.login("coordinator@example.it", PASSWORD).await.0,
         StatusCode::SEE_OTHER
     );
 

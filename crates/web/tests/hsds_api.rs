@@ -12,7 +12,7 @@ use crocevia_core::clock::FixedClock;
 use crocevia_core::hsds::formats::read_json;
 use crocevia_core::hsds::validate::ExistingRows;
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
+use crocevia_store::import::{Writer, validate_and_apply};
 use crocevia_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -46,6 +46,7 @@ async fn app() -> (axum::Router, Arc<dyn Store>) {
         batch,
         ExistingRows::Refuse,
         Vec::new(),
+        Writer::Network,
         "test",
         at,
     )
@@ -577,6 +578,122 @@ async fn bad_writes_are_refused_and_change_nothing() {
         before,
         "nothing was written"
     );
+}
+
+/// Organisation B's rows, made through the write API with B's token: a service with a phone
+/// and a schedule, and a location.
+const B: &str = "5b0e7c1d-2f3a-4b5c-8d6e-7f8091a2b3c4";
+const B_SERVICE: &str = "5b0e7c1d-2f3a-4b5c-8d6e-7f8091a2b301";
+const B_PHONE: &str = "5b0e7c1d-2f3a-4b5c-8d6e-7f8091a2b302";
+const B_SCHEDULE: &str = "5b0e7c1d-2f3a-4b5c-8d6e-7f8091a2b303";
+const B_LOCATION: &str = "5b0e7c1d-2f3a-4b5c-8d6e-7f8091a2b304";
+
+async fn organisation_b(app: &axum::Router, store: &dyn Store) {
+    let b = token(store, B).await;
+    let bodies = [
+        (
+            "/api/v1/organizations",
+            json!({"id": B, "name": "Cooperativa B", "description": "B"}),
+        ),
+        (
+            "/api/v1/services",
+            json!({
+                "id": B_SERVICE, "name": "Sportello B", "status": "active", "organization_id": B,
+                "phones": [{"id": B_PHONE, "number": "+39 0883 111111"}],
+                "schedules": [{"id": B_SCHEDULE, "byday": "MO", "opens_at": "09:00:00", "closes_at": "12:00:00"}]
+            }),
+        ),
+        (
+            "/api/v1/locations",
+            json!({"id": B_LOCATION, "name": "Sede B", "location_type": "physical", "organization_id": B}),
+        ),
+    ];
+    for (uri, body) in bodies {
+        let (status, answer) = send(app, write("POST", uri, Some(&b), body.to_string())).await;
+        assert_eq!(status, StatusCode::CREATED, "{uri}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_cannot_take_another_organisations_rows_by_nesting_them() {
+    let (app, store) = app().await;
+    organisation_b(&app, store.as_ref()).await;
+    let a = token(store.as_ref(), ORG).await;
+    let (status, _) = send(
+        &app,
+        write(
+            "POST",
+            "/api/v1/services",
+            Some(&a),
+            new_service().to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let before = store.changes_since(0, 10_000).await.unwrap().len();
+
+    let with = |property: &str, value: Value| {
+        let mut body = new_service();
+        body[property] = value;
+        body.to_string()
+    };
+    let own_service = format!("/api/v1/services/{NEW_SERVICE}");
+    let attempts = [
+        ("B's phone moved under A's service", "PUT", own_service.clone(),
+            with("phones", json!([{"id": B_PHONE, "number": "+39 0883 999999"}]))),
+        ("B's schedule moved under A's service", "PUT", own_service.clone(),
+            with("schedules", json!([{"id": B_SCHEDULE, "byday": "TU", "opens_at": "09:00:00", "closes_at": "10:00:00"}]))),
+        ("B's location nested under a new service at location", "PUT", own_service.clone(),
+            with("service_at_locations", json!([{"id": "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a0aa", "location": {"id": B_LOCATION, "name": "Renamed"}}]))),
+        ("a new phone hung on B's location", "PUT", own_service.clone(),
+            with("phones", json!([{"id": "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a0ab", "number": "1", "location_id": B_LOCATION}]))),
+        ("B's service nested under A's organisation", "PUT", format!("/api/v1/organizations/{ORG}"),
+            json!({"id": ORG, "name": "A", "services": [{"id": B_SERVICE, "name": "Taken", "status": "active"}]}).to_string()),
+    ];
+    for (what, method, uri, body) in attempts {
+        let (status, answer) = send(&app, write(method, &uri, Some(&a), body)).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{what}: {answer}"
+        );
+        assert!(
+            answer["error"]["problems"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty()),
+            "{what}: the answer names the rows: {answer}"
+        );
+    }
+    assert_eq!(
+        store.changes_since(0, 10_000).await.unwrap().len(),
+        before,
+        "nothing was written"
+    );
+    let phone = store.get("phone", B_PHONE).await.unwrap().unwrap();
+    assert_eq!(phone.text("service_id"), Some(B_SERVICE));
+    let location = store.get("location", B_LOCATION).await.unwrap().unwrap();
+    assert_eq!(
+        (location.text("name"), location.text("organization_id")),
+        (Some("Sede B"), Some(B))
+    );
+    let service = store.get("service", B_SERVICE).await.unwrap().unwrap();
+    assert_eq!(service.text("organization_id"), Some(B));
+
+    // Pointing at a partner's location is not taking it: a service may be given there.
+    let (status, answer) = send(
+        &app,
+        write(
+            "PUT",
+            &own_service,
+            Some(&a),
+            with(
+                "service_at_locations",
+                json!([{"id": "0f3c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a0ac", "location_id": B_LOCATION}]),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
 }
 
 #[tokio::test]

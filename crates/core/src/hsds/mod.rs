@@ -3,6 +3,7 @@
 
 pub mod formats;
 pub mod nested;
+pub mod ownership;
 pub mod record;
 pub mod schema;
 pub mod validate;

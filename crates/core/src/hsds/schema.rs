@@ -96,7 +96,7 @@ pub fn registry() -> &'static Registry {
 }
 
 /// Table names are `&'static str` so records can carry them cheaply; the set is closed.
-const TABLE_NAMES: &[&str] = &[
+pub(crate) const TABLE_NAMES: &[&str] = &[
     "organization",
     "organization_identifier",
     "program",

@@ -25,7 +25,9 @@ pub struct AccountRow {
     pub email: String,
     pub role: String,
     pub locked: bool,
-    pub is_self: bool,
+    /// Whether the viewer may reset this person's password (not their own, not a role
+    /// above what they could grant).
+    pub may_reset: bool,
 }
 
 pub struct RoleChoice {
@@ -117,7 +119,7 @@ async fn accounts_page(
         .map(|a: Account| AccountRow {
             role: role_label(&page, a.role),
             locked: a.locked_until.is_some_and(|until| until > now),
-            is_self: a.id == user.account.id,
+            may_reset: a.id != user.account.id && user.account.role.may_manage(a.role),
             id: a.id,
             name: a.display_name,
             email: a.email,
@@ -277,6 +279,10 @@ pub async fn reset(
     else {
         return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
     };
+    if !user.account.role.may_manage(account.role) {
+        tracing::warn!(admin = %user.account.id, account = %account.id, role = %account.role, "password reset refused: the account's role is above what the admin may grant");
+        return Ok(Denied::Forbidden.page(language));
+    }
     let password = temporary_password();
     state
         .store

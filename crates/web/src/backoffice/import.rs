@@ -8,18 +8,14 @@
 //! rows belong to the organisation of the record they hang from); rows that do not are
 //! reported with the other problems.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
 use crocevia_core::hsds::formats::read_files;
-use crocevia_core::hsds::validate::{ExistingRows, Origin, Problem, extra_fields};
-use crocevia_core::hsds::{Record, SourcedRecord};
-use crocevia_store::Store;
-use crocevia_store::import::{ImportError, import_read};
+use crocevia_core::hsds::validate::{ExistingRows, Problem, extra_fields};
+use crocevia_store::import::{ImportError, Writer, import_read};
 
 use super::form::{Denied, require_editor};
 use crate::AppState;
@@ -180,26 +176,24 @@ pub async fn upload(
                 format!("{table}.{field}: not in HSDS 3.0; kept as an extension field")
             }),
     );
-    if user.account.role != Role::Coordinator {
-        let foreign = rows_of_others(
-            state.store.as_ref(),
-            &outcome.records,
-            &user.account.organization_id,
-        )
-        .await?;
-        // Reported with whatever else is wrong, so one round of fixes is enough.
-        outcome.problems.extend(foreign);
-    }
     let mode = if replace {
         ExistingRows::Replace
     } else {
         ExistingRows::Refuse
+    };
+    // A coordinator imports for the whole network; anyone else only their organisation's
+    // rows, as stored and as imported (reported with whatever else is wrong).
+    let writer = if user.account.role == Role::Coordinator {
+        Writer::Network
+    } else {
+        Writer::Organization(&user.account.organization_id)
     };
     let actor = format!("account:{}", user.account.id);
     let result = import_read(
         state.store.as_ref(),
         outcome,
         mode,
+        writer,
         &actor,
         state.clock.now(),
     )
@@ -270,76 +264,4 @@ fn refused(
             t.warnings = warnings;
         },
     )
-}
-
-/// The fields through which a row hangs from another record, whose organisation it shares.
-const PARENT_FIELDS: [&str; 6] = [
-    "service_id",
-    "location_id",
-    "service_at_location_id",
-    "link_id",
-    "resource_id",
-    "phone_id",
-];
-
-/// Rows of the batch that do not belong to `organization_id`, as problems.
-async fn rows_of_others(
-    store: &dyn Store,
-    batch: &[SourcedRecord],
-    organization_id: &str,
-) -> Result<Vec<Problem>, AppError> {
-    let mut known: HashMap<String, Record> = batch
-        .iter()
-        .map(|s| (s.record.id.clone(), s.record.clone()))
-        .collect();
-    // Parents outside the batch come from the directory, a generation at a time (a phone of
-    // a service at a location of a service: three at most).
-    for _ in 0..4 {
-        let missing: Vec<String> = known
-            .values()
-            .flat_map(|r| PARENT_FIELDS.iter().filter_map(|f| r.text(f)))
-            .filter(|id| !known.contains_key(*id))
-            .map(str::to_owned)
-            .collect();
-        if missing.is_empty() {
-            break;
-        }
-        for record in store.get_many(None, &missing).await? {
-            known.insert(record.id.clone(), record);
-        }
-    }
-    let owner = |record: &Record| -> Option<String> {
-        let mut current = record;
-        for _ in 0..8 {
-            if current.table == "organization" {
-                return Some(current.id.clone());
-            }
-            if let Some(org) = current.text("organization_id") {
-                return Some(org.to_owned());
-            }
-            let parent = PARENT_FIELDS
-                .iter()
-                .find_map(|f| current.text(f))
-                .and_then(|id| known.get(id))?;
-            current = parent;
-        }
-        None
-    };
-    Ok(batch
-        .iter()
-        .filter(|s| owner(&s.record).as_deref() != Some(organization_id))
-        .map(|s| Problem {
-            origin: Origin {
-                file: s.origin.file.clone(),
-                row: s.origin.row,
-                path: s.origin.path.clone(),
-            },
-            field: None,
-            code: "not_your_organisation",
-            message: format!(
-                "this {} does not belong to your organisation; only a network coordinator imports other organisations' records",
-                s.record.table
-            ),
-        })
-        .collect())
 }

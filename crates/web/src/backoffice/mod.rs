@@ -15,7 +15,7 @@ use crocevia_core::access::Role;
 use crocevia_core::hsds::validate::ExistingRows;
 use crocevia_core::hsds::{Origin, Record, SourcedRecord};
 use crocevia_i18n::Language;
-use crocevia_store::import::{ImportError, validate_and_apply};
+use crocevia_store::import::{ImportError, Writer, validate_and_apply};
 use crocevia_store::{ListQuery, Store};
 use serde::Deserialize;
 
@@ -373,6 +373,7 @@ pub async fn confirm(
         batch,
         ExistingRows::Replace,
         Vec::new(),
+        Writer::Organization(&user.account.organization_id),
         &actor,
         now,
     )

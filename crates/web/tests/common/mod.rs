@@ -14,7 +14,7 @@ use crocevia_core::hsds::Record;
 use crocevia_core::hsds::validate::{ExistingRows, sourced};
 use crocevia_core::{demo, taxonomy};
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
+use crocevia_store::import::{Writer, validate_and_apply};
 use crocevia_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -52,6 +52,7 @@ pub async fn demo_app(now: DateTime<Utc>) -> (axum::Router, Arc<dyn Store>, Vec<
         sourced(records.clone(), "demo"),
         ExistingRows::Refuse,
         Vec::new(),
+        Writer::Network,
         "test",
         now,
     )

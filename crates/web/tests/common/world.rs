@@ -11,7 +11,7 @@ use crocevia_core::hsds::validate::ExistingRows;
 use crocevia_core::hsds::{Origin, Record, SourcedRecord};
 use crocevia_core::{demo, taxonomy};
 use crocevia_store::Store;
-use crocevia_store::import::validate_and_apply;
+use crocevia_store::import::{Writer, validate_and_apply};
 use crocevia_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -88,6 +88,7 @@ impl World {
             batch,
             ExistingRows::Refuse,
             Vec::new(),
+            Writer::Network,
             "test",
             now,
         )
