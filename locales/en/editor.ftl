@@ -117,6 +117,7 @@ im-code-invalid-csv = The CSV file cannot be read.
 im-code-invalid-json = The JSON cannot be read as HSDS.
 im-code-missing-required = A required value is missing.
 im-code-not-a-uuid = An id is not a UUID.
+im-code-uri-scheme-not-allowed = A web address must start with http:// or https://.
 im-code-wrong-value = A value is not allowed here.
 im-code-unknown-table = The file is not an HSDS table.
 im-code-not-your-organisation = The record belongs to another organisation.

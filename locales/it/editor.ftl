@@ -117,6 +117,7 @@ im-code-invalid-csv = Il file CSV non si può leggere.
 im-code-invalid-json = Il JSON non si può leggere come HSDS.
 im-code-missing-required = Manca un valore obbligatorio.
 im-code-not-a-uuid = Un id non è un UUID.
+im-code-uri-scheme-not-allowed = Un indirizzo web deve iniziare con http:// o https://.
 im-code-wrong-value = Un valore non è ammesso qui.
 im-code-unknown-table = Il file non è una tabella HSDS.
 im-code-not-your-organisation = Il dato appartiene a un'altra organizzazione.

@@ -81,15 +81,27 @@ pub fn network(today: NaiveDate) -> Vec<Record> {
     Builder::new(&DATA, today).build()
 }
 
-/// The demo's operational protocols: (protocol, need code, service id), in each protocol's
-/// order.
-pub fn pathways() -> Vec<(String, String, String)> {
+/// One service an operational protocol names for a need, within its territory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoPathway {
+    pub protocol: String,
+    /// ISTAT code of the region, province or comune where the protocol applies.
+    pub territory: String,
+    pub need: String,
+    pub service_id: String,
+}
+
+/// The demo's operational protocols, in each protocol's order.
+pub fn pathways() -> Vec<DemoPathway> {
     DATA.protocol
         .iter()
         .flat_map(|p| {
-            p.services
-                .iter()
-                .map(|key| (p.name.clone(), p.need.clone(), demo_id("service", key)))
+            p.services.iter().map(|key| DemoPathway {
+                protocol: p.name.clone(),
+                territory: p.territory.clone(),
+                need: p.need.clone(),
+                service_id: demo_id("service", key),
+            })
         })
         .collect()
 }
@@ -132,6 +144,7 @@ struct DemoFile {
 #[serde(deny_unknown_fields)]
 struct ProtocolSpec {
     name: String,
+    territory: String,
     need: String,
     services: Vec<String>,
 }
@@ -843,7 +856,18 @@ mod tests {
         let records = network(today());
         let pathways = pathways();
         assert!(pathways.len() >= 4);
-        for (protocol, need, id) in pathways {
+        for DemoPathway {
+            protocol,
+            territory,
+            need,
+            service_id: id,
+        } in pathways
+        {
+            assert!(
+                [2, 3, 6].contains(&territory.len())
+                    && territory.bytes().all(|b| b.is_ascii_digit()),
+                "{protocol}: territory {territory} is not an ISTAT code"
+            );
             let service = of(&records, "service")
                 .into_iter()
                 .find(|s| s.id == id)

@@ -143,6 +143,46 @@ pub fn term(code: &str) -> Option<&'static NeedTerm> {
     needs_taxonomy().iter().find(|t| t.code == code)
 }
 
+/// A code of the needs taxonomy (`health.primary_care`): what the desk records for a need and
+/// the observatory counts by. It is not the HSDS `taxonomy_term` id, a UUID derived from it
+/// ([`TermCode::hsds_id`]); both used to be plain strings named `term_id`, and a need recorded
+/// at the desk (a code) was looked up by the observatory as a UUID and never counted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TermCode(String);
+
+impl TermCode {
+    /// A code as stored, even one the taxonomy no longer lists (old records keep theirs).
+    pub fn new(code: impl Into<String>) -> Self {
+        TermCode(code.into())
+    }
+
+    /// A code the taxonomy lists, for input.
+    pub fn known(code: &str) -> Option<Self> {
+        term(code).map(|t| TermCode(t.code.clone()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The taxonomy's term, if it lists this code.
+    pub fn term(&self) -> Option<&'static NeedTerm> {
+        term(&self.0)
+    }
+
+    /// The id of the HSDS `taxonomy_term` row for this code.
+    pub fn hsds_id(&self) -> String {
+        term_id(&self.0)
+    }
+}
+
+impl std::fmt::Display for TermCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The deterministic id of the term with this code (UUID v5 of `term:{code}` in
 /// [`ID_NAMESPACE`]), the same on every install. It does not check that the code exists.
 pub fn term_id(code: &str) -> String {

@@ -55,7 +55,8 @@ pub struct Codes {
     /// ISTAT geopolitical areas of citizenship, in code order.
     pub areas: Vec<(&'static str, &'static str)>,
     area_of_country: HashMap<&'static str, u8>,
-    /// Needs-taxonomy terms: index by term id; the top-level category of each.
+    /// Needs-taxonomy terms: index by code (what the desk records); the top-level category
+    /// of each.
     term_index: HashMap<String, u8>,
     pub term_codes: Vec<&'static str>,
     pub top_category_of_term: Vec<u8>,
@@ -157,7 +158,7 @@ impl Codes {
             term_index: terms
                 .iter()
                 .enumerate()
-                .map(|(i, t)| (t.id(), i as u8))
+                .map(|(i, t)| (t.code.clone(), i as u8))
                 .collect(),
             term_codes,
             top_category_of_term,
@@ -360,8 +361,8 @@ impl Needs {
 
     /// Adds a need or overwrites it; needs of unknown taxonomy terms are skipped.
     pub fn upsert(&mut self, codes: &mut Codes, fact: &NeedFact) {
-        let Some(&term) = codes.term_index.get(&fact.term_id) else {
-            tracing::warn!(need = %fact.id, term = %fact.term_id, "need of a term the taxonomy does not list: not counted");
+        let Some(&term) = codes.term_index.get(fact.term.as_str()) else {
+            tracing::warn!(need = %fact.id, term = %fact.term, "need of a term the taxonomy does not list: not counted");
             return;
         };
         let comune = fact

@@ -16,6 +16,7 @@ macro_rules! sql_desk_store {
                 CONTACT_FACTS, DeskStore, Direction, NEED_FACTS, NeedFact, Notification, OutgoingMail, Pathway,
                 PersonExport, REFERRAL_FACTS, ReferralFact, ReferralView,
             };
+            use crocevia_core::taxonomy::TermCode;
             use crocevia_store::{Operation, Result, StoreError};
             use sqlx::{AssertSqlSafe, Row as _};
 
@@ -114,7 +115,7 @@ macro_rules! sql_desk_store {
                     id: get(row, "id")?,
                     contact_id: get(row, "contact_id")?,
                     organization_id: get(row, "organization_id")?,
-                    term_id: get(row, "term_id")?,
+                    term: TermCode::new(get::<String>(row, "term_id")?),
                     urgency: coded(row, "urgency", Urgency::parse)?,
                     notes: get(row, "notes")?,
                     created_at: time(row, "created_at")?,
@@ -157,7 +158,7 @@ macro_rules! sql_desk_store {
                 Ok(ReferralView {
                     referral: referral_of(row)?,
                     shared_person: serde_json::from_str(&person).map_err(db_error)?,
-                    term_id: get(row, "term_id")?,
+                    term: TermCode::new(get::<String>(row, "term_id")?),
                 })
             }
 
@@ -315,7 +316,7 @@ macro_rules! sql_desk_store {
                 Ok(NeedFact {
                     id: get(row, "id")?,
                     organization_id: get(row, "organization_id")?,
-                    term_id: get(row, "term_id")?,
+                    term: TermCode::new(get::<String>(row, "term_id")?),
                     recorded_at: time(row, "created_at")?,
                     sex: coded(row, "sex", Sex::parse)?,
                     birth_year: get::<Option<i64>>(row, "birth_year")?.map(|y| y as i32),
@@ -619,7 +620,7 @@ macro_rules! sql_desk_store {
                     .bind(&need.id)
                     .bind(&need.contact_id)
                     .bind(&need.organization_id)
-                    .bind(&need.term_id)
+                    .bind(need.term.as_str())
                     .bind(need.urgency.as_str())
                     .bind(&need.notes)
                     .bind(timestamp(need.created_at))
@@ -629,7 +630,7 @@ macro_rules! sql_desk_store {
                     .map_err(db_error)?;
                     touch_contact(&mut tx, &need.contact_id, need.created_at).await?;
                     log_facts(&mut tx, &[(NEED_FACTS, &need.id)], actor, need.created_at).await?;
-                    audit_in(&mut tx, &[event(actor, need.created_at, AuditAction::Create, "need", &need.id, &need.contact_id, &need.term_id)]).await?;
+                    audit_in(&mut tx, &[event(actor, need.created_at, AuditAction::Create, "need", &need.id, &need.contact_id, need.term.as_str())]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
                 }
@@ -962,13 +963,14 @@ macro_rules! sql_desk_store {
                     let mut tx = self.write.begin().await.map_err(db_error)?;
                     for p in pathways {
                         sqlx::query(
-                            "INSERT INTO desk_pathway (protocol, term_code, service_id, position) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (protocol, term_code, service_id) DO UPDATE SET position = excluded.position",
+                            "INSERT INTO desk_pathway (protocol, term_code, service_id, position, territory) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (protocol, term_code, service_id) DO UPDATE SET position = excluded.position, territory = excluded.territory",
                         )
                         .bind(&p.protocol)
                         .bind(&p.term_code)
                         .bind(&p.service_id)
                         .bind(i64::from(p.position))
+                        .bind(&p.territory)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_error)?;
@@ -982,7 +984,7 @@ macro_rules! sql_desk_store {
                     }
                     let marks: Vec<String> = (1..=term_codes.len()).map(|i| format!("${i}")).collect();
                     let mut query = sqlx::query(AssertSqlSafe(format!(
-                        "SELECT protocol, term_code, service_id, position FROM desk_pathway \
+                        "SELECT protocol, term_code, service_id, position, territory FROM desk_pathway \
                          WHERE term_code IN ({}) ORDER BY position, protocol, service_id",
                         marks.join(", ")
                     )));
@@ -997,6 +999,7 @@ macro_rules! sql_desk_store {
                         .map(|row| {
                             Ok(Pathway {
                                 protocol: get(row, "protocol")?,
+                                territory: get(row, "territory")?,
                                 term_code: get(row, "term_code")?,
                                 service_id: get(row, "service_id")?,
                                 position: u32::try_from(get::<i64>(row, "position")?).unwrap_or(u32::MAX),

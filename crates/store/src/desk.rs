@@ -14,6 +14,8 @@ use crocevia_core::desk::{
     AgeBand, ConsentRecord, Contact, Need, Referral, ReferralEvent, ReferralState, Sex,
     SharedPerson,
 };
+use crocevia_core::taxonomy::TermCode;
+use crocevia_core::territory::Comune;
 use serde::Serialize;
 
 use crate::Result;
@@ -33,8 +35,8 @@ pub enum Direction {
 pub struct ReferralView {
     pub referral: Referral,
     pub shared_person: SharedPerson,
-    /// The need's taxonomy term.
-    pub term_id: String,
+    /// What the need is, as a code of the needs taxonomy.
+    pub term: TermCode,
 }
 
 /// An in-app notice for an organisation about one of its referrals.
@@ -66,6 +68,9 @@ pub struct OutgoingMail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pathway {
     pub protocol: String,
+    /// ISTAT code of the region (2 digits), province (3) or comune (6) where the protocol
+    /// applies; empty for everywhere.
+    pub territory: String,
     /// Needs-taxonomy code.
     pub term_code: String,
     pub service_id: String,
@@ -79,13 +84,26 @@ impl Pathway {
         crocevia_core::demo::pathways()
             .into_iter()
             .enumerate()
-            .map(|(position, (protocol, term_code, service_id))| Pathway {
-                protocol,
-                term_code,
-                service_id,
+            .map(|(position, p)| Pathway {
+                protocol: p.protocol,
+                territory: p.territory,
+                term_code: p.need,
+                service_id: p.service_id,
                 position: u32::try_from(position).unwrap_or(u32::MAX),
             })
             .collect()
+    }
+
+    /// Whether the protocol applies to a person living in `comune`. A protocol bound to a
+    /// territory says nothing for a person whose comune is unknown.
+    pub fn applies_in(&self, comune: Option<&Comune>) -> bool {
+        match (self.territory.len(), comune) {
+            (0, _) => true,
+            (_, None) => false,
+            (2, Some(c)) => c.region_code == self.territory,
+            (3, Some(c)) => c.province_code == self.territory,
+            (_, Some(c)) => c.code == self.territory,
+        }
     }
 }
 
@@ -107,7 +125,7 @@ pub struct PersonExport {
 pub struct NeedFact {
     pub id: String,
     pub organization_id: String,
-    pub term_id: String,
+    pub term: TermCode,
     pub recorded_at: DateTime<Utc>,
     pub sex: Sex,
     pub birth_year: Option<i32>,

@@ -7,6 +7,7 @@ use crocevia_core::desk::{
     ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Referral, ReferralEvent,
     ReferralState, Sex, SharedField, SharedPerson, Side, Urgency,
 };
+use crocevia_core::taxonomy::TermCode;
 
 use crate::Store;
 use crate::contract::{ORG, OTHER_ORG, SERVICE, at};
@@ -64,7 +65,7 @@ pub fn need() -> Need {
         id: NEED.into(),
         contact_id: CONTACT.into(),
         organization_id: ORG.into(),
-        term_id: "health".into(),
+        term: TermCode::new("health"),
         urgency: Urgency::Urgent,
         notes: "asks for a family doctor".into(),
         created_at: at(3),
@@ -262,7 +263,7 @@ pub async fn referrals_are_seen_by_both_sides_only(store: &dyn Store) {
             .unwrap()
             .expect("both sides see it");
         assert_eq!(view.referral, referral());
-        assert_eq!(view.term_id, "health");
+        assert_eq!(view.term.as_str(), "health");
         assert_eq!(view.shared_person.name.as_deref(), Some("Drita Ça"));
         assert_eq!(view.shared_person.phone, None, "the phone was not shared");
     }
@@ -414,7 +415,10 @@ pub async fn erasure_removes_personal_details_and_keeps_coded_facts(store: &dyn 
         "coded facts stay for statistics"
     );
     assert_eq!(store.needs_of(CONTACT).await.unwrap()[0].notes, "");
-    assert_eq!(store.needs_of(CONTACT).await.unwrap()[0].term_id, "health");
+    assert_eq!(
+        store.needs_of(CONTACT).await.unwrap()[0].term.as_str(),
+        "health"
+    );
     let view = store
         .referral(&operator(OTHER_ORG), REFERRAL)
         .await
@@ -524,6 +528,7 @@ pub async fn concurrent_audit_appends_keep_one_chain(store: &dyn Store) {
 pub async fn pathways_are_found_by_need_in_order(store: &dyn Store) {
     let pathway = |service: &str, position| Pathway {
         protocol: "Protocollo salute".into(),
+        territory: "066".into(),
         term_code: "health.primary_care".into(),
         service_id: service.into(),
         position,
@@ -539,6 +544,7 @@ pub async fn pathways_are_found_by_need_in_order(store: &dyn Store) {
         .unwrap();
     let order: Vec<&str> = found.iter().map(|p| p.service_id.as_str()).collect();
     assert_eq!(order, vec!["b", "a"], "saving again replaces the position");
+    assert!(found.iter().all(|p| p.territory == "066"), "{found:?}");
     assert!(
         store
             .pathways_for(&["work".into()])
@@ -556,7 +562,7 @@ pub async fn desk_facts_are_logged_and_read_without_personal_data(store: &dyn St
     assert_eq!(needs.len(), 1);
     let fact = &needs[0];
     assert_eq!(fact.id, NEED);
-    assert_eq!(fact.term_id, "health");
+    assert_eq!(fact.term.as_str(), "health");
     assert_eq!(fact.sex, Sex::Female);
     assert_eq!(fact.birth_year, Some(1994));
     assert_eq!(fact.citizenship.as_deref(), Some("201"));

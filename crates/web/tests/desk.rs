@@ -35,11 +35,11 @@ fn orgs(w: &World) -> Orgs {
             .id
             .clone()
     };
-    let (_, _, first_pathway) = crocevia_core::demo::pathways().remove(0);
+    let first_pathway = crocevia_core::demo::pathways().remove(0);
     let asl_service = w
         .records
         .iter()
-        .find(|r| r.id == first_pathway)
+        .find(|r| r.id == first_pathway.service_id)
         .unwrap()
         .clone();
     Orgs {
@@ -72,11 +72,21 @@ async fn submit(
         .await
 }
 
-/// Records a person (with the given consents) and one need; returns the contact's and the
-/// need's URL.
+/// Records a person of L'Aquila (with the given consents) and one need; returns the contact's
+/// and the need's URL.
 async fn person_with_need(
     w: &World,
     session: &str,
+    consents: &[&str],
+    term: &str,
+) -> (String, String) {
+    person_of(w, session, "L'Aquila", consents, term).await
+}
+
+async fn person_of(
+    w: &World,
+    session: &str,
+    comune: &str,
     consents: &[&str],
     term: &str,
 ) -> (String, String) {
@@ -84,7 +94,7 @@ async fn person_with_need(
         ("sex", "female"),
         ("birth_year", "1991"),
         ("citizenship", "201"),
-        ("comune", "L'Aquila"),
+        ("comune", comune),
         ("languages", "sq"),
         ("languages", "it"),
         ("given_name", "Drita"),
@@ -393,7 +403,7 @@ async fn a_person_is_exported_and_erased_on_request() {
     assert_eq!(status, StatusCode::OK);
     let export: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(export["contact"]["personal"]["given_name"], "Drita");
-    assert_eq!(export["needs"][0]["term_id"], "work");
+    assert_eq!(export["needs"][0]["term"], "work");
     assert!(
         export["audit"]
             .as_array()
@@ -563,4 +573,113 @@ async fn a_contact_is_corrected_keeping_details_only_with_consent() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Desk → observatory, through the desk's own pages: needs and referrals recorded by an
+/// operator are what the observatory counts (only people who agreed to statistics), with
+/// their category. The observatory once looked up the desk's taxonomy codes as term UUIDs
+/// and counted none of them.
+#[tokio::test]
+async fn needs_and_referrals_recorded_at_the_desk_are_counted_by_the_observatory() {
+    let w = World::new("http://localhost:8080").await;
+    let o = orgs(&w);
+    w.account(&o.prefettura, "operatore@prefettura.it", "operator")
+        .await;
+    w.account(&o.asl, "operatore@asl.it", "operator").await;
+    let pref = w.session("operatore@prefettura.it").await;
+    let asl = w.session("operatore@asl.it").await;
+
+    let mut needs = Vec::new();
+    for _ in 0..6 {
+        let (_, need) = person_with_need(
+            &w,
+            &pref,
+            &["referral", "statistics"],
+            "health.primary_care",
+        )
+        .await;
+        needs.push(need);
+    }
+    person_with_need(&w, &pref, &["referral"], "health.primary_care").await;
+    for need in &needs {
+        let refer = format!("{need}/refer?service={}", o.asl_service.id);
+        let (status, headers, body) = submit(&w, &pref, &refer, &[("shared", "age_band")]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        let referral = location(&headers);
+        let (status, _, body) = submit(
+            &w,
+            &asl,
+            &format!("{referral}/act"),
+            &[("action", "accept")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    }
+
+    let json = |query: &str| {
+        let w = &w;
+        let query = query.to_owned();
+        async move {
+            let (status, _, body) = w
+                .get(&format!("/api/observatory/indicators/{query}"), None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let by_sex = json("needs?by=sex").await;
+    assert_eq!(
+        by_sex["total"], 6,
+        "six needs with the statistics consent, the seventh person did not agree: {by_sex}"
+    );
+    let by_category = json("needs?by=category").await;
+    let categories = by_category["rows"]["categories"].as_array().unwrap();
+    let health = categories.iter().position(|c| c == "health").unwrap();
+    assert_eq!(by_category["row_totals"][health], 6, "{by_category}");
+    let referrals = json("referrals?by=state").await;
+    assert_eq!(referrals["total"], 6, "{referrals}");
+    let states = referrals["rows"]["categories"].as_array().unwrap();
+    let accepted = states.iter().position(|c| c == "accepted").unwrap();
+    assert_eq!(referrals["row_totals"][accepted], 6, "{referrals}");
+}
+
+/// Directory → search → desk matching: a protocol's pathway holds in its territory only, and
+/// the proposals for a person in Barletta are the province's services, nearest first after
+/// the pathway, not L'Aquila's ASL 261 km away.
+#[tokio::test]
+async fn proposals_follow_the_persons_territory_and_the_protocols() {
+    let w = World::new("http://localhost:8080").await;
+    let o = orgs(&w);
+    w.account(&o.prefettura, "operatore@prefettura.it", "operator")
+        .await;
+    let pref = w.session("operatore@prefettura.it").await;
+    let (_, need) = person_of(&w, &pref, "Barletta", &["referral"], "health.primary_care").await;
+    let (status, _, proposals) = w.get(&format!("{need}/proposals"), Some(&pref)).await;
+    assert_eq!(status, StatusCode::OK);
+    let cards: Vec<&str> = proposals
+        .split("<li class=\"card card-bg mb-3 proposal")
+        .skip(1)
+        .collect();
+    assert!(cards.len() >= 3, "{proposals}");
+    assert!(
+        cards[0].contains("Percorso previsto da") && cards[0].contains("Barletta-Andria-Trani"),
+        "the province's own protocol first: {}",
+        cards[0]
+    );
+    assert!(
+        cards.iter().all(|c| !c.contains("L&#39;Aquila")),
+        "nothing of L'Aquila, 261 km away, is proposed: {proposals}"
+    );
+    let distances: Vec<f64> = cards[1..]
+        .iter()
+        .filter_map(|c| {
+            let at = c.find(" km")?;
+            let start = c[..at].rfind(|ch: char| !(ch.is_ascii_digit() || ch == ','))? + 1;
+            c[start..at].replace(',', ".").parse().ok()
+        })
+        .collect();
+    assert!(
+        !distances.is_empty() && distances.iter().all(|km| *km < 40.0),
+        "every other proposal is within the province: {distances:?}"
+    );
 }

@@ -472,6 +472,8 @@ async fn bad_writes_are_refused_and_change_nothing() {
     dangling["program_id"] = json!("00000000-0000-4000-8000-000000000000");
     dangling["minimum_age"] = json!("twelve");
     let huge = json!({"id": NEW_SERVICE, "name": "x".repeat(3 * 1024 * 1024), "status": "active", "organization_id": ORG});
+    let mut script = new_service();
+    script["url"] = json!("javascript:alert(document.cookie)");
     let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
         (
             write("POST", "/api/v1/services", None, new_service().to_string()),
@@ -515,6 +517,11 @@ async fn bad_writes_are_refused_and_change_nothing() {
                 Some(&token),
                 dangling.to_string(),
             ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_data",
+        ),
+        (
+            write("POST", "/api/v1/services", Some(&token), script.to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_data",
         ),

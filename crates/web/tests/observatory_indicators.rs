@@ -17,7 +17,7 @@ use crocevia_core::desk::{
     ReferralState, Sex, SharedPerson, Side, Urgency,
 };
 use crocevia_core::disclosure::DisclosureRule;
-use crocevia_core::taxonomy;
+use crocevia_core::taxonomy::TermCode;
 use crocevia_observatory::Settings;
 use crocevia_web::{AppState, WebConfig, router};
 use serde_json::Value;
@@ -90,7 +90,7 @@ async fn person(
         id: uuid(0xd),
         contact_id: contact.id.clone(),
         organization_id: PREFETTURA.into(),
-        term_id: taxonomy::term_id(term),
+        term: TermCode::known(term).expect("a code of the needs taxonomy"),
         urgency: Urgency::Normal,
         notes: String::new(),
         created_at: when(),

@@ -9,6 +9,8 @@ pub mod referral;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::taxonomy::TermCode;
+
 pub use contact::{
     AgeBand, ConsentRecord, Contact, ContactFacts, PersonalDetails, Purpose, Sex, consent_holds,
 };
@@ -62,8 +64,8 @@ pub struct Need {
     pub id: String,
     pub contact_id: String,
     pub organization_id: String,
-    /// The taxonomy term id (`crate::taxonomy`).
-    pub term_id: String,
+    /// What is needed, as a code of the needs taxonomy.
+    pub term: TermCode,
     pub urgency: Urgency,
     pub notes: String,
     pub created_at: DateTime<Utc>,
@@ -306,7 +308,7 @@ mod tests {
             id: "n".into(),
             contact_id: "c".into(),
             organization_id: "o".into(),
-            term_id: "t".into(),
+            term: TermCode::new("health"),
             urgency: Urgency::Normal,
             notes: "needs a family doctor".into(),
             created_at: now,

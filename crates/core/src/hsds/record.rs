@@ -151,6 +151,20 @@ pub fn parse_cell(kind: FieldKind, cell: &str) -> Result<Option<Value>, ValueErr
 
 /// Checks a typed value against the field's kind and normalises it (UUIDs lowercase, times
 /// `HH:MM:SS`).
+/// The URI schemes a directory field may hold. Directory URIs become links on public pages
+/// that share their origin with the desk: `javascript:` or `data:` there would run in the
+/// visitor's session. Only web addresses (and mail, phone and URN identifiers) are taken.
+pub const URI_SCHEMES: &[&str] = &["http", "https", "mailto", "tel", "urn"];
+
+/// Whether `s` is an http(s) address, the only kind a page renders as a link to a website
+/// (a row stored before [`URI_SCHEMES`] existed may hold anything).
+pub fn is_web_address(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, rest)| {
+        (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+            && !rest.is_empty()
+    })
+}
+
 pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> {
     let text = || {
         value.as_str().ok_or_else(|| {
@@ -190,15 +204,25 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
         }
         FieldKind::Uri => {
             let s = text()?;
-            let ok = s.split_once(':').is_some_and(|(scheme, rest)| {
-                !scheme.is_empty()
+            let scheme = s.split_once(':').and_then(|(scheme, rest)| {
+                let ok = !scheme.is_empty()
                     && scheme
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
                     && !rest.is_empty()
-            }) && !s.contains(char::is_whitespace);
-            ok.then(|| value.clone())
-                .ok_or_else(|| value_error("not_a_uri", format!("'{s}' is not a URI")))
+                    && !s.contains(char::is_whitespace);
+                ok.then(|| scheme.to_ascii_lowercase())
+            });
+            match scheme {
+                None => Err(value_error("not_a_uri", format!("'{s}' is not a URI"))),
+                Some(scheme) if !URI_SCHEMES.contains(&scheme.as_str()) => Err(value_error(
+                    "uri_scheme_not_allowed",
+                    format!(
+                        "'{scheme}:' addresses are not accepted; use an http:// or https:// address"
+                    ),
+                )),
+                Some(_) => Ok(value.clone()),
+            }
         }
         FieldKind::Date => {
             let s = text()?;
@@ -293,5 +317,36 @@ mod tests {
                 .code,
             "wrong_type"
         );
+    }
+
+    #[test]
+    fn only_safe_uri_schemes_are_taken_and_only_web_addresses_are_links() {
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<b>",
+            "vbscript:x",
+        ] {
+            assert_eq!(
+                check_value(FieldKind::Uri, &Value::from(bad))
+                    .unwrap_err()
+                    .code,
+                "uri_scheme_not_allowed",
+                "{bad}"
+            );
+        }
+        for good in [
+            "https://example.it/a",
+            "HTTP://x.it",
+            "mailto:a@b.it",
+            "tel:+390862",
+        ] {
+            assert!(
+                check_value(FieldKind::Uri, &Value::from(good)).is_ok(),
+                "{good}"
+            );
+        }
+        assert!(is_web_address("https://example.it") && is_web_address("HTTP://x.it"));
+        assert!(!is_web_address("javascript://%0aalert(1)") && !is_web_address("mailto:a@b.it"));
     }
 }

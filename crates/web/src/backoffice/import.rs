@@ -51,6 +51,7 @@ fn reason(page: &Page, code: &str) -> String {
         "invalid_json" | "unexpected_json" | "unexpected_nesting" => page.t("im-code-invalid-json"),
         "missing_column" | "missing_required" => page.t("im-code-missing-required"),
         "not_a_uuid" => page.t("im-code-not-a-uuid"),
+        "uri_scheme_not_allowed" => page.t("im-code-uri-scheme-not-allowed"),
         "not_allowed" | "wrong_type" => page.t("im-code-wrong-value"),
         "unknown_table" => page.t("im-code-unknown-table"),
         "not_your_organisation" => page.t("im-code-not-your-organisation"),

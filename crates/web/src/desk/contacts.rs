@@ -14,7 +14,7 @@ use crocevia_core::desk::{
     AgeBand, ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Sex, Urgency,
     consent_holds,
 };
-use crocevia_core::taxonomy;
+use crocevia_core::taxonomy::TermCode;
 use crocevia_core::territory::countries;
 use crocevia_store::StoreError;
 use crocevia_store::desk::{Direction, ReferralView};
@@ -699,7 +699,7 @@ pub async fn show(
             rows.push(referral_row(&state, &page, view, Direction::Received).await?);
         }
         needs.push(NeedRow {
-            label: labels.need(&need.term_id),
+            label: labels.need(&need.term),
             urgency: labels.urgency(need.urgency),
             urgent: need.urgency == Urgency::Urgent,
             notes: need.notes.clone(),
@@ -782,18 +782,17 @@ pub async fn add_need(
     let DeskUser {
         language, actor, ..
     } = desk;
-    let term = posted.get("term");
-    if taxonomy::term(&term).is_none() {
+    let Some(term) = TermCode::known(&posted.get("term")) else {
         return Err(AppError::bad_parameter(
             "term",
             "must be a code of the needs taxonomy",
         ));
-    }
+    };
     let need = Need {
         id: uuid::Uuid::new_v4().to_string(),
         contact_id: id.clone(),
         organization_id: actor.organization_id.clone(),
-        term_id: term,
+        term,
         urgency: Urgency::parse(&posted.get("urgency")).unwrap_or(Urgency::Normal),
         notes: posted.get("notes"),
         created_at: state.clock.now(),

@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::desk::audit::Actor;
 use crocevia_core::desk::{AgeBand, Deadlines, Purpose, ReferralState, Sex, SharedField, Urgency};
-use crocevia_core::taxonomy;
+use crocevia_core::taxonomy::{self, TermCode};
 use crocevia_core::territory::countries;
 use crocevia_i18n::Language;
 
@@ -182,9 +182,11 @@ impl<'p> Labels<'p> {
     }
 
     /// A need by taxonomy code, in the page's language.
-    pub fn need(&self, code: &str) -> String {
-        taxonomy::term(code)
-            .map_or_else(|| code.to_owned(), |t| t.label(self.page.lang).name.clone())
+    pub fn need(&self, code: &TermCode) -> String {
+        code.term().map_or_else(
+            || code.to_string(),
+            |t| t.label(self.page.lang).name.clone(),
+        )
     }
 
     /// `dd/mm/yyyy hh:mm`, Rome time.

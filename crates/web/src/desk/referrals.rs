@@ -17,6 +17,7 @@ use crocevia_core::desk::{
     check_referral_consent, consent_holds,
 };
 use crocevia_core::hsds::Record;
+use crocevia_core::taxonomy::TermCode;
 use crocevia_search::matching::{self, Candidate, Person, Reason};
 use crocevia_search::query::Near;
 use crocevia_search::{SearchQuery, service_docs};
@@ -119,17 +120,15 @@ pub async fn proposals(
     };
     let base = format!("/desk/contacts/{contact_id}/needs/{need_id}");
     let mut page = Page::new(language, format!("{base}/proposals"));
-    let need_label = Labels::new(&page).need(&need.term_id);
+    let need_label = Labels::new(&page).need(&need.term);
     page.title = page.ts("dk-proposals-title", "need", &need_label);
     let labels = Labels::new(&page);
     let now = state.clock.now();
     let t = territories();
 
     // The need's category and its broader one, around the person's comune.
-    let mut categories = vec![need.term_id.clone()];
-    if let Some(parent) =
-        crocevia_core::taxonomy::term(&need.term_id).and_then(|t| t.parent.clone())
-    {
+    let mut categories = vec![need.term.to_string()];
+    if let Some(parent) = need.term.term().and_then(|t| t.parent.clone()) {
         categories.push(parent);
     }
     let near = contact
@@ -145,7 +144,14 @@ pub async fn proposals(
         ..SearchQuery::default()
     };
     let found = search_api::run(&state, &query).await?;
-    let pathways = state.store.pathways_for(&categories).await?;
+    // A protocol's pathway holds in its territory only.
+    let home = contact
+        .facts
+        .comune_code
+        .as_deref()
+        .and_then(|c| t.comune(c));
+    let mut pathways = state.store.pathways_for(&categories).await?;
+    pathways.retain(|p| p.applies_in(home));
     let mut ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
     for p in &pathways {
         if !ids.contains(&p.service_id) {
@@ -177,15 +183,11 @@ pub async fn proposals(
         })
         .collect();
     let person = Person {
-        point: contact
-            .facts
-            .comune_code
-            .as_deref()
-            .and_then(|c| t.comune(c)?.centroid),
+        point: home.and_then(|c| c.centroid),
         languages: contact.facts.languages.clone(),
         age: contact.facts.birth_year.map(|y| now.year() - y),
     };
-    let ranked = matching::rank(&need.term_id, &person, &candidates, t, now);
+    let ranked = matching::rank(need.term.as_str(), &person, &candidates, t, now);
     let organizations: Vec<String> = services
         .iter()
         .filter_map(|s| s.text("organization_id").map(str::to_owned))
@@ -339,7 +341,7 @@ async fn refer_page(
         )),
         contact_url: page.href(&format!("/desk/contacts/{}", ctx.contact.id)),
         reference: ctx.contact.reference.clone(),
-        need: labels.need(&ctx.need.term_id),
+        need: labels.need(&ctx.need.term),
         organization: name_of(Some(&ctx.organization)),
         due: labels.when(due),
         referral_consent: consent_holds(&consents, Purpose::Referral),
@@ -704,7 +706,7 @@ async fn referral_page(
         sent: labels.when(r.sent_at),
         due: labels.when(r.due_at),
         late: r.state.awaits_answer() && r.due_at < now,
-        need: labels.need(&view.term_id),
+        need: labels.need(&view.term),
         shared,
         message: r.message.clone(),
         override_reason: r.consent_override.clone().unwrap_or_default(),
@@ -944,7 +946,7 @@ pub async fn overdue(
         let view = crocevia_store::desk::ReferralView {
             referral,
             shared_person: SharedPerson::default(),
-            term_id: String::new(),
+            term: TermCode::new(""),
         };
         let mut row = referral_row(&state, &page, &view, Direction::Received).await?;
         // Coordinators only see the list; the referral itself stays with its two sides.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::RecordIndex;
+use crocevia_core::hsds::record::is_web_address;
 use crocevia_core::taxonomy;
 use crocevia_search::schedule::{Opening, is_open};
 use serde_json::json;
@@ -367,7 +368,11 @@ pub fn service_view(
             .filter_map(|p| p.text("number").map(str::to_owned))
             .collect(),
         email: text(service, "email"),
-        url: text(service, "url"),
+        url: service
+            .text("url")
+            .filter(|u| is_web_address(u))
+            .unwrap_or_default()
+            .to_owned(),
         assured_date: assured
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default(),
