@@ -683,3 +683,88 @@ async fn proposals_follow_the_persons_territory_and_the_protocols() {
         "every other proposal is within the province: {distances:?}"
     );
 }
+
+/// Directory writes → search → desk matching: a service the ASL publishes through the write
+/// API, at its Barletta premises, is proposed at the desk for a person of Barletta at once,
+/// and withdrawn from the proposals when the ASL deletes it.
+#[tokio::test]
+async fn a_service_written_through_the_api_is_proposed_at_the_desk() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use crocevia_core::taxonomy::TermCode;
+
+    let w = World::new("http://localhost:8080").await;
+    let o = orgs(&w);
+    let asl_bt = w
+        .records
+        .iter()
+        .find(|r| {
+            r.table == "organization" && r.text("name").is_some_and(|n| n.starts_with("ASL BT"))
+        })
+        .unwrap()
+        .id
+        .clone();
+    let location = w
+        .records
+        .iter()
+        .find(|r| {
+            r.table == "location"
+                && r.text("organization_id") == Some(asl_bt.as_str())
+                && r.text("name").is_some_and(|n| n.contains("Barletta"))
+        })
+        .unwrap_or_else(|| panic!("an ASL BT location in Barletta"))
+        .id
+        .clone();
+    let (token, token_hash) = crocevia_web::write_api::new_token();
+    w.store
+        .insert_token(&crocevia_store::ApiToken {
+            token_hash,
+            organization_id: asl_bt.clone(),
+            label: "asl-bt".into(),
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let service = "6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c01";
+    let body = serde_json::json!({
+        "id": service, "organization_id": asl_bt, "status": "active",
+        "name": "Ambulatorio medico di quartiere Borgovilla",
+        "description": "Medico di base per chi è in attesa dell'iscrizione.",
+        "service_at_locations": [{"id": "6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c02", "location_id": location}],
+        "attributes": [{"id": "6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c03", "taxonomy_term_id": TermCode::new("health.primary_care").hsds_id(), "link_entity": "service"}]
+    });
+    let write = |method: &str, uri: &str, body: String| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (status, _, answer) = w
+        .send(write("POST", "/api/v1/services", body.to_string()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    w.account(&o.prefettura, "operatore@prefettura.it", "operator")
+        .await;
+    let pref = w.session("operatore@prefettura.it").await;
+    let (_, need) = person_of(&w, &pref, "Barletta", &["referral"], "health.primary_care").await;
+    let (_, _, proposals) = w.get(&format!("{need}/proposals"), Some(&pref)).await;
+    assert!(
+        proposals.contains("Ambulatorio medico di quartiere Borgovilla"),
+        "{proposals}"
+    );
+
+    let (status, _, _) = w
+        .send(write(
+            "DELETE",
+            &format!("/api/v1/services/{service}"),
+            String::new(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, proposals) = w.get(&format!("{need}/proposals"), Some(&pref)).await;
+    assert!(!proposals.contains("Borgovilla"), "{proposals}");
+}
