@@ -17,6 +17,7 @@ pub mod ops;
 pub mod portal;
 pub mod search_api;
 pub mod search_cache;
+pub mod security;
 pub mod survey;
 pub mod territory_api;
 pub mod write_api;
@@ -48,6 +49,9 @@ pub struct WebConfig {
     pub observatory: crocevia_observatory::Settings,
     /// Search answers kept for repeated queries (0: no cache); see [`search_cache`].
     pub search_cache_entries: usize,
+    /// Origins pages may load images from beside this server (a map tile server), added to
+    /// the Content-Security-Policy's `img-src`; see [`security`].
+    pub img_sources: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -59,6 +63,7 @@ impl Default for WebConfig {
             oidc: None,
             observatory: crocevia_observatory::Settings::default(),
             search_cache_entries: search_cache::DEFAULT_CAPACITY,
+            img_sources: Vec::new(),
         }
     }
 }
@@ -188,7 +193,7 @@ pub fn router(state: AppState) -> Router {
             get(observatory_table::table_endpoint),
         )
         .fallback(hsds_api::unknown_path);
-    let pages = Router::new()
+    let public_pages = Router::new()
         .route("/{lang}/", get(portal::home))
         .route("/{lang}/search", get(portal::search))
         .route("/{lang}/services/{id}", get(portal::service))
@@ -202,7 +207,9 @@ pub fn router(state: AppState) -> Router {
             "/{lang}/observatory/{dataset}",
             get(portal::observatory_views::page),
         )
-        .route("/language", axum::routing::post(portal::choose_language))
+        .route("/language", axum::routing::post(portal::choose_language));
+    // Personal pages: never cached, never named in a Referer (see `security`).
+    let personal_pages = Router::new()
         .route(
             "/{lang}/login",
             get(backoffice::login_form).post(backoffice::login),
@@ -333,10 +340,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{lang}/backoffice/password",
             get(backoffice::accounts::password_form).post(backoffice::accounts::change_password),
-        );
+        )
+        .layer(axum::middleware::map_response(security::personal));
     Router::new()
         .route("/", get(portal::root))
-        .merge(pages)
+        .merge(public_pages)
+        .merge(personal_pages)
         .route("/healthz", get(ops::healthz))
         .route("/static/{*path}", get(assets::serve_static))
         .route("/metrics", get(ops::metrics))
@@ -346,6 +355,13 @@ pub fn router(state: AppState) -> Router {
             ops::track,
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::map_response_with_state(
+            Arc::new(security::Policy::new(
+                &state.config.public_url,
+                &state.config.img_sources,
+            )),
+            security::headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

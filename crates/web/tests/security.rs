@@ -1,0 +1,185 @@
+//! HTTP hardening: the headers every answer carries, personal pages kept out of caches, rate
+//! limits per client address, and a login lock-out nobody can use to lock someone else out.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use common::world::World;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// Sends `request` as if it came from `peer` (what `axum::serve` records for a connection).
+async fn send_from(
+    w: &World,
+    peer: &str,
+    mut request: Request<Body>,
+) -> (StatusCode, HeaderMap, String) {
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let response = w.app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+async fn get_from(w: &World, peer: &str, uri: &str) -> (StatusCode, HeaderMap, String) {
+    send_from(w, peer, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+    headers
+        .get(&name)
+        .map_or("", |v| v.to_str().unwrap_or_default())
+}
+
+const HOME: &str = "10.1.1.1:40000";
+
+fn a_service_id(w: &World) -> String {
+    w.services().next().unwrap().id.clone()
+}
+
+#[tokio::test]
+async fn every_page_and_api_answer_carries_the_security_headers() {
+    let w = World::new("http://localhost:8080").await;
+    let service = format!("/it/services/{}", a_service_id(&w));
+    for uri in [
+        "/it/",
+        "/ar/search?q=medico",
+        service.as_str(),
+        "/it/login",
+        "/api/search?q=medico",
+        "/api/hsds/services",
+        "/api/hsds/services/nope",
+        "/healthz",
+        "/it/nowhere",
+    ] {
+        let (_, headers, _) = get_from(&w, HOME, uri).await;
+        let csp = header(&headers, header::CONTENT_SECURITY_POLICY);
+        assert!(csp.contains("script-src 'self';"), "{uri}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+        assert!(csp.contains("object-src 'none'"), "{uri}: {csp}");
+        assert!(!csp.contains("unsafe-eval"), "{uri}: {csp}");
+        assert_eq!(header(&headers, header::X_FRAME_OPTIONS), "DENY", "{uri}");
+        assert_eq!(
+            header(&headers, header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{uri}"
+        );
+        assert!(
+            ["strict-origin-when-cross-origin", "no-referrer"]
+                .contains(&header(&headers, header::REFERRER_POLICY)),
+            "{uri}"
+        );
+        assert!(
+            !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+            "{uri}: no HSTS over plain HTTP"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_public_url_is_https() {
+    let w = World::new("https://crocevia.example.it").await;
+    for uri in ["/it/", "/api/search?q=casa", "/it/login"] {
+        let (_, headers, _) = get_from(&w, HOME, uri).await;
+        assert!(
+            header(&headers, header::STRICT_TRANSPORT_SECURITY).starts_with("max-age="),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_have_no_inline_script_the_policy_would_block() {
+    let w = World::new("http://localhost:8080").await;
+    let service = format!("/it/services/{}", a_service_id(&w));
+    for uri in [
+        "/it/",
+        "/it/search?q=medico",
+        service.as_str(),
+        "/it/observatory",
+        "/it/credits",
+        "/it/login",
+    ] {
+        let (status, _, html) = get_from(&w, HOME, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let lower = html.to_lowercase();
+        for (i, _) in lower.match_indices("<script") {
+            let tag = &lower[i..i + lower[i..].find('>').unwrap()];
+            assert!(tag.contains(" src="), "{uri}: inline script {tag}");
+        }
+        let handler = lower.split(['<', ' ', '\n', '\t']).find(|word| {
+            word.strip_prefix("on").is_some_and(|rest| {
+                rest.split_once('=').is_some_and(|(name, _)| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase())
+                })
+            })
+        });
+        assert_eq!(handler, None, "{uri}: an inline event handler");
+    }
+}
+
+#[tokio::test]
+async fn personal_pages_are_never_stored_and_public_ones_may_be() {
+    let w = World::new("http://localhost:8080").await;
+    let org = w
+        .records
+        .iter()
+        .find(|r| r.table == "organization")
+        .unwrap()
+        .id
+        .clone();
+    w.account(&org, "op@example.it", "operator").await;
+    w.account(&org, "ed@example.it", "editor").await;
+    w.account(&org, "an@example.it", "analyst").await;
+    let operator = w.session("op@example.it").await;
+    let editor = w.session("ed@example.it").await;
+    let analyst = w.session("an@example.it").await;
+    let get = |uri: String, session: String| {
+        let w = &w;
+        async move {
+            let request = Request::get(&uri)
+                .header(header::COOKIE, format!("crocevia_session={session}"))
+                .body(Body::empty())
+                .unwrap();
+            let (status, headers, _) = send_from(w, HOME, request).await;
+            (uri, status, headers)
+        }
+    };
+    let contact = "00000000-0000-4000-8000-000000000000";
+    for (uri, status, headers) in [
+        get("/it/desk".into(), operator.clone()).await,
+        get("/it/desk/inbox".into(), operator.clone()).await,
+        get(
+            format!("/it/desk/contacts/{contact}/export"),
+            operator.clone(),
+        )
+        .await,
+        get("/it/backoffice".into(), editor.clone()).await,
+        get("/it/backoffice/password".into(), editor.clone()).await,
+        get("/it/surveys".into(), analyst.clone()).await,
+        get("/it/login".into(), String::new()).await,
+    ] {
+        assert!(
+            status.is_success() || status == StatusCode::NOT_FOUND,
+            "{uri}: {status}"
+        );
+        assert_eq!(header(&headers, header::CACHE_CONTROL), "no-store", "{uri}");
+        assert_eq!(
+            header(&headers, header::REFERRER_POLICY),
+            "no-referrer",
+            "{uri}"
+        );
+    }
+    let (_, headers, _) = get_from(&w, HOME, "/it/search?q=medico").await;
+    assert_ne!(header(&headers, header::CACHE_CONTROL), "no-store");
+    assert_eq!(
+        header(&headers, header::REFERRER_POLICY),
+        "strict-origin-when-cross-origin"
+    );
+}
