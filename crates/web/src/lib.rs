@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod backoffice;
 pub mod charts;
+pub mod client;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
@@ -52,6 +53,10 @@ pub struct WebConfig {
     /// Origins pages may load images from beside this server (a map tile server), added to
     /// the Content-Security-Policy's `img-src`; see [`security`].
     pub img_sources: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`client`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token `/metrics` asks for; without one it answers loopback requests only.
+    pub metrics_token: Option<security::Secret>,
 }
 
 impl Default for WebConfig {
@@ -64,6 +69,8 @@ impl Default for WebConfig {
             observatory: crocevia_observatory::Settings::default(),
             search_cache_entries: search_cache::DEFAULT_CAPACITY,
             img_sources: Vec::new(),
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
