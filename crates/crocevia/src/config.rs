@@ -10,6 +10,7 @@ use crocevia_core::desk::Deadlines;
 use crocevia_web::desk::DeskSettings;
 use crocevia_web::desk::mail::{Security, SmtpSettings};
 use crocevia_web::oidc::OidcSettings;
+use crocevia_web::rate_limit::{Rate, RateLimits};
 use crocevia_web::security::Secret;
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -37,6 +38,17 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// The bearer token `/metrics` asks for; none: it answers this host only.
     pub metrics_token: Option<Secret>,
+    /// Requests per client address on login, anonymous survey pages and search.
+    pub rate_limits: RateLimits,
+}
+
+/// `[rate_limits]` in `crocevia.toml`: `"10/m"` (per s, m or h) or `"off"`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimitsFile {
+    login: Option<String>,
+    search: Option<String>,
+    survey: Option<String>,
 }
 
 /// `[http]` in `crocevia.toml`.
@@ -117,6 +129,8 @@ struct FileConfig {
     http: HttpFile,
     #[serde(default)]
     metrics: MetricsFile,
+    #[serde(default)]
+    rate_limits: RateLimitsFile,
 }
 
 /// `[oidc]` in `crocevia.toml`.
@@ -249,7 +263,43 @@ impl Config {
         let metrics_token = env("CROCEVIA_METRICS_TOKEN")
             .or(file.metrics.token)
             .and_then(Secret::new);
+        let defaults = RateLimits::default();
+        let rate = |key: &str, file: Option<String>, default: Option<Rate>| match env(key)
+            .map(|v| (key.to_owned(), v))
+            .or_else(|| {
+                file.map(|v| {
+                    (
+                        format!(
+                            "[rate_limits] {}",
+                            key.trim_start_matches("CROCEVIA_RATE_LIMIT_")
+                                .to_lowercase()
+                        ),
+                        v,
+                    )
+                })
+            }) {
+            Some((name, text)) => Rate::parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}")),
+            None => Ok(default),
+        };
+        let rate_limits = RateLimits {
+            login: rate(
+                "CROCEVIA_RATE_LIMIT_LOGIN",
+                file.rate_limits.login,
+                defaults.login,
+            )?,
+            search: rate(
+                "CROCEVIA_RATE_LIMIT_SEARCH",
+                file.rate_limits.search,
+                defaults.search,
+            )?,
+            survey: rate(
+                "CROCEVIA_RATE_LIMIT_SURVEY",
+                file.rate_limits.survey,
+                defaults.survey,
+            )?,
+        };
         Ok(Config {
+            rate_limits,
             trusted_proxies,
             metrics_token,
             search_cache_entries,
@@ -590,6 +640,31 @@ mod tests {
         assert!(err.contains("not an IP address"), "{err}");
         let none = Config::resolve(&Overrides::default(), |_| None).unwrap();
         assert!(none.trusted_proxies.is_empty() && none.metrics_token.is_none());
+    }
+
+    #[test]
+    fn rate_limits_default_on_and_come_from_the_file_then_the_environment() {
+        let c = Config::resolve(&Overrides::default(), |_| None).unwrap();
+        assert_eq!(c.rate_limits, RateLimits::default());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(&file, "[rate_limits]\nlogin = \"5/m\"\nsearch = \"off\"\n").unwrap();
+        let flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let c = Config::resolve(&flags, |_| None).unwrap();
+        assert_eq!(c.rate_limits.login, Rate::parse("5/m").unwrap());
+        assert_eq!(c.rate_limits.search, None);
+        assert_eq!(c.rate_limits.survey, RateLimits::default().survey);
+        let env = |k: &str| (k == "CROCEVIA_RATE_LIMIT_LOGIN").then(|| "off".to_owned());
+        assert_eq!(
+            Config::resolve(&flags, env).unwrap().rate_limits.login,
+            None
+        );
+        let bad = |k: &str| (k == "CROCEVIA_RATE_LIMIT_SURVEY").then(|| "fast".to_owned());
+        let err = format!("{:#}", Config::resolve(&flags, bad).unwrap_err());
+        assert!(err.contains("CROCEVIA_RATE_LIMIT_SURVEY"), "{err}");
     }
 
     #[test]

@@ -401,6 +401,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         search_cache_entries: config.search_cache_entries,
         trusted_proxies: config.trusted_proxies.clone(),
         metrics_token: config.metrics_token.clone(),
+        rate_limits: config.rate_limits,
         ..crocevia_web::WebConfig::default()
     };
     let mailer = match &config.smtp {

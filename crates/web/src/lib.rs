@@ -16,6 +16,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod portal;
+pub mod rate_limit;
 pub mod search_api;
 pub mod search_cache;
 pub mod security;
@@ -57,6 +58,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The bearer token `/metrics` asks for; without one it answers loopback requests only.
     pub metrics_token: Option<security::Secret>,
+    /// Requests per client address on login, anonymous survey pages and search.
+    pub rate_limits: rate_limit::RateLimits,
 }
 
 impl Default for WebConfig {
@@ -71,6 +74,7 @@ impl Default for WebConfig {
             img_sources: Vec::new(),
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            rate_limits: rate_limit::RateLimits::default(),
         }
     }
 }
@@ -90,6 +94,8 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Oidc>>,
     /// What each observatory dataset holds, computed once.
     pub statistics_catalog: Arc<observatory_table::CatalogCache>,
+    /// The rate limits' counts per client address.
+    pub limiters: Arc<rate_limit::Limiters>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -121,6 +127,7 @@ impl AppState {
             config.observatory,
         ));
         AppState {
+            limiters: Arc::new(rate_limit::Limiters::new(&config.rate_limits)),
             search_cache: Arc::new(search_cache::SearchCache::new(config.search_cache_entries)),
             observatory,
             store,
@@ -135,6 +142,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    use axum::middleware::from_fn_with_state as limited;
     use axum::routing::{post, put};
     let hsds = Router::new()
         .route("/", get(hsds_api::root))
@@ -151,6 +159,7 @@ pub fn router(state: AppState) -> Router {
             "/service_at_locations/{id}",
             get(hsds_api::service_at_location),
         )
+        .layer(limited(state.clone(), rate_limit::hsds_search))
         .layer(CorsLayer::permissive());
     let write = Router::new()
         .route("/organizations", post(write_api::create_organization))
@@ -184,7 +193,10 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::Json(openapi::document()) }),
         )
         .route("/credits", get(ops::credits_endpoint))
-        .route("/search", get(search_api::search))
+        .route(
+            "/search",
+            get(search_api::search).layer(limited(state.clone(), rate_limit::search)),
+        )
         .route("/observatory/datasets", get(observatory_api::datasets))
         .route("/observatory/indicators", get(indicators_api::list))
         .route(
@@ -202,7 +214,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(hsds_api::unknown_path);
     let public_pages = Router::new()
         .route("/{lang}/", get(portal::home))
-        .route("/{lang}/search", get(portal::search))
+        .route(
+            "/{lang}/search",
+            get(portal::search).layer(limited(state.clone(), rate_limit::search)),
+        )
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
         .route("/{lang}/observatory", get(portal::observatory::page))
@@ -219,9 +234,14 @@ pub fn router(state: AppState) -> Router {
     let personal_pages = Router::new()
         .route(
             "/{lang}/login",
-            get(backoffice::login_form).post(backoffice::login),
+            get(backoffice::login_form)
+                .post(backoffice::login)
+                .layer(limited(state.clone(), rate_limit::login)),
         )
-        .route("/{lang}/login/oidc", get(oidc::start))
+        .route(
+            "/{lang}/login/oidc",
+            get(oidc::start).layer(limited(state.clone(), rate_limit::login)),
+        )
         .route(oidc::CALLBACK_PATH, get(oidc::callback))
         .route("/{lang}/logout", post(backoffice::logout))
         .route("/{lang}/backoffice", get(backoffice::services))
@@ -338,7 +358,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/{lang}/s/{token}",
-            get(survey::respond::show).post(survey::respond::submit),
+            get(survey::respond::show)
+                .post(survey::respond::submit)
+                .layer(limited(state.clone(), rate_limit::survey)),
         )
         .route(
             "/{lang}/s/{token}/resume/{resume}",

@@ -100,6 +100,21 @@ pub fn document() -> Value {
     paths.insert("/api/credits".into(), json!({"get": {"operationId": "credits", "summary": "Sources and licences of the data Crocevia ships.", "responses": {"200": {"description": "Credits.", "content": {"application/json": {}}}}}}));
     paths.insert("/api/openapi.json".into(), json!({"get": {"operationId": "openapi", "summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {}}}}}}));
 
+    // Searching is rate limited per client address (`[rate_limits] search`).
+    let too_many = json!({"description": "Too many searches from this address (`rate_limited`); the Retry-After header says how many seconds to wait.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    for (_, item) in paths.iter_mut() {
+        let Some(get) = item.get_mut("get") else {
+            continue;
+        };
+        let searches = get["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "search" || p["name"] == "q"));
+        if searches {
+            if let Some(responses) = get["responses"].as_object_mut() {
+                responses.insert("429".into(), too_many.clone());
+            }
+        }
+    }
     let mut components = hsds["components"].clone();
     components["securitySchemes"] = json!({
         "bearer": {"type": "http", "scheme": "bearer", "description": "An organisation's API token (crocevia token create)."},

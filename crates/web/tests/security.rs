@@ -9,6 +9,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::world::World;
+use crocevia_web::WebConfig;
+use crocevia_web::rate_limit::{Rate, RateLimits};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -181,5 +183,158 @@ async fn personal_pages_are_never_stored_and_public_ones_may_be() {
     assert_eq!(
         header(&headers, header::REFERRER_POLICY),
         "strict-origin-when-cross-origin"
+    );
+}
+
+fn limits(login: &str, search: &str, survey: &str) -> RateLimits {
+    RateLimits {
+        login: Rate::parse(login).unwrap(),
+        search: Rate::parse(search).unwrap(),
+        survey: Rate::parse(survey).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn searching_too_fast_from_one_address_is_refused_with_retry_after() {
+    let w = World::with_config(WebConfig {
+        rate_limits: limits("off", "3/h", "off"),
+        ..WebConfig::default()
+    })
+    .await;
+    let a = "198.51.100.1:40000";
+    for uri in [
+        "/api/search?q=medico",
+        "/it/search?q=casa",
+        "/api/hsds/services?search=medico",
+    ] {
+        let (status, _, _) = get_from(&w, a, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+    let (status, headers, body) = get_from(&w, a, "/api/search?q=medico").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = header(&headers, header::RETRY_AFTER).parse().unwrap();
+    assert!(wait > 60 && wait <= 1200, "{wait}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let (status, headers, html) = get_from(&w, a, "/fr/search?q=logement").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert!(html.contains("Trop de demandes"), "{html}");
+    assert!(html.contains("data-error-code=\"rate_limited\""));
+    let (status, _, _) = get_from(&w, a, "/api/hsds/services?search=casa").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _) = get_from(&w, a, "/api/hsds/services").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "listing without search is not limited"
+    );
+    let (status, _, _) = get_from(&w, "198.51.100.2:40000", "/api/search?q=medico").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "another address has its own allowance"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    let w = World::with_config(WebConfig {
+        rate_limits: limits("off", "1/h", "off"),
+        trusted_proxies: vec!["10.0.0.1/32".parse().unwrap()],
+        ..WebConfig::default()
+    })
+    .await;
+    let via = |peer: &'static str, client: &'static str| {
+        let w = &w;
+        async move {
+            let request = Request::get("/api/search?q=medico")
+                .header("x-forwarded-for", format!("203.0.113.250, {client}"))
+                .body(Body::empty())
+                .unwrap();
+            send_from(w, peer, request).await.0
+        }
+    };
+    let proxy = "10.0.0.1:5000";
+    assert_eq!(via(proxy, "198.51.100.1").await, StatusCode::OK);
+    assert_eq!(
+        via(proxy, "198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        via(proxy, "198.51.100.2").await,
+        StatusCode::OK,
+        "another client"
+    );
+    let stranger = "192.0.2.9:5000";
+    assert_eq!(via(stranger, "198.51.100.3").await, StatusCode::OK);
+    assert_eq!(
+        via(stranger, "198.51.100.4").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted peer cannot pick its address"
+    );
+}
+
+#[tokio::test]
+async fn logins_and_anonymous_survey_pages_are_limited_per_address() {
+    let w = World::with_config(WebConfig {
+        rate_limits: limits("2/h", "off", "2/h"),
+        ..WebConfig::default()
+    })
+    .await;
+    let a = "198.51.100.1:40000";
+    let post = |uri: &'static str, cookie: Option<&'static str>| {
+        let w = &w;
+        async move {
+            let mut request = Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(c) = cookie {
+                request = request.header(header::COOKIE, c);
+            }
+            send_from(
+                w,
+                a,
+                request
+                    .body(Body::from("email=x%40y.it&password=p"))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    for _ in 0..2 {
+        assert_ne!(
+            post("/it/login", None).await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    let (status, headers, html) = post("/en/login", None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert!(html.contains("Too many requests"), "{html}");
+    let (status, _, _) = get_from(&w, a, "/it/login").await;
+    assert_eq!(status, StatusCode::OK, "the form itself is not counted");
+    let (status, _, _) = get_from(&w, a, "/it/login/oidc").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "nor a way around");
+
+    for _ in 0..2 {
+        assert_ne!(
+            post("/it/s/no-such-survey", None).await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    let (status, _, html) = post("/it/s/no-such-survey", None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Troppe richieste"), "{html}");
+    let (status, _, _) = post("/it/s/no-such-survey", Some("crocevia_session=abc")).await;
+    assert_ne!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "signed-in respondents are not limited"
+    );
+    let (status, _, _) = get_from(&w, a, "/it/s/no-such-survey").await;
+    assert_ne!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "reading a page is not limited"
     );
 }
