@@ -96,6 +96,8 @@ pub struct AppState {
     pub statistics_catalog: Arc<observatory_table::CatalogCache>,
     /// The rate limits' counts per client address.
     pub limiters: Arc<rate_limit::Limiters>,
+    /// Failed password logins per (e-mail, client address).
+    pub login_throttle: Arc<auth::LoginThrottle>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -128,6 +130,7 @@ impl AppState {
         ));
         AppState {
             limiters: Arc::new(rate_limit::Limiters::new(&config.rate_limits)),
+            login_throttle: Arc::default(),
             search_cache: Arc::new(search_cache::SearchCache::new(config.search_cache_entries)),
             observatory,
             store,

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::world::World;
+use common::world::{PASSWORD, World, cookie_value, csrf_field, encode};
 use crocevia_web::WebConfig;
 use crocevia_web::rate_limit::{Rate, RateLimits};
 use http_body_util::BodyExt;
@@ -336,5 +336,100 @@ async fn logins_and_anonymous_survey_pages_are_limited_per_address() {
         status,
         StatusCode::TOO_MANY_REQUESTS,
         "reading a page is not limited"
+    );
+}
+
+/// The login form fetched and posted from `peer`, as a browser there would.
+async fn login_from(
+    w: &World,
+    peer: &str,
+    email: &str,
+    password: &str,
+) -> (StatusCode, HeaderMap, String) {
+    let (status, headers, html) = get_from(w, peer, "/it/login").await;
+    assert_eq!(status, StatusCode::OK);
+    let cookies: Vec<String> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let csrf_cookie = cookie_value(&cookies, "crocevia_login_csrf").unwrap();
+    let body = format!(
+        "email={}&password={}&csrf={}",
+        encode(email),
+        encode(password),
+        csrf_field(&html)
+    );
+    let request = Request::post("/it/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("crocevia_login_csrf={csrf_cookie}"))
+        .body(Body::from(body))
+        .unwrap();
+    send_from(w, peer, request).await
+}
+
+#[tokio::test]
+async fn failing_on_purpose_does_not_lock_the_owner_out_but_slows_the_guesser() {
+    let w = World::with_config(WebConfig {
+        rate_limits: RateLimits::OFF,
+        ..WebConfig::default()
+    })
+    .await;
+    let org = w
+        .records
+        .iter()
+        .find(|r| r.table == "organization")
+        .unwrap()
+        .id
+        .clone();
+    w.account(&org, "ada@example.it", "editor").await;
+    let attacker = "203.0.113.66:41000";
+    let owner = "198.51.100.7:52000";
+    for _ in 0..5 {
+        let (status, _, html) = login_from(&w, attacker, "ada@example.it", "wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(html.contains("Accesso non riuscito"));
+    }
+    let (status, headers, html) = login_from(&w, attacker, "ada@example.it", PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser waits, even with the password"
+    );
+    assert_eq!(header(&headers, header::RETRY_AFTER), "60");
+    assert!(html.contains("Troppi tentativi"), "{html}");
+    let (status, _, _) = login_from(&w, owner, "ada@example.it", PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the owner, from elsewhere, gets in"
+    );
+
+    w.clock.advance(chrono::Duration::minutes(1));
+    let (status, _, _) = login_from(&w, attacker, "ada@example.it", "still wrong!").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, headers, _) = login_from(&w, attacker, "ada@example.it", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        header(&headers, header::RETRY_AFTER),
+        "120",
+        "the wait doubles"
+    );
+    w.clock.advance(chrono::Duration::minutes(2));
+    let (status, _, _) = login_from(&w, attacker, "ada@example.it", PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "then the right password works"
+    );
+
+    for _ in 0..5 {
+        login_from(&w, attacker, "nobody@example.it", "guess").await;
+    }
+    let (status, _, _) = login_from(&w, attacker, "nobody@example.it", "guess").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "unknown e-mails wait the same, so waiting tells nothing"
     );
 }
