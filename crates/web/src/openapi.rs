@@ -109,10 +109,8 @@ pub fn document() -> Value {
         let searches = get["parameters"]
             .as_array()
             .is_some_and(|ps| ps.iter().any(|p| p["name"] == "search" || p["name"] == "q"));
-        if searches {
-            if let Some(responses) = get["responses"].as_object_mut() {
-                responses.insert("429".into(), too_many.clone());
-            }
+        if let (true, Some(responses)) = (searches, get["responses"].as_object_mut()) {
+            responses.insert("429".into(), too_many.clone());
         }
     }
     let mut components = hsds["components"].clone();

@@ -33,7 +33,7 @@ async fn get_from(w: &World, peer: &str, uri: &str) -> (StatusCode, HeaderMap, S
     send_from(w, peer, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers
         .get(&name)
         .map_or("", |v| v.to_str().unwrap_or_default())
