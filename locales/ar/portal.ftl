@@ -88,3 +88,5 @@ day-th = الخميس
 day-fr = الجمعة
 day-sa = السبت
 day-su = الأحد
+common-too-many-title = طلبات كثيرة جدًا
+common-too-many-body = وصلت طلبات كثيرة جدًا من اتصالك. حاول مرة أخرى بعد { $seconds } ث.

@@ -4,7 +4,11 @@ bo-login-intro = For the staff of the network's organisations.
 bo-login-email = E-mail address
 bo-login-password = Password
 bo-login-submit = Sign in
-bo-login-failed = Sign-in failed: check your e-mail and password. After 5 wrong attempts, signing in is blocked for 15 minutes.
+bo-login-failed = Sign-in failed: check your e-mail and password. After 5 wrong attempts from one connection, that connection waits before trying again.
+bo-login-throttled = Too many failed attempts for this account from your connection. Try again in { $minutes ->
+    [one] one minute
+   *[other] { $minutes } minutes
+}.
 bo-login-or = Or
 bo-login-oidc = Sign in with { $name }
 bo-oidc-error-title = Sign-in failed

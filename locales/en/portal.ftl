@@ -82,3 +82,8 @@ day-th = Thursday
 day-fr = Friday
 day-sa = Saturday
 day-su = Sunday
+common-too-many-title = Too many requests
+common-too-many-body = Too many requests came from your connection. Try again in { $seconds ->
+    [one] one second
+   *[other] { $seconds } seconds
+}.

@@ -82,3 +82,8 @@ day-th = Jueves
 day-fr = Viernes
 day-sa = Sábado
 day-su = Domingo
+common-too-many-title = Demasiadas solicitudes
+common-too-many-body = Han llegado demasiadas solicitudes desde su conexión. Vuelva a intentarlo dentro de { $seconds ->
+    [one] un segundo
+   *[other] { $seconds } segundos
+}.

@@ -82,3 +82,8 @@ day-th = Jeudi
 day-fr = Vendredi
 day-sa = Samedi
 day-su = Dimanche
+common-too-many-title = Trop de demandes
+common-too-many-body = Trop de demandes sont arrivées depuis votre connexion. Réessayez dans { $seconds ->
+    [one] une seconde
+   *[other] { $seconds } secondes
+}.

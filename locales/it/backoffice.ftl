@@ -4,7 +4,11 @@ bo-login-intro = Area riservata agli operatori delle organizzazioni della rete.
 bo-login-email = Indirizzo e-mail
 bo-login-password = Password
 bo-login-submit = Accedi
-bo-login-failed = Accesso non riuscito: controlla e-mail e password. Dopo 5 tentativi errati l'accesso resta bloccato per 15 minuti.
+bo-login-failed = Accesso non riuscito: controlla e-mail e password. Dopo 5 tentativi errati dalla stessa connessione, questa deve attendere prima di riprovare.
+bo-login-throttled = Troppi tentativi non riusciti per questo account dalla tua connessione. Riprova tra { $minutes ->
+    [one] un minuto
+   *[other] { $minutes } minuti
+}.
 bo-login-or = Oppure
 bo-login-oidc = Accedi con { $name }
 bo-oidc-error-title = Accesso non riuscito

@@ -82,3 +82,8 @@ day-th = Giovedì
 day-fr = Venerdì
 day-sa = Sabato
 day-su = Domenica
+common-too-many-title = Troppe richieste
+common-too-many-body = Sono arrivate troppe richieste dalla tua connessione. Riprova tra { $seconds ->
+    [one] un secondo
+   *[other] { $seconds } secondi
+}.

@@ -86,3 +86,5 @@ day-th = Четвер
 day-fr = П’ятниця
 day-sa = Субота
 day-su = Неділя
+common-too-many-title = Забагато запитів
+common-too-many-body = З вашого з’єднання надійшло забагато запитів. Спробуйте ще раз через { $seconds } с.

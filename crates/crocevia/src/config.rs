@@ -10,6 +10,9 @@ use crocevia_core::desk::Deadlines;
 use crocevia_web::desk::DeskSettings;
 use crocevia_web::desk::mail::{Security, SmtpSettings};
 use crocevia_web::oidc::OidcSettings;
+use crocevia_web::rate_limit::{Rate, RateLimits};
+use crocevia_web::security::Secret;
+use ipnet::IpNet;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +34,36 @@ pub struct Config {
     pub observatory: crocevia_observatory::Settings,
     /// Search answers kept for repeated queries; 0 turns the cache off.
     pub search_cache_entries: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks).
+    pub trusted_proxies: Vec<IpNet>,
+    /// The bearer token `/metrics` asks for; none: it answers this host only.
+    pub metrics_token: Option<Secret>,
+    /// Requests per client address on login, anonymous survey pages and search.
+    pub rate_limits: RateLimits,
+}
+
+/// `[rate_limits]` in `crocevia.toml`: `"10/m"` (per s, m or h) or `"off"`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimitsFile {
+    login: Option<String>,
+    search: Option<String>,
+    survey: Option<String>,
+}
+
+/// `[http]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpFile {
+    /// Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the server.
+    trusted_proxies: Option<Vec<String>>,
+}
+
+/// `[metrics]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsFile {
+    token: Option<String>,
 }
 
 /// `[search]` in `crocevia.toml`.
@@ -92,6 +125,12 @@ struct FileConfig {
     observatory: ObservatoryFile,
     #[serde(default)]
     search: SearchFile,
+    #[serde(default)]
+    http: HttpFile,
+    #[serde(default)]
+    metrics: MetricsFile,
+    #[serde(default)]
+    rate_limits: RateLimitsFile,
 }
 
 /// `[oidc]` in `crocevia.toml`.
@@ -214,7 +253,55 @@ impl Config {
                 .result_cache
                 .unwrap_or(crocevia_web::search_cache::DEFAULT_CAPACITY),
         };
+        let trusted_proxies = match env("CROCEVIA_TRUSTED_PROXIES") {
+            Some(list) => {
+                parse_networks(list.split([',', ' '])).context("CROCEVIA_TRUSTED_PROXIES")?
+            }
+            None => parse_networks(file.http.trusted_proxies.iter().flatten())
+                .context("[http] trusted_proxies")?,
+        };
+        let metrics_token = env("CROCEVIA_METRICS_TOKEN")
+            .or(file.metrics.token)
+            .and_then(Secret::new);
+        let defaults = RateLimits::default();
+        let rate = |key: &str, file: Option<String>, default: Option<Rate>| match env(key)
+            .map(|v| (key.to_owned(), v))
+            .or_else(|| {
+                file.map(|v| {
+                    (
+                        format!(
+                            "[rate_limits] {}",
+                            key.trim_start_matches("CROCEVIA_RATE_LIMIT_")
+                                .to_lowercase()
+                        ),
+                        v,
+                    )
+                })
+            }) {
+            Some((name, text)) => Rate::parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}")),
+            None => Ok(default),
+        };
+        let rate_limits = RateLimits {
+            login: rate(
+                "CROCEVIA_RATE_LIMIT_LOGIN",
+                file.rate_limits.login,
+                defaults.login,
+            )?,
+            search: rate(
+                "CROCEVIA_RATE_LIMIT_SEARCH",
+                file.rate_limits.search,
+                defaults.search,
+            )?,
+            survey: rate(
+                "CROCEVIA_RATE_LIMIT_SURVEY",
+                file.rate_limits.survey,
+                defaults.survey,
+            )?,
+        };
         Ok(Config {
+            rate_limits,
+            trusted_proxies,
+            metrics_token,
             search_cache_entries,
             observatory,
             database_url,
@@ -251,6 +338,25 @@ fn observatory_settings(
         rule,
         unmet_distance_km,
     })
+}
+
+/// Addresses (`10.0.0.2`, `::1`) and networks (`10.0.0.0/8`); empty items are skipped.
+fn parse_networks<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Result<Vec<IpNet>> {
+    let mut nets = Vec::new();
+    for item in items {
+        let item = item.as_ref().trim();
+        if item.is_empty() {
+            continue;
+        }
+        let net = item
+            .parse::<IpNet>()
+            .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+            .map_err(|_| {
+                anyhow::anyhow!("'{item}' is not an IP address or network (like 10.0.0.0/8)")
+            })?;
+        nets.push(net);
+    }
+    Ok(nets)
 }
 
 /// `90s`, `15m`, `24h`, `30d`: a positive whole number and a unit.
@@ -498,6 +604,67 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("CROCEVIA_OIDC_CLIENT_ID"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_and_the_metrics_token_come_from_the_file_then_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(
+            &file,
+            "[http]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n[metrics]\ntoken = \"t0ken\"\n",
+        )
+        .unwrap();
+        let flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let c = Config::resolve(&flags, |_| None).unwrap();
+        let nets: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8"]);
+        assert_eq!(c.metrics_token, Secret::new("t0ken"));
+        assert!(
+            !format!("{c:?}").contains("t0ken"),
+            "the token is not logged"
+        );
+        let env = |k: &str| match k {
+            "CROCEVIA_TRUSTED_PROXIES" => Some("::1, 192.168.0.0/16".to_owned()),
+            "CROCEVIA_METRICS_TOKEN" => Some("other".to_owned()),
+            _ => None,
+        };
+        let c = Config::resolve(&flags, env).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(c.metrics_token, Secret::new("other"));
+        let bad = |k: &str| (k == "CROCEVIA_TRUSTED_PROXIES").then(|| "proxy.local".to_owned());
+        let err = format!("{:#}", Config::resolve(&flags, bad).unwrap_err());
+        assert!(err.contains("not an IP address"), "{err}");
+        let none = Config::resolve(&Overrides::default(), |_| None).unwrap();
+        assert!(none.trusted_proxies.is_empty() && none.metrics_token.is_none());
+    }
+
+    #[test]
+    fn rate_limits_default_on_and_come_from_the_file_then_the_environment() {
+        let c = Config::resolve(&Overrides::default(), |_| None).unwrap();
+        assert_eq!(c.rate_limits, RateLimits::default());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("crocevia.toml");
+        std::fs::write(&file, "[rate_limits]\nlogin = \"5/m\"\nsearch = \"off\"\n").unwrap();
+        let flags = Overrides {
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let c = Config::resolve(&flags, |_| None).unwrap();
+        assert_eq!(c.rate_limits.login, Rate::parse("5/m").unwrap());
+        assert_eq!(c.rate_limits.search, None);
+        assert_eq!(c.rate_limits.survey, RateLimits::default().survey);
+        let env = |k: &str| (k == "CROCEVIA_RATE_LIMIT_LOGIN").then(|| "off".to_owned());
+        assert_eq!(
+            Config::resolve(&flags, env).unwrap().rate_limits.login,
+            None
+        );
+        let bad = |k: &str| (k == "CROCEVIA_RATE_LIMIT_SURVEY").then(|| "fast".to_owned());
+        let err = format!("{:#}", Config::resolve(&flags, bad).unwrap_err());
+        assert!(err.contains("CROCEVIA_RATE_LIMIT_SURVEY"), "{err}");
     }
 
     #[test]

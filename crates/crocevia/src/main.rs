@@ -399,6 +399,9 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         observatory: config.observatory,
         oidc: config.oidc.clone(),
         search_cache_entries: config.search_cache_entries,
+        trusted_proxies: config.trusted_proxies.clone(),
+        metrics_token: config.metrics_token.clone(),
+        rate_limits: config.rate_limits,
         ..crocevia_web::WebConfig::default()
     };
     let mailer = match &config.smtp {
@@ -430,10 +433,14 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     let app = crocevia_web::router(state);
     tracing::info!(url = %public_url, listen = %bound, "Crocevia is serving");
     println!("Crocevia is running at {public_url}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    // The peer's address: rate limits, the login lock-out and /metrics need it.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     follower.abort();
     observatory_follower.abort();
     jobs.abort();

@@ -27,6 +27,9 @@
  * becomes a Leaflet map, also inside content htmx swaps in. With no tile layer the map still
  * works offline: boundaries from our own data and the points on a plain background.
  *
+ * Printing: a `<button data-crocevia-print>` prints the page (the Content-Security-Policy
+ * allows no inline `onclick`, so every behaviour lives in this file).
+ *
  * Long submissions: a form with `data-busy="Importing…"` says so in its `[data-busy-status]`
  * element (a live region) and disables its submit button while the server works.
  */
@@ -175,6 +178,14 @@
     var buttons = form.querySelectorAll('button[type="submit"]');
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].disabled = true;
+    }
+  });
+
+  document.addEventListener('click', function (event) {
+    var target = event.target;
+    var button = target && target.closest ? target.closest('[data-crocevia-print]') : null;
+    if (button) {
+      window.print();
     }
   });
 

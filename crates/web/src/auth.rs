@@ -1,5 +1,6 @@
-//! Back-office authentication: argon2id passwords, login with lock-out, server-side sessions
-//! in an HttpOnly cookie, CSRF tokens, and the [`CurrentUser`] extractor.
+//! Back-office authentication: argon2id passwords, login with a lock-out per (e-mail, client
+//! address) ([`LoginThrottle`]), server-side sessions in an HttpOnly cookie, CSRF tokens, and
+//! the [`CurrentUser`] extractor.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -7,6 +8,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 use crocevia_core::access::{Role, normalize_email};
 use crocevia_store::{Account, Session, Store, StoreError};
@@ -18,10 +22,16 @@ use crate::write_api::token_hash;
 pub const SESSION_COOKIE: &str = "crocevia_session";
 /// The cookie holding the login form's CSRF token (before there is a session).
 pub const LOGIN_CSRF_COOKIE: &str = "crocevia_login_csrf";
-/// Failed logins in a row that lock an account.
+/// Failed logins for one e-mail from one client address before that address must wait.
 pub const MAX_FAILED_LOGINS: u32 = 5;
-/// How long a lock-out lasts.
-pub const LOCK_OUT: Duration = Duration::minutes(15);
+/// The first wait; each further failure doubles it, up to [`LONGEST_LOCK_OUT`].
+pub const LOCK_OUT: Duration = Duration::minutes(1);
+/// The longest wait.
+pub const LONGEST_LOCK_OUT: Duration = Duration::hours(1);
+/// Failures older than this (with none since) are forgotten.
+pub const FORGET_FAILURES_AFTER: Duration = Duration::hours(24);
+/// (e-mail, address) pairs remembered before the forgettable ones are dropped.
+const MAX_TRACKED_LOGINS: usize = 100_000;
 /// How long a session lasts.
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 /// Shortest password accepted.
@@ -153,30 +163,140 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// Checks a login. `None` for every kind of failure alike (unknown e-mail, wrong password,
-/// locked account), so the answer does not tell whether an account exists.
+/// Failed password logins per (e-mail, client address), in memory on each app server.
+///
+/// A lock-out per account would let anyone who knows an address keep its owner out by
+/// failing on purpose. Here failures count per e-mail *and* client address: after
+/// [`MAX_FAILED_LOGINS`] the address waits [`LOCK_OUT`], doubling with every further failure
+/// up to [`LONGEST_LOCK_OUT`], while the owner, from another address, logs in as usual.
+/// Guessing stays slow (an hour per try once locked, and the per-address rate limit across
+/// accounts). Unknown e-mails count the same way, so the wait does not tell whether an
+/// account exists. A success from the address clears its count.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<HashMap<(String, Option<IpAddr>), Failures>>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+impl LoginThrottle {
+    fn key(email: &str, client: Option<IpAddr>) -> (String, Option<IpAddr>) {
+        (normalize_email(email), client)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Option<IpAddr>), Failures>> {
+        // A panic while holding the lock leaves counts that are still counts.
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Until when this address must wait before trying this e-mail again, if it must.
+    pub fn locked_until(
+        &self,
+        email: &str,
+        client: Option<IpAddr>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        self.lock()
+            .get(&Self::key(email, client))
+            .and_then(|f| f.locked_until)
+            .filter(|until| now < *until)
+    }
+
+    /// Counts a failure; returns the wait it starts, if any.
+    pub fn failed(
+        &self,
+        email: &str,
+        client: Option<IpAddr>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let mut map = self.lock();
+        if map.len() >= MAX_TRACKED_LOGINS {
+            map.retain(|_, f| {
+                f.locked_until.is_some_and(|u| now < u) || now - f.last < Duration::minutes(15)
+            });
+        }
+        let entry = map.entry(Self::key(email, client)).or_insert(Failures {
+            count: 0,
+            last: now,
+            locked_until: None,
+        });
+        if now - entry.last > FORGET_FAILURES_AFTER {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+        if entry.count >= MAX_FAILED_LOGINS {
+            let doublings = (entry.count - MAX_FAILED_LOGINS).min(16);
+            let wait = (LOCK_OUT * 2_i32.pow(doublings)).min(LONGEST_LOCK_OUT);
+            entry.locked_until = Some(now + wait);
+        }
+        entry.locked_until
+    }
+
+    /// Forgets the failures of this e-mail from this address.
+    pub fn succeeded(&self, email: &str, client: Option<IpAddr>) {
+        self.lock().remove(&Self::key(email, client));
+    }
+}
+
+/// How a password login ended.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// The password is right.
+    Success(Account),
+    /// Unknown e-mail or wrong password, alike, so the answer does not tell whether an
+    /// account exists.
+    Refused,
+    /// Too many failures for this e-mail from this address: wait until then (the password
+    /// was not checked).
+    Throttled(DateTime<Utc>),
+}
+
+/// Checks a password login from `client` (the address, when known). Every outcome is logged
+/// (with the account's id when there is one, never the password or an unknown e-mail).
 pub async fn login(
     store: &dyn Store,
+    throttle: &LoginThrottle,
+    client: Option<IpAddr>,
     now: DateTime<Utc>,
     email: &str,
     password: &str,
-) -> Result<Option<Account>, StoreError> {
-    let Some(account) = store.account_by_email(&normalize_email(email)).await? else {
+) -> Result<LoginOutcome, StoreError> {
+    let client_text = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    if let Some(until) = throttle.locked_until(email, client, now) {
         verify_password(password, decoy_hash());
-        return Ok(None);
+        tracing::warn!(client = %client_text, until = %until, "login refused: too many failures from this address");
+        return Ok(LoginOutcome::Throttled(until));
+    }
+    let account = store.account_by_email(&normalize_email(email)).await?;
+    let right = match &account {
+        Some(account) => verify_password(password, &account.password_hash),
+        None => {
+            verify_password(password, decoy_hash());
+            false
+        }
     };
-    if account.locked_until.is_some_and(|until| now < until) {
-        verify_password(password, decoy_hash());
-        return Ok(None);
+    let account_text = account.as_ref().map_or("unknown", |a| a.id.as_str());
+    match account {
+        Some(account) if right => {
+            throttle.succeeded(email, client);
+            store.record_successful_login(&account.id).await?;
+            tracing::info!(account = %account.id, client = %client_text, method = "password", "login succeeded");
+            Ok(LoginOutcome::Success(account))
+        }
+        _ => {
+            let locked = throttle.failed(email, client, now);
+            tracing::warn!(account = %account_text, client = %client_text, locked_until = ?locked, "login failed");
+            Ok(LoginOutcome::Refused)
+        }
     }
-    if !verify_password(password, &account.password_hash) {
-        store
-            .record_failed_login(&account.id, MAX_FAILED_LOGINS, now + LOCK_OUT)
-            .await?;
-        return Ok(None);
-    }
-    store.record_successful_login(&account.id).await?;
-    Ok(Some(account))
 }
 
 /// Starts a session; returns the cookie's token (only its hash is stored).
@@ -301,5 +421,45 @@ mod tests {
         assert!(!verify_password("anything", "not a hash"));
         assert_ne!(hash, hash_password("correct horse battery"), "salted");
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
+    }
+
+    #[test]
+    fn failures_lock_one_address_out_with_doubling_waits() {
+        let throttle = LoginThrottle::default();
+        let t0 = DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let attacker = Some("203.0.113.9".parse().unwrap());
+        let owner = Some("198.51.100.7".parse().unwrap());
+        for _ in 1..MAX_FAILED_LOGINS {
+            assert_eq!(throttle.failed("ada@example.it", attacker, t0), None);
+        }
+        assert_eq!(
+            throttle.failed("Ada@Example.it", attacker, t0),
+            Some(t0 + LOCK_OUT)
+        );
+        assert!(
+            throttle
+                .locked_until("ada@example.it", attacker, t0)
+                .is_some()
+        );
+        assert_eq!(throttle.locked_until("ada@example.it", owner, t0), None);
+        let t1 = t0 + LOCK_OUT;
+        assert_eq!(throttle.locked_until("ada@example.it", attacker, t1), None);
+        assert_eq!(
+            throttle.failed("ada@example.it", attacker, t1),
+            Some(t1 + LOCK_OUT * 2)
+        );
+        let mut t = t1;
+        for _ in 0..12 {
+            t += LONGEST_LOCK_OUT;
+            throttle.failed("ada@example.it", attacker, t);
+        }
+        assert_eq!(
+            throttle.locked_until("ada@example.it", attacker, t),
+            Some(t + LONGEST_LOCK_OUT)
+        );
+        throttle.succeeded("ada@example.it", attacker);
+        assert_eq!(throttle.locked_until("ada@example.it", attacker, t), None);
     }
 }

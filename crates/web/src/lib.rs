@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod backoffice;
 pub mod charts;
+pub mod client;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
@@ -15,8 +16,10 @@ pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod portal;
+pub mod rate_limit;
 pub mod search_api;
 pub mod search_cache;
+pub mod security;
 pub mod survey;
 pub mod territory_api;
 pub mod write_api;
@@ -48,6 +51,15 @@ pub struct WebConfig {
     pub observatory: crocevia_observatory::Settings,
     /// Search answers kept for repeated queries (0: no cache); see [`search_cache`].
     pub search_cache_entries: usize,
+    /// Origins pages may load images from beside this server (a map tile server), added to
+    /// the Content-Security-Policy's `img-src`; see [`security`].
+    pub img_sources: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`client`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token `/metrics` asks for; without one it answers loopback requests only.
+    pub metrics_token: Option<security::Secret>,
+    /// Requests per client address on login, anonymous survey pages and search.
+    pub rate_limits: rate_limit::RateLimits,
 }
 
 impl Default for WebConfig {
@@ -59,6 +71,10 @@ impl Default for WebConfig {
             oidc: None,
             observatory: crocevia_observatory::Settings::default(),
             search_cache_entries: search_cache::DEFAULT_CAPACITY,
+            img_sources: Vec::new(),
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            rate_limits: rate_limit::RateLimits::default(),
         }
     }
 }
@@ -78,6 +94,10 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Oidc>>,
     /// What each observatory dataset holds, computed once.
     pub statistics_catalog: Arc<observatory_table::CatalogCache>,
+    /// The rate limits' counts per client address.
+    pub limiters: Arc<rate_limit::Limiters>,
+    /// Failed password logins per (e-mail, client address).
+    pub login_throttle: Arc<auth::LoginThrottle>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -109,6 +129,8 @@ impl AppState {
             config.observatory,
         ));
         AppState {
+            limiters: Arc::new(rate_limit::Limiters::new(&config.rate_limits)),
+            login_throttle: Arc::default(),
             search_cache: Arc::new(search_cache::SearchCache::new(config.search_cache_entries)),
             observatory,
             store,
@@ -123,6 +145,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    use axum::middleware::from_fn_with_state as limited;
     use axum::routing::{post, put};
     let hsds = Router::new()
         .route("/", get(hsds_api::root))
@@ -139,6 +162,7 @@ pub fn router(state: AppState) -> Router {
             "/service_at_locations/{id}",
             get(hsds_api::service_at_location),
         )
+        .layer(limited(state.clone(), rate_limit::hsds_search))
         .layer(CorsLayer::permissive());
     let write = Router::new()
         .route("/organizations", post(write_api::create_organization))
@@ -172,7 +196,10 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::Json(openapi::document()) }),
         )
         .route("/credits", get(ops::credits_endpoint))
-        .route("/search", get(search_api::search))
+        .route(
+            "/search",
+            get(search_api::search).layer(limited(state.clone(), rate_limit::search)),
+        )
         .route("/observatory/datasets", get(observatory_api::datasets))
         .route("/observatory/indicators", get(indicators_api::list))
         .route(
@@ -188,9 +215,12 @@ pub fn router(state: AppState) -> Router {
             get(observatory_table::table_endpoint),
         )
         .fallback(hsds_api::unknown_path);
-    let pages = Router::new()
+    let public_pages = Router::new()
         .route("/{lang}/", get(portal::home))
-        .route("/{lang}/search", get(portal::search))
+        .route(
+            "/{lang}/search",
+            get(portal::search).layer(limited(state.clone(), rate_limit::search)),
+        )
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
         .route("/{lang}/observatory", get(portal::observatory::page))
@@ -202,12 +232,19 @@ pub fn router(state: AppState) -> Router {
             "/{lang}/observatory/{dataset}",
             get(portal::observatory_views::page),
         )
-        .route("/language", axum::routing::post(portal::choose_language))
+        .route("/language", axum::routing::post(portal::choose_language));
+    // Personal pages: never cached, never named in a Referer (see `security`).
+    let personal_pages = Router::new()
         .route(
             "/{lang}/login",
-            get(backoffice::login_form).post(backoffice::login),
+            get(backoffice::login_form)
+                .post(backoffice::login)
+                .layer(limited(state.clone(), rate_limit::login)),
         )
-        .route("/{lang}/login/oidc", get(oidc::start))
+        .route(
+            "/{lang}/login/oidc",
+            get(oidc::start).layer(limited(state.clone(), rate_limit::login)),
+        )
         .route(oidc::CALLBACK_PATH, get(oidc::callback))
         .route("/{lang}/logout", post(backoffice::logout))
         .route("/{lang}/backoffice", get(backoffice::services))
@@ -324,7 +361,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/{lang}/s/{token}",
-            get(survey::respond::show).post(survey::respond::submit),
+            get(survey::respond::show)
+                .post(survey::respond::submit)
+                .layer(limited(state.clone(), rate_limit::survey)),
         )
         .route(
             "/{lang}/s/{token}/resume/{resume}",
@@ -333,10 +372,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{lang}/backoffice/password",
             get(backoffice::accounts::password_form).post(backoffice::accounts::change_password),
-        );
+        )
+        .layer(axum::middleware::map_response(security::personal));
     Router::new()
         .route("/", get(portal::root))
-        .merge(pages)
+        .merge(public_pages)
+        .merge(personal_pages)
         .route("/healthz", get(ops::healthz))
         .route("/static/{*path}", get(assets::serve_static))
         .route("/metrics", get(ops::metrics))
@@ -346,6 +387,13 @@ pub fn router(state: AppState) -> Router {
             ops::track,
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::map_response_with_state(
+            Arc::new(security::Policy::new(
+                &state.config.public_url,
+                &state.config.img_sources,
+            )),
+            security::headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

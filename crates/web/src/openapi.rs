@@ -86,12 +86,38 @@ pub fn document() -> Value {
         }
     }}));
     paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness and database reachability.", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));
-    paths.insert("/metrics".into(), json!({"get": {"operationId": "metrics", "summary": "Prometheus metrics (text exposition format).", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {}}}}}}));
+    paths.insert("/metrics".into(), json!({"get": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics (text exposition format).",
+        "description": "With `[metrics] token` (CROCEVIA_METRICS_TOKEN) configured, only for `Authorization: Bearer <token>`; without it, only for requests from this host (a loopback peer, not forwarded by a proxy).",
+        "security": [{"metrics": []}],
+        "responses": {
+            "200": {"description": "Metrics.", "content": {"text/plain": {}}},
+            "401": {"description": "A token is configured and the request did not send it (`metrics_unauthorized`).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "403": {"description": "No token is configured and the request is not from this host (`metrics_forbidden`).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    }}));
     paths.insert("/api/credits".into(), json!({"get": {"operationId": "credits", "summary": "Sources and licences of the data Crocevia ships.", "responses": {"200": {"description": "Credits.", "content": {"application/json": {}}}}}}));
     paths.insert("/api/openapi.json".into(), json!({"get": {"operationId": "openapi", "summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {}}}}}}));
 
+    // Searching is rate limited per client address (`[rate_limits] search`).
+    let too_many = json!({"description": "Too many searches from this address (`rate_limited`); the Retry-After header says how many seconds to wait.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    for (_, item) in paths.iter_mut() {
+        let Some(get) = item.get_mut("get") else {
+            continue;
+        };
+        let searches = get["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "search" || p["name"] == "q"));
+        if let (true, Some(responses)) = (searches, get["responses"].as_object_mut()) {
+            responses.insert("429".into(), too_many.clone());
+        }
+    }
     let mut components = hsds["components"].clone();
-    components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "An organisation's API token (crocevia token create)."}});
+    components["securitySchemes"] = json!({
+        "bearer": {"type": "http", "scheme": "bearer", "description": "An organisation's API token (crocevia token create)."},
+        "metrics": {"type": "http", "scheme": "bearer", "description": "The metrics token of the server's configuration ([metrics] token)."}
+    });
     components["schemas"]["Error"] = json!({
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {

@@ -1,4 +1,5 @@
-//! Operations: liveness (`/healthz`), Prometheus metrics (`/metrics`) and data credits.
+//! Operations: liveness (`/healthz`, public), Prometheus metrics (`/metrics`, for the
+//! configured bearer token or this host only) and data credits.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -6,12 +7,13 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use crate::error::AppError;
+use crate::{AppState, client};
 
 /// (method, route template, status).
 type RequestKey = (String, String, u16);
@@ -78,7 +80,18 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`. With `[metrics] token` configured, only for `Authorization: Bearer <token>`
+/// (what Prometheus sends with `authorization: { credentials: … }`); without one, only for a
+/// client on this host (a loopback peer, not forwarded by a proxy). The counts show how busy
+/// the desk and the back office are, route by route: not for everyone.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
+    if let Err(refused) = metrics_allowed(&state, &headers, &extensions) {
+        return refused.into_response();
+    }
     let mut body = state.metrics.render();
     let (hits, misses) = state.search_cache.counts();
     body.push_str(&format!(
@@ -96,6 +109,44 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+fn metrics_allowed(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Result<(), AppError> {
+    match &state.config.metrics_token {
+        Some(token) => {
+            let sent = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if token.matches(sent.trim()) {
+                Ok(())
+            } else {
+                Err(AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "metrics_unauthorized",
+                    "the metrics need the bearer token configured as [metrics] token (CROCEVIA_METRICS_TOKEN)",
+                ))
+            }
+        }
+        None => {
+            let local = client::peer(extensions).is_some_and(|ip| ip.is_loopback())
+                && !client::forwarded(headers);
+            if local {
+                Ok(())
+            } else {
+                Err(AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "metrics_forbidden",
+                    "the metrics answer only this host unless a bearer token is configured ([metrics] token or CROCEVIA_METRICS_TOKEN)",
+                ))
+            }
+        }
+    }
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {

@@ -1,4 +1,4 @@
-//! The back office in-process over the demo network: login, lock-out, sessions, CSRF, the
+//! The back office in-process over the demo network: login, sessions, CSRF, the
 //! organisation's services with "confirm still valid", and the coordinator's stale list.
 
 use axum::body::Body;
@@ -77,26 +77,6 @@ async fn logout_ends_the_session_and_needs_the_csrf_token() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _, _) = w.get("/it/backoffice", Some(&token)).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "the session is gone");
-}
-
-#[tokio::test]
-async fn five_failures_lock_the_account_for_fifteen_minutes() {
-    let w = World::new("http://localhost:8080").await;
-    let (_, org) = w.stale_service();
-    w.account(&org, "editor@example.it", "editor").await;
-    for _ in 0..5 {
-        let (status, _, _) = w.login("editor@example.it", "wrong password!").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-    }
-    let (status, _, html) = w.login("editor@example.it", PASSWORD).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "locked");
-    assert!(html.contains("Accesso non riuscito"), "the same message");
-    w.clock.advance(Duration::minutes(14));
-    let (status, _, _) = w.login("editor@example.it", PASSWORD).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "still locked");
-    w.clock.advance(Duration::minutes(1));
-    let (status, _, _) = w.login("editor@example.it", PASSWORD).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "unlocked after 15 minutes");
 }
 
 #[tokio::test]

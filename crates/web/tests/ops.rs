@@ -4,7 +4,9 @@ mod common;
 
 use axum::http::StatusCode;
 use chrono::Utc;
-use common::get_text;
+use common::{get_from, get_text};
+use crocevia_web::WebConfig;
+use crocevia_web::security::Secret;
 
 async fn app() -> axum::Router {
     common::app_on(common::temp_store().await, Utc::now())
@@ -31,7 +33,7 @@ async fn metrics_count_requests_by_route_template() {
         "/api/hsds/services/5c7e1d2a-7f3b-4c1e-9a55-0b6d2e4f8a02",
     )
     .await;
-    let (status, body) = get_text(&app, "/metrics").await;
+    let (status, body) = get_from(&app, "127.0.0.1:50000", "/metrics", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         body.contains("crocevia_http_requests_total{method=\"GET\",route=\"/api/hsds/services/{id}\",status=\"404\"} 2"),
@@ -54,4 +56,67 @@ async fn credits_name_every_data_source_and_licence() {
     ] {
         assert!(body.contains(expected), "{expected} missing");
     }
+}
+
+#[tokio::test]
+async fn without_a_token_metrics_answer_this_host_only_and_healthz_everyone() {
+    let app = app().await;
+    let (status, body) = get_from(&app, "203.0.113.5:40000", "/metrics", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("metrics_forbidden"), "{body}");
+    assert!(!body.contains("crocevia_http_requests_total"));
+    let (status, _) = get_text(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no peer known: refused");
+    let (status, _) = get_from(
+        &app,
+        "127.0.0.1:40000",
+        "/metrics",
+        &[("x-forwarded-for", "203.0.113.5")],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a local reverse proxy forwarding a remote client"
+    );
+    let (status, body) = get_from(&app, "[::1]:40000", "/metrics", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("crocevia_http_requests_total"), "{body}");
+    let (status, _) = get_from(&app, "203.0.113.5:40000", "/healthz", &[]).await;
+    assert_eq!(status, StatusCode::OK, "liveness stays public");
+}
+
+#[tokio::test]
+async fn with_a_token_metrics_answer_the_bearer_of_it_from_anywhere() {
+    let app = common::app_with(
+        common::temp_store().await,
+        Utc::now(),
+        WebConfig {
+            metrics_token: Secret::new("s3cret-scrape"),
+            ..WebConfig::default()
+        },
+    );
+    let remote = "203.0.113.5:40000";
+    let (status, body) = get_from(&app, remote, "/metrics", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("metrics_unauthorized"), "{body}");
+    let (status, _) = get_from(&app, "127.0.0.1:1", "/metrics", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "loopback needs it too");
+    let (status, _) = get_from(
+        &app,
+        remote,
+        "/metrics",
+        &[("authorization", "Bearer s3cret-scrapE")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = get_from(
+        &app,
+        remote,
+        "/metrics",
+        &[("authorization", "Bearer s3cret-scrape")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("crocevia_directory_records"), "{body}");
 }

@@ -126,13 +126,22 @@ pub(crate) fn error_page(
         .into_response()
 }
 
+/// What the login page says above the form.
+enum LoginProblem {
+    None,
+    Refused,
+    /// Too many failures from this address: wait this many minutes.
+    Throttled(u64),
+}
+
 #[derive(Template)]
 #[template(path = "backoffice_login.html")]
 struct LoginTemplate {
     page: Page,
     csrf: String,
     email: String,
-    failed: bool,
+    /// Why the last attempt failed, in words; empty on the first showing.
+    problem: String,
     /// "Accedi con …" when an OpenID Connect provider is configured, else empty.
     oidc_button: String,
 }
@@ -142,11 +151,16 @@ fn login_page(
     language: &'static Language,
     status: StatusCode,
     email: String,
-    failed: bool,
+    problem: LoginProblem,
 ) -> Response {
     let csrf = auth::random_token();
     let mut page = Page::new(language, "/login");
     page.title = page.t("bo-login-title");
+    let problem = match problem {
+        LoginProblem::None => String::new(),
+        LoginProblem::Refused => page.t("bo-login-failed"),
+        LoginProblem::Throttled(minutes) => page.tn("bo-login-throttled", "minutes", &minutes),
+    };
     let oidc_button = state.oidc.as_ref().map_or(String::new(), |o| {
         page.ts("bo-login-oidc", "name", &o.settings.display_name)
     });
@@ -156,7 +170,7 @@ fn login_page(
             page,
             csrf: csrf.clone(),
             email,
-            failed,
+            problem,
             oidc_button,
         }),
     )
@@ -179,7 +193,7 @@ pub async fn login_form(
         language,
         StatusCode::OK,
         String::new(),
-        false,
+        LoginProblem::None,
     ))
 }
 
@@ -208,6 +222,7 @@ pub async fn login(
     State(state): State<AppState>,
     Path(lang): Path<String>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
@@ -216,16 +231,43 @@ pub async fn login(
         return Ok(error_page(language, StatusCode::FORBIDDEN, "csrf"));
     }
     let now = state.clock.now();
-    let Some(account) = auth::login(state.store.as_ref(), now, &form.email, &form.password).await?
-    else {
-        tracing::info!("back-office login refused");
-        return Ok(login_page(
-            &state,
-            language,
-            StatusCode::UNAUTHORIZED,
-            form.email,
-            true,
-        ));
+    let client = crate::client::address(&extensions, &headers, &state.config.trusted_proxies);
+    let outcome = auth::login(
+        state.store.as_ref(),
+        &state.login_throttle,
+        client,
+        now,
+        &form.email,
+        &form.password,
+    )
+    .await?;
+    let account = match outcome {
+        auth::LoginOutcome::Success(account) => account,
+        auth::LoginOutcome::Refused => {
+            return Ok(login_page(
+                &state,
+                language,
+                StatusCode::UNAUTHORIZED,
+                form.email,
+                LoginProblem::Refused,
+            ));
+        }
+        auth::LoginOutcome::Throttled(until) => {
+            let seconds = u64::try_from((until - now).num_seconds())
+                .unwrap_or(0)
+                .max(1);
+            let mut response = login_page(
+                &state,
+                language,
+                StatusCode::TOO_MANY_REQUESTS,
+                form.email,
+                LoginProblem::Throttled(seconds.div_ceil(60)),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+            return Ok(response);
+        }
     };
     let token = auth::start_session(state.store.as_ref(), now, &account).await?;
     if account.language != language.code {
@@ -234,7 +276,6 @@ pub async fn login(
             .set_account_language(&account.id, language.code)
             .await?;
     }
-    tracing::info!(account = %account.id, "back-office login");
     let mut response = Redirect::to(&landing(language, account.role)).into_response();
     let headers = response.headers_mut();
     headers.append(

@@ -32,11 +32,33 @@ pub async fn temp_store() -> Arc<dyn Store> {
 }
 
 pub fn app_on(store: Arc<dyn Store>, now: DateTime<Utc>) -> axum::Router {
-    router(AppState::new(
-        store,
-        Arc::new(FixedClock(now)),
-        WebConfig::default(),
-    ))
+    app_with(store, now, WebConfig::default())
+}
+
+pub fn app_with(store: Arc<dyn Store>, now: DateTime<Utc>, config: WebConfig) -> axum::Router {
+    router(AppState::new(store, Arc::new(FixedClock(now)), config))
+}
+
+/// Status and body of a GET sent as if from `peer` (what `axum::serve` records) with extra
+/// headers.
+pub async fn get_from(
+    app: &axum::Router,
+    peer: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut request = Request::get(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        peer.parse::<std::net::SocketAddr>().unwrap(),
+    ));
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 /// A server holding the needs taxonomy and the demo network as of `now`, with its clock

@@ -44,13 +44,22 @@ pub struct World {
 
 impl World {
     pub async fn new(public_url: &str) -> Self {
+        Self::with_config(WebConfig {
+            public_url: public_url.into(),
+            ..WebConfig::default()
+        })
+        .await
+    }
+
+    /// The demo world on a new SQLite file, served with `config`.
+    pub async fn with_config(config: WebConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store =
             crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
                 .await
                 .unwrap();
         std::mem::forget(dir);
-        Self::on(store, public_url).await
+        Self::on_config(store, config).await
     }
 
     /// The demo world on a fresh PostgreSQL schema, when `CROCEVIA_TEST_PG` names a server.
@@ -65,6 +74,18 @@ impl World {
 
     /// The demo network (and its protocols) loaded into `store`.
     pub async fn on(store: Arc<dyn Store>, public_url: &str) -> Self {
+        Self::on_config(
+            store,
+            WebConfig {
+                public_url: public_url.into(),
+                ..WebConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// The demo network loaded into `store`, served with `config`.
+    pub async fn on_config(store: Arc<dyn Store>, config: WebConfig) -> Self {
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
         let records: Vec<Record> = taxonomy::to_hsds_records()
             .into_iter()
@@ -99,14 +120,7 @@ impl World {
             .await
             .unwrap();
         let clock = Arc::new(TestClock(Mutex::new(now)));
-        let state = AppState::new(
-            store.clone(),
-            clock.clone(),
-            WebConfig {
-                public_url: public_url.into(),
-                ..WebConfig::default()
-            },
-        );
+        let state = AppState::new(store.clone(), clock.clone(), config);
         World {
             app: router(state.clone()),
             state,
