@@ -2,7 +2,7 @@
 sv-nav = Surveys
 sv-title = Surveys
 sv-intro = Needs-assessment questionnaires designed as XLSForms (the spreadsheets of KoboToolbox and ODK). Upload a form, deploy a version and share its link.
-sv-intro-analyst = The analyses and exports of your organisation's questionnaires, version by version.
+sv-intro-analyst = The analyses of your organisation's questionnaires, version by version, with small counts hidden. Answers one by one are exported by whoever runs the survey.
 sv-none = Your organisation has no survey yet.
 sv-list-caption = Your organisation's surveys
 sv-col-title = Survey

@@ -2,7 +2,7 @@
 sv-nav = Questionari
 sv-title = Questionari
 sv-intro = Questionari di rilevazione dei bisogni progettati come XLSForm (i fogli di calcolo di KoboToolbox e ODK). Carica un modulo, pubblica una versione e condividi il suo link.
-sv-intro-analyst = Le analisi e le esportazioni dei questionari della tua organizzazione, versione per versione.
+sv-intro-analyst = Le analisi dei questionari della tua organizzazione, versione per versione, con i conteggi piccoli nascosti. Le risposte una per una le esporta chi gestisce il questionario.
 sv-none = La tua organizzazione non ha ancora questionari.
 sv-list-caption = I questionari della tua organizzazione
 sv-col-title = Questionario

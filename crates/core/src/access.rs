@@ -68,9 +68,16 @@ impl Role {
         matches!(self, Role::Admin | Role::Coordinator)
     }
 
-    /// Reads the analysis and exports of its organisation's surveys.
+    /// Reads the analysis of its organisation's surveys: tables with small counts hidden.
     pub fn may_analyse_surveys(self) -> bool {
         matches!(self, Role::Admin | Role::Coordinator | Role::Analyst)
+    }
+
+    /// Exports its organisation's survey answers row by row. Rows can single a respondent
+    /// out (a rare nationality in a small comune), so only those who run the survey take
+    /// them; analysts read the protected tables.
+    pub fn may_export_survey_answers(self) -> bool {
+        self.may_manage_surveys()
     }
 
     /// Adds people to its own organisation and resets their passwords.
@@ -125,6 +132,10 @@ mod tests {
         assert!(Role::Coordinator.may_override_consent() && !Role::Operator.may_override_consent());
         assert!(Role::Coordinator.may_manage_surveys() && !Role::Operator.may_manage_surveys());
         assert!(Role::Analyst.may_analyse_surveys() && !Role::Editor.may_analyse_surveys());
+        assert!(
+            Role::Coordinator.may_export_survey_answers()
+                && !Role::Analyst.may_export_survey_answers()
+        );
         assert_eq!(normalize_email("  Ada@Example.IT "), "ada@example.it");
     }
 

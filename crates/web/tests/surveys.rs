@@ -992,7 +992,7 @@ async fn htmx_gets_the_region_alone_and_live_checks_send_only_what_changed() {
 }
 
 #[tokio::test]
-async fn analysts_read_the_survey_list_with_analyses_and_exports_only() {
+async fn analysts_read_the_survey_list_with_analyses_but_no_answers() {
     let s = deployed_survey().await;
     let org = org_of(&s).await;
     s.w.account(&org, "analyst@example.it", "analyst").await;
@@ -1001,11 +1001,18 @@ async fn analysts_read_the_survey_list_with_analyses_and_exports_only() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Rilevazione dei bisogni"));
     let base = format!("{}/versions/1", s.survey_url);
-    for link in ["analysis", "export.xlsx", "export.csv"] {
+    assert!(
+        html.contains(&format!("href=\"{base}/analysis\"")),
+        "analysis in {html}"
+    );
+    // Answers row by row stay with those who run the survey: rows can single people out.
+    for export in ["export.xlsx", "export.csv"] {
         assert!(
-            html.contains(&format!("href=\"{base}/{link}\"")),
-            "{link} in {html}"
+            !html.contains(&format!("{base}/{export}")),
+            "{export} in {html}"
         );
+        let (status, _, _) = s.w.get(&format!("{base}/{export}"), Some(&analyst)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{export}");
     }
     assert!(!html.contains("multipart/form-data"), "no upload form");
     assert!(

@@ -16,11 +16,12 @@ use crocevia_xlsform::{Form, QuestionType};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::analysis::{analysed, each_submission, may_analyse, questions, text};
+use super::analysis::{analysed, each_submission, questions, text};
 use super::engine::{or_other, other_name};
 use super::{form_language, form_of};
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::backoffice::form::Denied;
 use crate::error::AppError;
 use crate::portal::lang_or_404;
 
@@ -237,8 +238,8 @@ pub async fn csv(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
-    if let Err(denied) = may_analyse(&user) {
-        return Ok(denied.page(language));
+    if !user.account.role.may_export_survey_answers() {
+        return Ok(Denied::Forbidden.page(language));
     }
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
@@ -337,8 +338,8 @@ pub async fn xlsx(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
-    if let Err(denied) = may_analyse(&user) {
-        return Ok(denied.page(language));
+    if !user.account.role.may_export_survey_answers() {
+        return Ok(Denied::Forbidden.page(language));
     }
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
