@@ -354,6 +354,59 @@ choices,list_name,name,label
     assert!(html.contains("id=\"problems\""));
 }
 
+/// Issue 17: a 1.5 KB workbook naming cells at A1 and XFD1048576 made the reader allocate
+/// ~550 GB and the server abort. It is refused with the stray cell named, in the page's
+/// language, and the server goes on answering; so is a file beyond the upload cap.
+#[tokio::test]
+async fn a_workbook_spanning_the_whole_sheet_is_refused_and_the_server_answers() {
+    let s = deployed_survey().await;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("survey").unwrap();
+    sheet.write_string(0, 0, "type").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000, "{}", bytes.len());
+    let before = s.w.store.surveys_of(&org_of(&s).await).await.unwrap().len();
+
+    let (status, _, html) = upload(&s.w, &s.session, "/en/surveys", "corner.xlsx", &bytes).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let table = between(&html, "<tbody>", "</tbody>");
+    assert!(table.contains("<td>survey</td>"), "{table}");
+    assert!(table.contains("<td>1048576</td>"), "{table}");
+    assert!(table.contains("<code>XFD</code>"), "{table}");
+    assert!(table.contains("too-many-rows"), "{table}");
+    assert!(table.contains("split the form"), "{table}");
+    // In Italian on the Italian page, for a new version as for a new survey.
+    let (status, _, html) = upload(
+        &s.w,
+        &s.session,
+        &format!("{}/versions", s.survey_url),
+        "corner.xlsx",
+        &bytes,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("dividi il modulo"), "{html}");
+
+    // Beyond the upload cap: refused before the form is read, with the limit named.
+    let big = vec![b'x'; crocevia_xlsform::limits::MAX_FILE_BYTES + 128 * 1024];
+    let (status, _, html) = upload(&s.w, &s.session, "/en/surveys", "big.xlsx", &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{html}");
+    assert!(
+        html.contains("file-too-large") && html.contains("16 MiB"),
+        "{html}"
+    );
+
+    let after = s.w.store.surveys_of(&org_of(&s).await).await.unwrap().len();
+    assert_eq!(before, after, "nothing stored");
+    let (status, _, body) = s.w.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, html) = s.w.get(&s.survey_url, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rilevazione dei bisogni"));
+}
+
 async fn org_of(s: &Setup) -> String {
     let (_, _, html) = s.w.get("/it/surveys", Some(&s.session)).await;
     assert!(html.contains("Rilevazione dei bisogni"));
