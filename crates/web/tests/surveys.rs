@@ -855,6 +855,91 @@ async fn exports_read_back_with_labels_split_choices_and_repeat_sheets() {
     assert_eq!(rows[1][3], Data::Float(30.0));
 }
 
+/// One respondent's whole questionnaire, with `comment` as the free-text answer.
+async fn fill_with_comment(s: &Setup, comment: &str) {
+    let mut r = Respondent::new("it");
+    r.open(s).await;
+    r.post(s, &[("sex", "male"), ("age", "40"), ("_action", "next")])
+        .await;
+    r.post(s, &[("member.0.member_age", "30"), ("_action", "next")])
+        .await;
+    let (status, html) = r
+        .post(
+            s,
+            &[
+                ("needs", "health"),
+                ("has_work", "no"),
+                ("comment", comment),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+}
+
+/// Issue 17: an anonymous respondent's `=HYPERLINK(…)` was exported as is, and a
+/// spreadsheet opening the CSV made it a live link. The CSV prefixes it with `'`; a
+/// negative number stays a number; the XLSX has it as a string cell, not a formula.
+#[tokio::test]
+async fn exports_never_hand_a_spreadsheet_a_formula() {
+    let s = deployed_survey().await;
+    let attack = "=HYPERLINK(\"http://evil\",\"x\")";
+    fill_with_comment(&s, attack).await;
+    fill_with_comment(&s, "-3.5").await;
+    fill_with_comment(&s, "@SUM(A1)").await;
+    let base = format!("{}/versions/1", s.survey_url);
+    let (status, _, csv_text) =
+        s.w.get(&format!("{base}/export.csv"), Some(&s.session))
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let head = reader.headers().unwrap().clone();
+    let comment = head.iter().position(|h| h == "comment").unwrap();
+    let age = head.iter().position(|h| h == "age").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut comments: Vec<&str> = rows.iter().map(|r| &r[comment]).collect();
+    comments.sort();
+    let quoted = format!("'{attack}");
+    assert_eq!(
+        comments,
+        [quoted.as_str(), "'@SUM(A1)", "-3.5"],
+        "{csv_text}"
+    );
+    assert!(rows.iter().all(|r| &r[age] == "40"));
+
+    let request = Request::get(format!("{base}/export.xlsx"))
+        .header(header::COOKIE, format!("crocevia_session={}", s.session))
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(s.w.app.clone(), request)
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let main = book.worksheet_range("needs_assessment").unwrap();
+    let header_row: Vec<String> = main
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let comment = header_row.iter().position(|h| h == "comment").unwrap();
+    assert!(
+        main.rows()
+            .any(|r| r[comment] == Data::String(attack.into())),
+        "the answer as a string cell"
+    );
+    let formulas = book.worksheet_formula("needs_assessment").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula cells: {formulas:?}"
+    );
+}
+
 /// The real 548-question needs assessment (REACH MSNA 2024, in tests/conformance) uploads,
 /// deploys and renders its first page.
 #[tokio::test]
