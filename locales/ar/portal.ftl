@@ -45,6 +45,7 @@ portal-filter-language-any = جميع اللغات
 portal-filter-free = الخدمات المجانية فقط
 portal-filter-open-now = مفتوح الآن
 portal-search-corrected = نعرض أيضًا نتائج «{ $word }» بدلًا من:
+portal-search-shortened = كان البحث طويلًا جدًا: بحثنا فقط عن أول { $max } حرفًا. استخدم كلمات قليلة، الكلمات المهمة فقط.
 portal-map-label = خريطة الخدمات التي تم العثور عليها
 portal-not-translated = لم يُترجَم هذا النص إلى لغتك بعد، لذلك يظهر باللغة الإيطالية.
 portal-free = مجاني

@@ -95,6 +95,8 @@ im-already = { $count ->
     [one] Nothing to do: the row is already in the directory, unchanged. Tick “replace” to write it again.
    *[other] Nothing to do: all { $count } rows are already in the directory, unchanged. Tick “replace” to write them again.
 }
+im-too-large = The files together are larger than { $max } MiB, the most one import takes. Split the package into smaller imports (an organisation at a time), or ask an administrator to run crocevia import hsds.
+im-too-many-files = An import takes at most { $max } files: the CSV tables of one HSDS package and its datapackage.json, or HSDS JSON files. Send fewer files at a time.
 im-refused = { $count ->
     [one] Nothing was imported: one problem to fix.
    *[other] Nothing was imported: { $count } problems to fix.

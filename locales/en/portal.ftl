@@ -39,6 +39,7 @@ portal-filter-language-any = All languages
 portal-filter-free = Free services only
 portal-filter-open-now = Open now
 portal-search-corrected = Also showing results for “{ $word }” instead of:
+portal-search-shortened = Your search was too long: only its first { $max } characters were searched. Use a few words, the ones that matter.
 portal-map-label = Map of the services found
 portal-not-translated = This text is not translated into your language yet: it is shown in Italian.
 portal-free = Free of charge

@@ -26,6 +26,13 @@ sv-refused = { $count ->
     [one] The form has 1 error and was not saved. Fix it and upload it again.
    *[other] The form has { $count } errors and was not saved. Fix them and upload it again.
 }
+sv-limit-file-too-large = The file is larger than { $max }, the most a form may weigh. Remove embedded images or split the form into smaller ones.
+sv-limit-too-many-zip-entries = The .xlsx file holds more than { $max } parts. Save it again as a plain Excel workbook (.xlsx).
+sv-limit-unzipped-too-large = The .xlsx file unpacks to more than { $max }. Remove unused sheets and images, or split the form into smaller ones.
+sv-limit-too-many-rows = The sheet has cells beyond row { $max }. Delete stray cells far below the form, move long choice lists to an external CSV file, or split the form.
+sv-limit-too-many-columns = The sheet has cells beyond column { $max }. Delete stray cells far to the right of the form.
+sv-limit-too-many-cells = The sheets span more than { $max } cells (rows × columns). Delete stray cells far from the form, or split the form into smaller ones.
+sv-limit-other = The form is too large to read. Split it into smaller forms.
 sv-problems-caption = Problems in the form, by sheet, row and column
 sv-col-sheet = Sheet
 sv-col-row = Row

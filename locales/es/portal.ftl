@@ -39,6 +39,7 @@ portal-filter-language-any = Todos los idiomas
 portal-filter-free = Solo servicios gratuitos
 portal-filter-open-now = Abierto ahora
 portal-search-corrected = También mostramos resultados para «{ $word }» en lugar de:
+portal-search-shortened = La búsqueda era demasiado larga: solo se buscaron sus primeros { $max } caracteres. Usa pocas palabras, las que importan.
 portal-map-label = Mapa de los servicios encontrados
 portal-not-translated = Este texto todavía no está traducido a tu idioma: se muestra en italiano.
 portal-free = Gratuito

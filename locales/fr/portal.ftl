@@ -39,6 +39,7 @@ portal-filter-language-any = Toutes les langues
 portal-filter-free = Services gratuits uniquement
 portal-filter-open-now = Ouvert maintenant
 portal-search-corrected = Résultats aussi pour « { $word } » au lieu de :
+portal-search-shortened = Votre recherche était trop longue : seuls ses { $max } premiers caractères ont été cherchés. Utilisez quelques mots, ceux qui comptent.
 portal-map-label = Carte des services trouvés
 portal-not-translated = Ce texte n'est pas encore traduit dans votre langue : il est affiché en italien.
 portal-free = Gratuit

@@ -95,6 +95,8 @@ im-already = { $count ->
     [one] Nulla da fare: la riga è già nell'elenco, invariata. Seleziona «sostituisci» per scriverla di nuovo.
    *[other] Nulla da fare: tutte le { $count } righe sono già nell'elenco, invariate. Seleziona «sostituisci» per scriverle di nuovo.
 }
+im-too-large = I file insieme superano { $max } MiB, il massimo per un'importazione. Dividi il pacchetto in importazioni più piccole (un'organizzazione alla volta), o chiedi a un amministratore di usare crocevia import hsds.
+im-too-many-files = Un'importazione accetta al massimo { $max } file: le tabelle CSV di un pacchetto HSDS e il suo datapackage.json, o file JSON HSDS. Invia meno file alla volta.
 im-refused = { $count ->
     [one] Non è stato importato nulla: un problema da correggere.
    *[other] Non è stato importato nulla: { $count } problemi da correggere.

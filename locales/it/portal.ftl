@@ -39,6 +39,7 @@ portal-filter-language-any = Tutte le lingue
 portal-filter-free = Solo servizi gratuiti
 portal-filter-open-now = Aperti adesso
 portal-search-corrected = Risultati anche per «{ $word }» invece di:
+portal-search-shortened = La ricerca era troppo lunga: abbiamo cercato solo i primi { $max } caratteri. Usa poche parole, quelle che contano.
 portal-map-label = Mappa dei servizi trovati
 portal-not-translated = Questo testo non è ancora tradotto nella tua lingua: è mostrato in italiano.
 portal-free = Gratuito

@@ -26,6 +26,13 @@ sv-refused = { $count ->
     [one] Il modulo ha 1 errore e non è stato salvato. Correggilo e caricalo di nuovo.
    *[other] Il modulo ha { $count } errori e non è stato salvato. Correggili e caricalo di nuovo.
 }
+sv-limit-file-too-large = Il file supera { $max }, il massimo per un modulo. Togli le immagini incorporate o dividi il modulo in moduli più piccoli.
+sv-limit-too-many-zip-entries = Il file .xlsx contiene più di { $max } parti. Salvalo di nuovo come normale cartella di lavoro Excel (.xlsx).
+sv-limit-unzipped-too-large = Il file .xlsx, decompresso, supera { $max }. Togli i fogli e le immagini che non servono, o dividi il modulo in moduli più piccoli.
+sv-limit-too-many-rows = Il foglio ha celle oltre la riga { $max }. Cancella le celle isolate molto sotto il modulo, sposta le liste di scelte lunghe in un file CSV esterno, o dividi il modulo.
+sv-limit-too-many-columns = Il foglio ha celle oltre la colonna { $max }. Cancella le celle isolate molto a destra del modulo.
+sv-limit-too-many-cells = I fogli coprono più di { $max } celle (righe × colonne). Cancella le celle isolate lontane dal modulo, o dividi il modulo in moduli più piccoli.
+sv-limit-other = Il modulo è troppo grande per essere letto. Dividilo in moduli più piccoli.
 sv-problems-caption = Problemi nel modulo, per foglio, riga e colonna
 sv-col-sheet = Foglio
 sv-col-row = Riga

@@ -43,6 +43,7 @@ portal-filter-language-any = Усі мови
 portal-filter-free = Лише безкоштовні послуги
 portal-filter-open-now = Відчинено зараз
 portal-search-corrected = Також показуємо результати для «{ $word }» замість:
+portal-search-shortened = Запит був задовгим: ми шукали лише перші { $max } символів. Використовуйте кілька слів — тих, що мають значення.
 portal-map-label = Карта знайдених послуг
 portal-not-translated = Цей текст ще не перекладено вашою мовою, тому його показано італійською.
 portal-free = Безкоштовно

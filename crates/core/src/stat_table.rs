@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::spreadsheet::spreadsheet_safe;
+
 mod check;
 pub use check::json_stat_problems;
 
@@ -272,7 +274,8 @@ impl StatTable {
 
     /// CSV (RFC 4180, comma, CRLF): one row per cell, a code and a label column per dimension,
     /// then `value` (empty when hidden or missing) and `status` (`<5` when hidden, `missing`
-    /// when there is no figure).
+    /// when there is no figure). Codes and labels go through
+    /// [`crate::spreadsheet::spreadsheet_safe`].
     pub fn to_csv(&self) -> String {
         let hidden = self.hidden_label();
         let mut writer = csv::WriterBuilder::new()
@@ -291,8 +294,10 @@ impl StatTable {
             let mut row: Vec<String> = Vec::with_capacity(header.len());
             for (d, p) in self.dimensions.iter().zip(self.positions(i)) {
                 let c = &d.categories[p];
-                row.push(c.code.clone());
-                row.push(c.label.clone());
+                // Labels can be user-provided (an organisation's name): opened in a
+                // spreadsheet, they must stay text.
+                row.push(spreadsheet_safe(&c.code).into_owned());
+                row.push(spreadsheet_safe(&c.label).into_owned());
             }
             let (v, status) = match value {
                 TableValue::Number(n) => (self.plain(*n), ""),

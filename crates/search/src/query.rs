@@ -1,15 +1,17 @@
 //! Turning a [`SearchQuery`] into a tantivy query, running it and shaping the answer.
 //!
 //! # How free text is read
+//! 0. Only the first [`MAX_QUERY_CHARS`] characters and 12 words are read (callers refuse
+//!    longer text with [`check_text`]).
 //! 1. The text is split into folded words ([`crate::analysis`]). Function words and request
 //!    phrasing ("di", "the", "j'ai besoin", "cerco") are not required to match.
-//! 2. Typos: a word of 5+ letters found nowhere in the index (in no language field, stemmed,
+//! 2. Typos: a word of 5 to [`MAX_FUZZY_CHARS`] letters found nowhere in the index (in no language field, stemmed,
 //!    and not in the unstemmed vocabulary) nor in the taxonomy's labels is replaced by its
 //!    closest vocabulary word within one edit (two from 9 letters; a transposition is one
 //!    edit), the most frequent on ties. The pair is reported in
 //!    [`Interpretation::corrections`]. Both forms are searched.
 //! 3. As-you-type: when the text does not end with a space, its last word also matches the
-//!    8 most frequent vocabulary words it begins (2+ letters).
+//!    8 most frequent vocabulary words it begins (2 to [`MAX_FUZZY_CHARS`] letters).
 //! 4. Taxonomy: runs of up to four words (longest first) are given to
 //!    [`taxonomy::match_terms`]; a run that names a term exactly (a label or synonym in any
 //!    language) selects those terms, a longer or specific partial match selects its few
@@ -209,8 +211,68 @@ const ALL_WORDS_BONUS: f32 = 4.0;
 /// Added to free services when the text asks for free ones.
 const FREE_BOOST: f32 = 3.0;
 
-/// Words of a query considered.
+/// Words of a query considered; the rest are ignored. Twelve words is a long question
+/// ("cerco un medico di base che parli arabo vicino a Bari…"); each word costs a vocabulary
+/// look-up, a possible correction and a clause per field.
 const MAX_WORDS: usize = 12;
+
+/// The longest search text, in characters. The longest real request is a sentence or two;
+/// a 64,000-character word cost 1.5–2 s of CPU (issue 17). Callers refuse longer text
+/// ([`check_text`]); the index itself reads only this much ([`bounded_text`]).
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// Words longer than this are matched as typed: no typo correction and no completion. The
+/// Levenshtein automaton and the edit distances grow with the word's length, and no word of
+/// the vocabulary is this long (Italian's longest everyday words have about 25 letters).
+pub const MAX_FUZZY_CHARS: usize = 30;
+
+/// A search text longer than [`MAX_QUERY_CHARS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryTooLong {
+    /// Its length in characters.
+    pub chars: usize,
+}
+
+impl std::fmt::Display for QueryTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the search text has {} characters; at most {MAX_QUERY_CHARS} are allowed: shorten it to the words that matter",
+            self.chars
+        )
+    }
+}
+
+impl std::error::Error for QueryTooLong {}
+
+/// Refuses a search text longer than [`MAX_QUERY_CHARS`] characters.
+pub fn check_text(text: &str) -> std::result::Result<(), QueryTooLong> {
+    match text.char_indices().nth(MAX_QUERY_CHARS) {
+        None => Ok(()),
+        Some(_) => Err(QueryTooLong {
+            chars: text.chars().count(),
+        }),
+    }
+}
+
+/// The first [`MAX_QUERY_CHARS`] characters of `text`.
+pub fn bounded_text(text: &str) -> &str {
+    match text.char_indices().nth(MAX_QUERY_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// Edits allowed when correcting a word of `letters` letters (see the module docs): none
+/// for short words, and none beyond [`MAX_FUZZY_CHARS`], which never reach the automaton.
+fn fuzzy_edits(letters: usize) -> Option<u8> {
+    match letters {
+        0..5 => None,
+        5..9 => Some(1),
+        9..=MAX_FUZZY_CHARS => Some(2),
+        _ => None,
+    }
+}
 /// Longest run of words matched against the taxonomy.
 const MAX_RUN: usize = 4;
 /// Completions of the word being typed.
@@ -347,7 +409,7 @@ impl SearchIndex {
             wants_free: false,
             own_group,
         };
-        let text = query.text.as_deref().unwrap_or_default();
+        let text = bounded_text(query.text.as_deref().unwrap_or_default());
         let words = analysis::query_words(text, MAX_WORDS);
         let typing = words.last().is_some_and(|w| w.end == text.len());
         // All words, corrected, for the taxonomy; the content words for matching.
@@ -359,7 +421,7 @@ impl SearchIndex {
                 continue;
             }
             let last = i + 1 == words.len();
-            let prefixes = if last && typing {
+            let prefixes = if last && typing && w.chars().count() <= MAX_FUZZY_CHARS {
                 self.completions(searcher, w)?
             } else {
                 Vec::new()
@@ -416,10 +478,8 @@ impl SearchIndex {
     /// The closest known word within the allowed edits (see the module docs).
     fn correction(&self, searcher: &Searcher, word: &str) -> Result<Option<String>> {
         let letters = word.chars().count();
-        let max = match letters {
-            9.. => 2,
-            5.. => 1,
-            _ => return Ok(None),
+        let Some(max) = fuzzy_edits(letters) else {
+            return Ok(None);
         };
         let automaton =
             FuzzyTermQuery::new(Term::from_field_text(self.fields.words, word), max, true)
@@ -1032,6 +1092,30 @@ mod tests {
             .into_iter()
             .map(|(c, _)| c)
             .collect()
+    }
+
+    /// Issue 17: a 64,000-character word cost seconds in the Levenshtein automaton. A word
+    /// over MAX_FUZZY_CHARS letters gets no edits, so it never reaches the fuzzy path.
+    #[test]
+    fn long_words_never_reach_the_fuzzy_path() {
+        assert_eq!(fuzzy_edits(4), None);
+        assert_eq!(fuzzy_edits(5), Some(1));
+        assert_eq!(fuzzy_edits(9), Some(2));
+        assert_eq!(fuzzy_edits(MAX_FUZZY_CHARS), Some(2));
+        assert_eq!(fuzzy_edits(MAX_FUZZY_CHARS + 1), None);
+        assert_eq!(fuzzy_edits(64_000), None);
+    }
+
+    #[test]
+    fn search_text_is_bounded_in_characters() {
+        let ok = "é".repeat(MAX_QUERY_CHARS);
+        assert_eq!(check_text(&ok), Ok(()));
+        assert_eq!(bounded_text(&ok), ok);
+        let long = "a".repeat(64_000);
+        assert_eq!(check_text(&long), Err(QueryTooLong { chars: 64_000 }));
+        assert_eq!(bounded_text(&long).len(), MAX_QUERY_CHARS);
+        let text = QueryTooLong { chars: 64_000 }.to_string();
+        assert!(text.contains("256"), "{text}");
     }
 
     #[test]

@@ -175,6 +175,20 @@ fn typos_are_corrected_and_reported() {
     );
 }
 
+/// Issue 17: a 64,000-character word is read only up to the text limit and matched as
+/// typed (no correction, no completion); the words before it are still understood.
+#[test]
+fn an_enormous_word_is_bounded_and_not_corrected() {
+    let results = search(&text(&"permesso".repeat(8_000)));
+    assert!(results.interpretation.corrections.is_empty());
+    assert_eq!(results.total, 0);
+    let results = search(&text(&format!("permeso {}", "x".repeat(64_000))));
+    assert_eq!(
+        results.interpretation.corrections,
+        [("permeso".to_owned(), "permesso".to_owned())]
+    );
+}
+
 #[test]
 fn the_last_word_matches_as_a_prefix_while_typing() {
     let results = search(&text("corso di italiano andr"));

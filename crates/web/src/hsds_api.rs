@@ -100,6 +100,9 @@ impl ListParams {
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
         };
+        if let Some(search) = &self.search {
+            crate::search_api::check_text(search)?;
+        }
         let mut query = ListQuery {
             table: table.to_owned(),
             search: non_empty(&self.search),

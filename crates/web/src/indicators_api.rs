@@ -331,11 +331,14 @@ pub fn table_csv(table: &IndicatorTable) -> String {
     out
 }
 
+/// One CSV field, quoted when needed, and safe to open in a spreadsheet (categories can be
+/// codes someone typed).
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
+    let text = crocevia_core::spreadsheet::spreadsheet_safe(text);
+    if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 

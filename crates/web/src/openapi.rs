@@ -63,7 +63,7 @@ pub fn document() -> Value {
         "operationId": "search",
         "summary": "Searches services in any supported language, with typo tolerance, facet counts and how the query was understood.",
         "parameters": [
-            {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Free text in any language."},
+            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": crocevia_search::query::MAX_QUERY_CHARS}, "description": "Free text in any language, at most 256 characters (longer: 400 query_too_long). Only the first 12 words are read; words over 30 letters are matched as typed, without typo correction."},
             {"name": "lang", "in": "query", "schema": {"type": "string"}, "description": "The searcher's language (names and snippets in it when translated)."},
             {"name": "need", "in": "query", "schema": {"type": "string"}, "description": "Needs-taxonomy codes, comma-separated (narrower terms included)."},
             {"name": "comune", "in": "query", "schema": {"type": "string"}, "description": "ISTAT comune code; with radius_km alone, the centre distance is measured from."},
@@ -82,7 +82,7 @@ pub fn document() -> Value {
         ],
         "responses": {
             "200": {"description": "total, hits (id, score, distance_km, name, snippet), facets and interpretation (categories, corrections, relaxed).", "content": {"application/json": {"schema": {"type": "object"}}}},
-            "400": {"description": "Invalid parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "400": {"description": "Invalid parameter (invalid_parameter), or q too long (query_too_long).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
     }}));
     paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness and database reachability.", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));

@@ -46,6 +46,13 @@ pub struct SearchParams {
 }
 
 pub const MAX_PER_PAGE: usize = crocevia_search::query::MAX_LIMIT;
+
+/// Refuses a search text beyond [`crocevia_search::query::MAX_QUERY_CHARS`]: 400
+/// `query_too_long`, saying the limit (the API's `q`, the HSDS `search` parameter).
+pub fn check_text(text: &str) -> Result<(), AppError> {
+    crocevia_search::query::check_text(text.trim())
+        .map_err(|e| AppError::new(StatusCode::BAD_REQUEST, "query_too_long", e.to_string()))
+}
 const MAX_FACET_LIMIT: usize = 10_000;
 
 impl SearchParams {
@@ -57,6 +64,7 @@ impl SearchParams {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
+        check_text(&self.q)?;
         let per_page = self.per_page.unwrap_or(10);
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(AppError::bad_parameter(

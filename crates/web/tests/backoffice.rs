@@ -597,6 +597,36 @@ impl World {
     }
 }
 
+/// Issue 17: the import reads a bounded number of files and bytes, and says which limit
+/// a refused upload went beyond; nothing is written, and the server answers after.
+#[tokio::test]
+async fn a_browser_import_refuses_too_many_files_or_bytes() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    w.account(&org, "coordinator@example.it", "coordinator")
+        .await;
+    let session = w.session("coordinator@example.it").await;
+    let before = w.change_count().await;
+    let names: Vec<String> = (0..41).map(|i| format!("services{i}.csv")).collect();
+    let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "id\n")).collect();
+    let (status, html) = w.upload(&session, &files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("al massimo 40 file"), "{html}");
+
+    let big = "x".repeat(crocevia_web::backoffice::import::MAX_UPLOAD_BYTES);
+    let (status, html) = w.upload(&session, &[("services.csv", &big)]).await;
+    assert_eq!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        &html[..200.min(html.len())]
+    );
+    assert!(html.contains("superano 64 MiB"), "{html}");
+    assert_eq!(w.change_count().await, before, "nothing was written");
+    let (status, _, _) = w.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn a_browser_import_reports_every_bad_row_or_writes_the_package() {
     let w = World::new("http://localhost:8080").await;

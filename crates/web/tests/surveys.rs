@@ -354,6 +354,59 @@ choices,list_name,name,label
     assert!(html.contains("id=\"problems\""));
 }
 
+/// Issue 17: a 1.5 KB workbook naming cells at A1 and XFD1048576 made the reader allocate
+/// ~550 GB and the server abort. It is refused with the stray cell named, in the page's
+/// language, and the server goes on answering; so is a file beyond the upload cap.
+#[tokio::test]
+async fn a_workbook_spanning_the_whole_sheet_is_refused_and_the_server_answers() {
+    let s = deployed_survey().await;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("survey").unwrap();
+    sheet.write_string(0, 0, "type").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000, "{}", bytes.len());
+    let before = s.w.store.surveys_of(&org_of(&s).await).await.unwrap().len();
+
+    let (status, _, html) = upload(&s.w, &s.session, "/en/surveys", "corner.xlsx", &bytes).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let table = between(&html, "<tbody>", "</tbody>");
+    assert!(table.contains("<td>survey</td>"), "{table}");
+    assert!(table.contains("<td>1048576</td>"), "{table}");
+    assert!(table.contains("<code>XFD</code>"), "{table}");
+    assert!(table.contains("too-many-rows"), "{table}");
+    assert!(table.contains("split the form"), "{table}");
+    // In Italian on the Italian page, for a new version as for a new survey.
+    let (status, _, html) = upload(
+        &s.w,
+        &s.session,
+        &format!("{}/versions", s.survey_url),
+        "corner.xlsx",
+        &bytes,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("dividi il modulo"), "{html}");
+
+    // Beyond the upload cap: refused before the form is read, with the limit named.
+    let big = vec![b'x'; crocevia_xlsform::limits::MAX_FILE_BYTES + 128 * 1024];
+    let (status, _, html) = upload(&s.w, &s.session, "/en/surveys", "big.xlsx", &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{html}");
+    assert!(
+        html.contains("file-too-large") && html.contains("16 MiB"),
+        "{html}"
+    );
+
+    let after = s.w.store.surveys_of(&org_of(&s).await).await.unwrap().len();
+    assert_eq!(before, after, "nothing stored");
+    let (status, _, body) = s.w.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, html) = s.w.get(&s.survey_url, Some(&s.session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rilevazione dei bisogni"));
+}
+
 async fn org_of(s: &Setup) -> String {
     let (_, _, html) = s.w.get("/it/surveys", Some(&s.session)).await;
     assert!(html.contains("Rilevazione dei bisogni"));
@@ -800,6 +853,91 @@ async fn exports_read_back_with_labels_split_choices_and_repeat_sheets() {
     assert_eq!(rows.len(), 4, "one person per submission");
     assert_eq!(rows[1][0], Data::Float(2.0), "row 2 of the main sheet");
     assert_eq!(rows[1][3], Data::Float(30.0));
+}
+
+/// One respondent's whole questionnaire, with `comment` as the free-text answer.
+async fn fill_with_comment(s: &Setup, comment: &str) {
+    let mut r = Respondent::new("it");
+    r.open(s).await;
+    r.post(s, &[("sex", "male"), ("age", "40"), ("_action", "next")])
+        .await;
+    r.post(s, &[("member.0.member_age", "30"), ("_action", "next")])
+        .await;
+    let (status, html) = r
+        .post(
+            s,
+            &[
+                ("needs", "health"),
+                ("has_work", "no"),
+                ("comment", comment),
+                ("_action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+}
+
+/// Issue 17: an anonymous respondent's `=HYPERLINK(…)` was exported as is, and a
+/// spreadsheet opening the CSV made it a live link. The CSV prefixes it with `'`; a
+/// negative number stays a number; the XLSX has it as a string cell, not a formula.
+#[tokio::test]
+async fn exports_never_hand_a_spreadsheet_a_formula() {
+    let s = deployed_survey().await;
+    let attack = "=HYPERLINK(\"http://evil\",\"x\")";
+    fill_with_comment(&s, attack).await;
+    fill_with_comment(&s, "-3.5").await;
+    fill_with_comment(&s, "@SUM(A1)").await;
+    let base = format!("{}/versions/1", s.survey_url);
+    let (status, _, csv_text) =
+        s.w.get(&format!("{base}/export.csv"), Some(&s.session))
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let head = reader.headers().unwrap().clone();
+    let comment = head.iter().position(|h| h == "comment").unwrap();
+    let age = head.iter().position(|h| h == "age").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut comments: Vec<&str> = rows.iter().map(|r| &r[comment]).collect();
+    comments.sort();
+    let quoted = format!("'{attack}");
+    assert_eq!(
+        comments,
+        [quoted.as_str(), "'@SUM(A1)", "-3.5"],
+        "{csv_text}"
+    );
+    assert!(rows.iter().all(|r| &r[age] == "40"));
+
+    let request = Request::get(format!("{base}/export.xlsx"))
+        .header(header::COOKIE, format!("crocevia_session={}", s.session))
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(s.w.app.clone(), request)
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let main = book.worksheet_range("needs_assessment").unwrap();
+    let header_row: Vec<String> = main
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let comment = header_row.iter().position(|h| h == "comment").unwrap();
+    assert!(
+        main.rows()
+            .any(|r| r[comment] == Data::String(attack.into())),
+        "the answer as a string cell"
+    );
+    let formulas = book.worksheet_formula("needs_assessment").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula cells: {formulas:?}"
+    );
 }
 
 /// The real 548-question needs assessment (REACH MSNA 2024, in tests/conformance) uploads,

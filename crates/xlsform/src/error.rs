@@ -6,6 +6,8 @@
 
 use thiserror::Error;
 
+use crate::limits::LimitExceeded;
+
 /// The file could not be read as a spreadsheet.
 #[derive(Debug, Error)]
 pub enum ReadError {
@@ -18,8 +20,9 @@ pub enum ReadError {
         #[source]
         source: std::io::Error,
     },
-    /// The extension is not one of the spreadsheet formats we read.
-    #[error("unsupported form file type '.{0}': use .xlsx, .xls, .ods or .csv")]
+    /// The file is not one of the formats we read (.xlsx and XLSForm .csv: the others
+    /// cannot be read within [`crate::limits`]).
+    #[error("unsupported form file type '.{0}': save the form as .xlsx (or XLSForm .csv)")]
     UnsupportedFormat(String),
     /// calamine could not parse the workbook (corrupt or not a spreadsheet).
     #[error("not a readable spreadsheet: {0}")]
@@ -27,4 +30,26 @@ pub enum ReadError {
     /// The CSV could not be parsed.
     #[error("not a readable XLSForm CSV: {0}")]
     Csv(String),
+    /// The form is beyond one of the [`crate::limits`]; nothing more of it was read.
+    #[error("{0}")]
+    TooLarge(LimitExceeded),
+}
+
+impl ReadError {
+    /// A stable code for the kind of failure (the limits' own codes for [`ReadError::TooLarge`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::Io { .. } => "unreadable-file",
+            ReadError::UnsupportedFormat(_) => "unsupported-format",
+            ReadError::Spreadsheet(_) => "unreadable-spreadsheet",
+            ReadError::Csv(_) => "unreadable-csv",
+            ReadError::TooLarge(e) => e.limit.code(),
+        }
+    }
+}
+
+impl From<LimitExceeded> for ReadError {
+    fn from(e: LimitExceeded) -> Self {
+        ReadError::TooLarge(e)
+    }
 }

@@ -15,6 +15,7 @@
 pub mod error;
 pub mod expr;
 pub mod form;
+pub mod limits;
 mod params;
 pub mod report;
 pub mod validate;
@@ -26,16 +27,17 @@ pub use error::ReadError;
 pub use form::{
     Choice, ChoiceList, Element, ElementKind, Form, GroupKind, QuestionType, Settings, Text,
 };
+pub use limits::{Limit, LimitExceeded};
 pub use report::{Code, Problem, Report, Severity};
 pub use validate::validate;
 pub use workbook::Workbook;
 
-/// Reads a form file (`.xlsx`, `.xls`, `.ods` or XLSForm `.csv`).
+/// Reads a form file (`.xlsx`, `.xlsm` or XLSForm `.csv`) within [`limits`].
 pub fn read_path(path: &Path) -> Result<Form, ReadError> {
     Ok(form::build(&workbook::read_path(path)?))
 }
 
-/// Reads an XLSX (or XLS/ODS) form from bytes, e.g. an upload.
+/// Reads an XLSX form from bytes, e.g. an upload, within [`limits`].
 pub fn read_xlsx(bytes: &[u8]) -> Result<Form, ReadError> {
     Ok(form::build(&workbook::read_spreadsheet(bytes)?))
 }

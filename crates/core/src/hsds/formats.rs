@@ -242,6 +242,11 @@ pub fn write_tabular(records: &[Record]) -> Vec<(String, Vec<u8>)> {
             .collect();
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(&columns).expect("writing to memory");
+        // Cells are written as they are, without `crate::spreadsheet::spreadsheet_safe`:
+        // this is a data-interchange package that other software (and our own import)
+        // reads back, where a leading `'` would become part of the value (`+39 06 …`
+        // phones, `-` in descriptions) and break round trips. Whoever opens it in a
+        // spreadsheet program imports it as data, not as a report.
         for r in rows {
             let row = columns.iter().map(|c| match *c {
                 "id" => r.id.clone(),

@@ -113,6 +113,20 @@ fn csv_has_a_row_per_cell_with_codes_labels_and_status() {
     assert_eq!(reader.records().count(), 6);
 }
 
+/// Issue 17: a label someone typed (an organisation's name) opens as text in a
+/// spreadsheet, never as a formula; negative figures stay numbers.
+#[test]
+fn csv_labels_never_open_as_formulas() {
+    let mut t = sample();
+    t.dimensions[0].categories[0].label = "=HYPERLINK(\"http://evil\",\"x\")".into();
+    t.values[0] = TableValue::Number(-3.0);
+    let csv = t.to_csv();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!(&first[1], "'=HYPERLINK(\"http://evil\",\"x\")");
+    assert_eq!(&first[4], "-3");
+}
+
 #[test]
 fn json_stat_follows_the_format() {
     let doc = sample().to_json_stat();

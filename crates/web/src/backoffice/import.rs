@@ -23,8 +23,13 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::portal::{Page, lang_or_404, render};
 
-/// The largest upload, all files together.
+/// The largest upload, all files together. The demo network's whole package is about
+/// 1 MB; a region's directory of a few thousand services fits many times over, and larger
+/// loads go through `crocevia import hsds`.
 pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// The most files in one import: a tabular package is HSDS's 22 tables (and ours) plus
+/// `datapackage.json`; more files than this are no package, and each one costs a reader.
+pub const MAX_UPLOAD_FILES: usize = 40;
 /// Problems listed on the page; the rest are counted.
 const SHOWN_PROBLEMS: usize = 500;
 
@@ -133,16 +138,47 @@ pub async fn upload(
             format!("the upload could not be read ({e}); send the files again"),
         )
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad_upload)? {
+    // Beyond MAX_UPLOAD_BYTES (the body limit) or MAX_UPLOAD_FILES, reading stops there.
+    let mut over_limit: Option<(StatusCode, &'static str, u64)> = None;
+    let too_large = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "im-too-large",
+        (MAX_UPLOAD_BYTES / (1024 * 1024)) as u64,
+    );
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                over_limit = Some(too_large);
+                break;
+            }
+            Err(e) => return Err(bad_upload(e)),
+        };
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.map_err(bad_upload)?,
             "replace" => replace = field.text().await.map_err(bad_upload)? == "1",
             "files" => {
+                if files.len() == MAX_UPLOAD_FILES {
+                    over_limit = Some((
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "im-too-many-files",
+                        MAX_UPLOAD_FILES as u64,
+                    ));
+                    break;
+                }
                 let name = field
                     .file_name()
                     .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
                     .unwrap_or_default();
-                let bytes = field.bytes().await.map_err(bad_upload)?;
+                let bytes = match field.bytes().await {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        over_limit = Some(too_large);
+                        break;
+                    }
+                    Err(e) => return Err(bad_upload(e)),
+                };
                 if !name.is_empty() {
                     files.push((name, bytes.to_vec()));
                 }
@@ -150,11 +186,20 @@ pub async fn upload(
             _ => {}
         }
     }
-    if !user.csrf_ok(&csrf) {
+    // A body beyond the limit is refused before its CSRF field can be read (the limit acts
+    // on the declared length); the refusal writes nothing, so it is shown without the token.
+    let too_large_body =
+        over_limit.is_some_and(|(status, _, _)| status == StatusCode::PAYLOAD_TOO_LARGE);
+    if !too_large_body && !user.csrf_ok(&csrf) {
         return Ok(Denied::Csrf.page(language));
     }
     if let Err(denied) = may_import(&user) {
         return Ok(denied.page(language));
+    }
+    if let Some((status, message, max)) = over_limit {
+        return Ok(import_page(language, &user, status, |page, t| {
+            t.outcome = page.tn(message, "max", &max);
+        }));
     }
     if files.is_empty() {
         return Ok(import_page(

@@ -220,6 +220,9 @@ struct SearchTemplate {
     results: Vec<ServiceCard>,
     total: u64,
     corrections: Vec<(String, String)>,
+    /// The text was beyond the limit and only its beginning was searched.
+    shortened: bool,
+    max_query_chars: u64,
     page_number: u32,
     total_pages: u32,
     prev_url: Option<String>,
@@ -237,8 +240,13 @@ pub async fn search(
     let language = lang_or_404(&lang)?;
     let page_number = params.page.unwrap_or(1).max(1);
     let need = params.need.trim();
+    // A person who pasted too much still gets results, for the beginning, and is told so
+    // (the API refuses instead: a program can shorten its own text).
+    let text = params.q.trim();
+    let shortened = crocevia_search::query::check_text(text).is_err();
+    let text = crocevia_search::query::bounded_text(text);
     let query = SearchQuery {
-        text: Some(params.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        text: Some(text.to_owned()).filter(|q| !q.is_empty()),
         language: Some(language.code.to_owned()),
         categories: taxonomy::term(need)
             .map(|t| vec![t.code.clone()])
@@ -319,6 +327,8 @@ pub async fn search(
         languages,
         total: found.total,
         corrections: found.interpretation.corrections.clone(),
+        shortened,
+        max_query_chars: crocevia_search::query::MAX_QUERY_CHARS as u64,
         page_number,
         total_pages,
         prev_url,

@@ -4,6 +4,10 @@
 //! and (XLSX) each repeat on a sheet of its own, linked to the main sheet by row index and
 //! submission id; a repeat inside a repeat also by `_parent_index`, the row of the enclosing
 //! instance on its repeat's sheet. The CSV is the main sheet alone, at every level.
+//!
+//! Answers are untrusted text: in the CSV every text cell goes through
+//! [`spreadsheet_safe`] (a leading `=`, `+`, `-`, `@`… gets a `'`), and in the XLSX text is
+//! only ever written with `write_string`, a string cell no spreadsheet evaluates.
 
 use std::sync::Arc;
 
@@ -11,6 +15,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use crocevia_core::spreadsheet::spreadsheet_safe;
 use crocevia_store::survey::{Submission, SubmissionStatus};
 use crocevia_xlsform::{Form, QuestionType};
 use serde::Deserialize;
@@ -274,7 +279,10 @@ pub fn csv_stream(
     let cols = Arc::new(columns(form, None, params));
     let header = {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(cols.iter().map(|c| c.header.as_str()));
+        let _ = w.write_record(
+            cols.iter()
+                .map(|c| spreadsheet_safe(&c.header).into_owned()),
+        );
         w.into_inner().unwrap_or_default()
     };
     let version_id = version_id.to_owned();
@@ -306,7 +314,9 @@ pub fn csv_stream(
                 let record: Vec<String> = cols
                     .iter()
                     .map(|c| match value(c, s, answers) {
-                        Value::Text(t) => t,
+                        // Answers are anyone's text: opened in a spreadsheet they must stay
+                        // text, never formulas (CSV injection).
+                        Value::Text(t) => spreadsheet_safe(&t).into_owned(),
                         Value::Number(n) => crocevia_xlsform::expr::num_to_string(n),
                         Value::Empty => String::new(),
                     })

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crocevia_core::access::Role;
 use crocevia_i18n::Language;
 use crocevia_store::survey::{Audience, FormVersion, Survey};
-use crocevia_xlsform::Severity;
+use crocevia_xlsform::{Limit, LimitExceeded, ReadError, Severity};
 
 use super::{form_title, read_form};
 use crate::AppState;
@@ -20,8 +20,10 @@ use crate::backoffice::form::{Denied, Posted};
 use crate::error::AppError;
 use crate::portal::{Page, lang_or_404, render};
 
-/// The largest form file accepted.
-pub const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
+/// The largest form upload (the HTTP body): the reader's own cap on a form file
+/// ([`crocevia_xlsform::limits::MAX_FILE_BYTES`]) plus room for the multipart envelope and
+/// the CSRF field, so a file the reader would take is never cut off by the body limit.
+pub const MAX_FORM_BYTES: usize = crocevia_xlsform::limits::MAX_FILE_BYTES + 64 * 1024;
 
 /// One validation problem, as the table shows it.
 pub struct ProblemRow {
@@ -30,6 +32,8 @@ pub struct ProblemRow {
     pub column: String,
     pub code: &'static str,
     pub message: String,
+    /// The message is in the page's language (else it is the validator's English).
+    pub translated: bool,
 }
 
 pub fn may_manage(user: &CurrentUser) -> Result<(), Denied> {
@@ -58,21 +62,52 @@ fn rows(problems: &[crocevia_xlsform::Problem]) -> Vec<ProblemRow> {
             column: p.column.clone().unwrap_or_default(),
             code: p.code.as_str(),
             message: p.message.clone(),
+            translated: false,
         })
         .collect()
 }
 
-/// Reads and validates an upload: the form's facts, or every problem.
-fn check(file_name: &str, bytes: &[u8]) -> Result<Checked, Vec<ProblemRow>> {
-    let form = read_form(file_name, bytes).map_err(|e| {
-        vec![ProblemRow {
+/// Why a form could not be read, as a problem row: a form beyond the reader's limits in
+/// the page's language (which limit, where, what to do), anything else in the reader's words.
+fn unreadable(page: &Page, e: &ReadError) -> ProblemRow {
+    let ReadError::TooLarge(over) = e else {
+        return ProblemRow {
             sheet: String::new(),
             row: String::new(),
             column: String::new(),
             code: "unreadable",
             message: e.to_string(),
-        }]
-    })?;
+            translated: false,
+        };
+    };
+    let mib = |bytes: u64| format!("{} MiB", bytes / (1024 * 1024));
+    let max = over.limit.max();
+    let message = match over.limit {
+        Limit::FileSize => page.ts("sv-limit-file-too-large", "max", &mib(max)),
+        Limit::ZipEntries => page.tn("sv-limit-too-many-zip-entries", "max", &max),
+        Limit::UnzippedSize => page.ts("sv-limit-unzipped-too-large", "max", &mib(max)),
+        Limit::Rows => page.tn("sv-limit-too-many-rows", "max", &max),
+        Limit::Columns => page.ts(
+            "sv-limit-too-many-columns",
+            "max",
+            &crocevia_xlsform::limits::column_name(max as usize - 1),
+        ),
+        Limit::Cells => page.tn("sv-limit-too-many-cells", "max", &max),
+        _ => page.t("sv-limit-other"),
+    };
+    ProblemRow {
+        sheet: over.sheet.clone().unwrap_or_default(),
+        row: over.row.map(|r| r.to_string()).unwrap_or_default(),
+        column: over.column.clone().unwrap_or_default(),
+        code: over.limit.code(),
+        message,
+        translated: true,
+    }
+}
+
+/// Reads and validates an upload: the form's facts, or every problem.
+fn check(page: &Page, file_name: &str, bytes: &[u8]) -> Result<Checked, Vec<ProblemRow>> {
+    let form = read_form(file_name, bytes).map_err(|e| vec![unreadable(page, &e)])?;
     let report = crocevia_xlsform::validate(&form);
     if !report.is_valid() {
         let mut all: Vec<_> = report.errors.clone();
@@ -179,10 +214,18 @@ pub async fn list(
     .await
 }
 
+/// The file field of an upload form.
+enum Upload {
+    /// No file chosen.
+    None,
+    /// The file's name (without any directory) and content.
+    File(String, Vec<u8>),
+    /// The body went beyond [`MAX_FORM_BYTES`]: refused before being read whole.
+    TooLarge,
+}
+
 /// The fields of an upload form: its CSRF token and the file.
-async fn read_upload(
-    mut multipart: Multipart,
-) -> Result<(String, Option<(String, Vec<u8>)>), AppError> {
+async fn read_upload(mut multipart: Multipart) -> Result<(String, Upload), AppError> {
     let bad_upload = |e: axum::extract::multipart::MultipartError| {
         AppError::new(
             StatusCode::BAD_REQUEST,
@@ -191,8 +234,16 @@ async fn read_upload(
         )
     };
     let mut csrf = String::new();
-    let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(bad_upload)? {
+    let mut file = Upload::None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Ok((csrf, Upload::TooLarge));
+            }
+            Err(e) => return Err(bad_upload(e)),
+        };
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.map_err(bad_upload)?,
             "file" => {
@@ -200,15 +251,50 @@ async fn read_upload(
                     .file_name()
                     .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
                     .unwrap_or_default();
-                let bytes = field.bytes().await.map_err(bad_upload)?;
+                let bytes = match field.bytes().await {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Ok((csrf, Upload::TooLarge));
+                    }
+                    Err(e) => return Err(bad_upload(e)),
+                };
                 if !name.is_empty() && !bytes.is_empty() {
-                    file = Some((name, bytes.to_vec()));
+                    file = Upload::File(name, bytes.to_vec());
                 }
             }
             _ => {}
         }
     }
     Ok((csrf, file))
+}
+
+impl Upload {
+    /// A body beyond the cap is refused before its CSRF field can be read (the limit acts on
+    /// the declared length); the refusal changes nothing, so it is shown without the token.
+    fn is_too_large(&self) -> bool {
+        matches!(self, Upload::TooLarge)
+    }
+
+    /// The file, or what to show instead: the status and the problems (none when no file
+    /// was chosen).
+    fn file(self, page: &Page) -> Result<(String, Vec<u8>), (StatusCode, Vec<ProblemRow>)> {
+        match self {
+            Upload::File(name, bytes) => Ok((name, bytes)),
+            Upload::None => Err((StatusCode::UNPROCESSABLE_ENTITY, Vec::new())),
+            Upload::TooLarge => Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                vec![unreadable(
+                    page,
+                    &ReadError::TooLarge(LimitExceeded {
+                        limit: Limit::FileSize,
+                        sheet: None,
+                        row: None,
+                        column: None,
+                    }),
+                )],
+            )),
+        }
+    }
 }
 
 fn version_row(
@@ -244,25 +330,25 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let (csrf, file) = read_upload(multipart).await?;
-    if !user.csrf_ok(&csrf) {
+    if !file.is_too_large() && !user.csrf_ok(&csrf) {
         return Ok(Denied::Csrf.page(language));
     }
     if let Err(denied) = may_manage(&user) {
         return Ok(denied.page(language));
     }
     let page = Page::new(language, "/surveys");
-    let Some((name, bytes)) = file else {
-        return list_page(
-            &state,
-            language,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page.t("sv-no-file"),
-            Vec::new(),
-        )
-        .await;
+    let (name, bytes) = match file.file(&page) {
+        Ok(file) => file,
+        Err((status, problems)) => {
+            let outcome = if problems.is_empty() {
+                page.t("sv-no-file")
+            } else {
+                page.tn("sv-refused", "count", &(problems.len() as u64))
+            };
+            return list_page(&state, language, &user, status, outcome, problems).await;
+        }
     };
-    match check(&name, &bytes) {
+    match check(&page, &name, &bytes) {
         Err(problems) => {
             let outcome = page.tn("sv-refused", "count", &(problems.len() as u64));
             list_page(
@@ -430,26 +516,31 @@ pub async fn add_version(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let (csrf, file) = read_upload(multipart).await?;
-    let survey = match managed_post(&state, language, &user, &id, &csrf).await? {
+    let survey = if file.is_too_large() {
+        managed(&state, language, &user, &id).await?
+    } else {
+        managed_post(&state, language, &user, &id, &csrf).await?
+    };
+    let survey = match survey {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
     let page = Page::new(language, "/surveys");
-    let Some((name, bytes)) = file else {
-        let outcome = page.t("sv-no-file");
-        return show_page(
-            &state,
-            language,
-            &user,
-            survey,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            outcome,
-            false,
-            Vec::new(),
-        )
-        .await;
+    let (name, bytes) = match file.file(&page) {
+        Ok(file) => file,
+        Err((status, problems)) => {
+            let outcome = if problems.is_empty() {
+                page.t("sv-no-file")
+            } else {
+                page.tn("sv-refused", "count", &(problems.len() as u64))
+            };
+            return show_page(
+                &state, language, &user, survey, status, outcome, false, problems,
+            )
+            .await;
+        }
     };
-    match check(&name, &bytes) {
+    match check(&page, &name, &bytes) {
         Err(problems) => {
             let outcome = page.tn("sv-refused", "count", &(problems.len() as u64));
             show_page(
