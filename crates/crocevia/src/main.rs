@@ -311,14 +311,17 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
             )
         })?;
     }
-    let store = crocevia_store_sql::open(&config.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                redact_password(&config.database_url)
-            )
-        })?;
+    let store = crocevia_store_sql::open(
+        &config.database_url,
+        crocevia_store_sql::AuditSeal::unkeyed(),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            redact_password(&config.database_url)
+        )
+    })?;
     transfer::load_reference_data(store.as_ref()).await?;
     Ok(store)
 }

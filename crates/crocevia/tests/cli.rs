@@ -343,7 +343,9 @@ fn audit_verify_detects_a_changed_or_deleted_entry() {
         })
     };
     runtime.block_on(async {
-        let store = crocevia_store_sql::open(&url).await.unwrap();
+        let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .unwrap();
         crocevia_store::desk_contract::seed_desk(store.as_ref()).await;
         store.close().await;
     });

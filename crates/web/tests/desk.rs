@@ -257,7 +257,14 @@ async fn a_person_is_referred_to_the_asl_which_accepts_and_completes() {
     // Every read and write left an intact audit chain.
     let entries = w.store.audit_entries(0, 10_000).await.unwrap();
     let head = w.store.audit_head().await.unwrap();
-    assert!(verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str()))).is_ok());
+    assert!(
+        verify(
+            &entries,
+            head.as_ref().map(|(s, h)| (*s, h.as_str())),
+            w.store.audit_seal()
+        )
+        .is_ok()
+    );
 }
 
 #[tokio::test]
