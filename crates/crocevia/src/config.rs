@@ -31,6 +31,32 @@ pub struct Config {
     pub observatory: crocevia_observatory::Settings,
     /// Search answers kept for repeated queries; 0 turns the cache off.
     pub search_cache_entries: usize,
+    /// The audit trail's key and checkpoints.
+    pub audit: AuditSettings,
+}
+
+/// Where the audit trail's key and checkpoints live: outside the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditSettings {
+    /// The key sealing entries (created on first start); every app server sharing a database
+    /// must use the same file.
+    pub key_file: PathBuf,
+    /// Signed checkpoints of the chain's head are appended here.
+    pub checkpoint_file: PathBuf,
+    /// How often the server writes a checkpoint (also at shutdown).
+    pub checkpoint_interval: std::time::Duration,
+}
+
+/// `[audit]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    /// The key file (`{data_dir}/audit.key` by default).
+    key_file: Option<PathBuf>,
+    /// The checkpoint file (`{data_dir}/audit-checkpoints.log` by default).
+    checkpoint_file: Option<PathBuf>,
+    /// `"1h"` by default; s, m, h or d.
+    checkpoint_interval: Option<String>,
 }
 
 /// `[search]` in `crocevia.toml`.
@@ -92,6 +118,8 @@ struct FileConfig {
     observatory: ObservatoryFile,
     #[serde(default)]
     search: SearchFile,
+    #[serde(default)]
+    audit: AuditFile,
 }
 
 /// `[oidc]` in `crocevia.toml`.
@@ -214,7 +242,25 @@ impl Config {
                 .result_cache
                 .unwrap_or(crocevia_web::search_cache::DEFAULT_CAPACITY),
         };
+        let audit = AuditSettings {
+            key_file: env("CROCEVIA_AUDIT_KEY_FILE")
+                .map(PathBuf::from)
+                .or(file.audit.key_file)
+                .unwrap_or_else(|| data_dir.join("audit.key")),
+            checkpoint_file: env("CROCEVIA_AUDIT_CHECKPOINT_FILE")
+                .map(PathBuf::from)
+                .or(file.audit.checkpoint_file)
+                .unwrap_or_else(|| data_dir.join("audit-checkpoints.log")),
+            checkpoint_interval: duration(
+                "CROCEVIA_AUDIT_CHECKPOINT_INTERVAL",
+                file.audit.checkpoint_interval,
+                Duration::hours(1),
+            )?
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(3600)),
+        };
         Ok(Config {
+            audit,
             search_cache_entries,
             observatory,
             database_url,

@@ -548,8 +548,7 @@ macro_rules! sql_store {
 
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
-        pub use crocevia_core::desk::audit::AuditSeal;
-use crocevia_core::hsds::Record;
+        use crocevia_core::hsds::Record;
         use crocevia_core::hsds::validate::Existing;
         use crocevia_core::statistics::{Dataset, Observation, ObservationFilter};
         use crocevia_core::territory::{Comune, Point, Prefecture, Province, Region, Territories};
