@@ -163,19 +163,23 @@ pub async fn login(
 ) -> Result<Option<Account>, StoreError> {
     let Some(account) = store.account_by_email(&normalize_email(email)).await? else {
         verify_password(password, decoy_hash());
+        crate::audit_trail::login(store, now, None, Some("unknown account")).await?;
         return Ok(None);
     };
     if account.locked_until.is_some_and(|until| now < until) {
         verify_password(password, decoy_hash());
+        crate::audit_trail::login(store, now, Some(&account), Some("locked")).await?;
         return Ok(None);
     }
     if !verify_password(password, &account.password_hash) {
         store
             .record_failed_login(&account.id, MAX_FAILED_LOGINS, now + LOCK_OUT)
             .await?;
+        crate::audit_trail::login(store, now, Some(&account), Some("wrong password")).await?;
         return Ok(None);
     }
     store.record_successful_login(&account.id).await?;
+    crate::audit_trail::login(store, now, Some(&account), None).await?;
     Ok(Some(account))
 }
 

@@ -5,6 +5,7 @@
 //! submission id; a repeat inside a repeat also by `_parent_index`, the row of the enclosing
 //! instance on its repeat's sheet. The CSV is the main sheet alone, at every level.
 
+use crocevia_core::desk::audit::AuditAction;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -243,6 +244,16 @@ pub async fn csv(
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
     };
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        state.clock.now(),
+        crate::desk::actor(&user),
+        AuditAction::Export,
+        crate::audit_trail::SURVEY,
+        &id,
+        &format!("version {number} csv"),
+    )
+    .await?;
     let form = form_of(&state, &version).await?;
     let body = Body::from_stream(csv_stream(state.store.clone(), &form, &version.id, &params));
     Ok((
@@ -343,6 +354,16 @@ pub async fn xlsx(
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
     };
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        state.clock.now(),
+        crate::desk::actor(&user),
+        AuditAction::Export,
+        crate::audit_trail::SURVEY,
+        &id,
+        &format!("version {number} xlsx"),
+    )
+    .await?;
     let form = form_of(&state, &version).await?;
     let bytes = write_xlsx(&state, &form, &version.id, &params).await?;
     Ok((
