@@ -1072,6 +1072,22 @@ macro_rules! sql_desk_store {
                     .collect()
                 }
 
+                async fn audit_entries_before(&self, before_seq: Option<i64>, organization_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+                    sqlx::query(AssertSqlSafe(format!(
+                        "SELECT seq, at, account_id, organization_id, action, subject_kind, subject_id, contact_id, \
+                         detail, prev_hash, hash FROM desk_audit WHERE seq < $1 AND ($2 = '' OR organization_id = $2) \
+                         ORDER BY seq DESC LIMIT {limit}"
+                    )))
+                    .bind(before_seq.unwrap_or(i64::MAX))
+                    .bind(organization_id.unwrap_or_default())
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .iter()
+                    .map(audit_of)
+                    .collect()
+                }
+
                 fn audit_seal(&self) -> &AuditSeal {
                     &self.audit
                 }

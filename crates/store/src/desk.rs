@@ -282,6 +282,15 @@ pub trait DeskStore: Send + Sync {
     /// Audit entries after `after_seq`, in order (for `crocevia audit verify`).
     async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 
+    /// Audit entries newest first, before `before_seq` when given, of actors of
+    /// `organization_id` when given (for the back office's audit page).
+    async fn audit_entries_before(
+        &self,
+        before_seq: Option<i64>,
+        organization_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
+
     /// How this store seals the entries it appends (the key it was opened with).
     fn audit_seal(&self) -> &AuditSeal;
 

@@ -1008,4 +1008,15 @@ async fn logins_and_password_resets_are_audited() {
     );
     let written = format!("{entries:?}");
     assert!(!written.contains(typed) && !written.contains("nobody@example.it"));
+
+    // The audit page shows them: the admin sees what their organisation's accounts did.
+    let (status, _, html) = w
+        .get("/it/backoffice/audit?trail=personal", Some(&admin))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Password reimpostata") && html.contains("<td>Accesso</td>"),
+        "{html}"
+    );
+    assert!(html.contains(&editor_id), "{html}");
 }
