@@ -589,7 +589,7 @@ async fn open_target_store(dir: &Path) -> Result<std::sync::Arc<dyn crocevia_sto
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let url = format!("sqlite://{}", dir.join("crocevia.db").display());
-    let store = crocevia_store_sql::open(&url)
+    let store = crocevia_store_sql::open(&url, crocevia_store_sql::AuditSeal::unkeyed())
         .await
         .with_context(|| format!("cannot open the database at {url}"))?;
     crate::transfer::load_reference_data(store.as_ref()).await?;

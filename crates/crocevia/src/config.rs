@@ -40,6 +40,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Requests per client address on login, anonymous survey pages and search.
     pub rate_limits: RateLimits,
+    /// The audit trail's key and checkpoints.
+    pub audit: AuditSettings,
 }
 
 /// `[rate_limits]` in `crocevia.toml`: `"10/m"` (per s, m or h) or `"off"`.
@@ -64,6 +66,30 @@ struct HttpFile {
 #[serde(deny_unknown_fields)]
 struct MetricsFile {
     token: Option<String>,
+}
+
+/// Where the audit trail's key and checkpoints live: outside the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditSettings {
+    /// The key sealing entries (created on first start); every app server sharing a database
+    /// must use the same file.
+    pub key_file: PathBuf,
+    /// Signed checkpoints of the chain's head are appended here.
+    pub checkpoint_file: PathBuf,
+    /// How often the server writes a checkpoint (also at shutdown).
+    pub checkpoint_interval: std::time::Duration,
+}
+
+/// `[audit]` in `crocevia.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    /// The key file (`{data_dir}/audit.key` by default).
+    key_file: Option<PathBuf>,
+    /// The checkpoint file (`{data_dir}/audit-checkpoints.log` by default).
+    checkpoint_file: Option<PathBuf>,
+    /// `"1h"` by default; s, m, h or d.
+    checkpoint_interval: Option<String>,
 }
 
 /// `[search]` in `crocevia.toml`.
@@ -131,6 +157,8 @@ struct FileConfig {
     metrics: MetricsFile,
     #[serde(default)]
     rate_limits: RateLimitsFile,
+    #[serde(default)]
+    audit: AuditFile,
 }
 
 /// `[oidc]` in `crocevia.toml`.
@@ -253,6 +281,23 @@ impl Config {
                 .result_cache
                 .unwrap_or(crocevia_web::search_cache::DEFAULT_CAPACITY),
         };
+        let audit = AuditSettings {
+            key_file: env("CROCEVIA_AUDIT_KEY_FILE")
+                .map(PathBuf::from)
+                .or(file.audit.key_file)
+                .unwrap_or_else(|| data_dir.join("audit.key")),
+            checkpoint_file: env("CROCEVIA_AUDIT_CHECKPOINT_FILE")
+                .map(PathBuf::from)
+                .or(file.audit.checkpoint_file)
+                .unwrap_or_else(|| data_dir.join("audit-checkpoints.log")),
+            checkpoint_interval: duration(
+                "CROCEVIA_AUDIT_CHECKPOINT_INTERVAL",
+                file.audit.checkpoint_interval,
+                Duration::hours(1),
+            )?
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(3600)),
+        };
         let trusted_proxies = match env("CROCEVIA_TRUSTED_PROXIES") {
             Some(list) => {
                 parse_networks(list.split([',', ' '])).context("CROCEVIA_TRUSTED_PROXIES")?
@@ -302,6 +347,7 @@ impl Config {
             rate_limits,
             trusted_proxies,
             metrics_token,
+            audit,
             search_cache_entries,
             observatory,
             database_url,

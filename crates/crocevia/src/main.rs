@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crocevia_core::clock::{Clock, SystemClock};
 use crocevia_search::{SearchIndex, SearchService};
 use crocevia_store::Store;
+use crocevia_store_sql::AuditSeal;
 
 use crate::config::{Config, Overrides};
 
@@ -86,8 +87,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check that no entry was changed or deleted.
-    Verify,
+    /// Check that no entry was changed or deleted: every entry's seal, the links between
+    /// them, the head, and with --checkpoint the signed heads the server wrote.
+    Verify {
+        /// Checkpoints to check the trail against (the checkpoint file, or lines of the
+        /// server's log that carry them); a cut tail with a rewritten head shows only so.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Write a signed checkpoint of the trail's head now (to the configured checkpoint
+    /// file unless --out is given).
+    Checkpoint {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -182,7 +195,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let config = Config::resolve(&cli.overrides, |k| std::env::var(k).ok())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = open_store(&config).await?;
+    // The audit commands check with the key there is; they never make a new one.
+    let create_key = !matches!(cli.command, Command::Audit { .. });
+    let store = open_store(&config, create_key).await?;
     let outcome = execute(cli.command, config, store.clone(), clock).await;
     store.close().await;
     outcome
@@ -280,8 +295,14 @@ async fn execute(
         Command::User { action } => users::run(action, store.as_ref(), clock.as_ref()).await,
         Command::Bench { what } => bench::run(what).await,
         Command::Audit {
-            what: AuditCommand::Verify,
-        } => audit::verify(store.as_ref()).await,
+            what: AuditCommand::Verify { checkpoint },
+        } => audit::verify(store.as_ref(), store.audit_seal(), checkpoint.as_deref()).await,
+        Command::Audit {
+            what: AuditCommand::Checkpoint { out },
+        } => {
+            let out = out.unwrap_or_else(|| config.audit.checkpoint_file.clone());
+            audit::checkpoint_now(store.as_ref(), store.audit_seal(), &out, clock.now()).await
+        }
         Command::Xlsform {
             what: XlsformCommand::Check { form },
         } => check_xlsform(&form),
@@ -301,8 +322,9 @@ fn check_xlsform(path: &std::path::Path) -> Result<ExitCode> {
 }
 
 /// Opens the database (creating the data directory for SQLite), migrates it and loads the
-/// reference data a new installation needs.
-async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+/// reference data a new installation needs. The store seals audit entries with the key file;
+/// on first start (`create_key`) the key is made, keying the entries after those already there.
+async fn open_store(config: &Config, create_key: bool) -> Result<Arc<dyn Store>> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
@@ -311,14 +333,35 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
             )
         })?;
     }
-    let store = crocevia_store_sql::open(&config.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                redact_password(&config.database_url)
-            )
-        })?;
+    let open = |seal| async {
+        crocevia_store_sql::open(&config.database_url, seal)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database at {}",
+                    redact_password(&config.database_url)
+                )
+            })
+    };
+    let key_file = &config.audit.key_file;
+    let seal = match audit::load_key(key_file)? {
+        Some(seal) => seal,
+        None if create_key => {
+            let plain = open(AuditSeal::unkeyed()).await?;
+            let head = plain.audit_head().await?.map_or(0, |(seq, _)| seq);
+            plain.close().await;
+            audit::create_key(key_file, head + 1)?
+        }
+        None => {
+            eprintln!(
+                "warning: no audit key at {}: entries are checked as unkeyed SHA-256 (set \
+                 [audit] key_file or CROCEVIA_AUDIT_KEY_FILE to the servers' key file)",
+                key_file.display()
+            );
+            AuditSeal::unkeyed()
+        }
+    };
+    let store = open(seal).await?;
     transfer::load_reference_data(store.as_ref()).await?;
     Ok(store)
 }
@@ -414,6 +457,13 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
             None
         }
     };
+    let checkpoints = tokio::spawn(audit::checkpoints_every(
+        store.clone(),
+        store.audit_seal().clone(),
+        config.audit.clone(),
+        clock.clone(),
+    ));
+    let (audit_store, audit_clock) = (store.clone(), clock.clone());
     let state = crocevia_web::AppState::with_search(store, clock, web_config, search);
     let observatory = state.observatory.clone();
     let observatory_follower = tokio::spawn(async move {
@@ -444,6 +494,15 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     follower.abort();
     observatory_follower.abort();
     jobs.abort();
+    checkpoints.abort();
+    audit::checkpoint(
+        audit_store.as_ref(),
+        audit_store.audit_seal(),
+        &config.audit.checkpoint_file,
+        audit_clock.now(),
+    )
+    .await
+    .context("the audit checkpoint at shutdown could not be written")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -81,6 +81,24 @@ pub async fn run(action: UserAction, store: &dyn Store, clock: &dyn Clock) -> Re
         } => {
             let password = read_password(password_stdin)?;
             crocevia_web::auth::reset_password(store, &email, &password).await?;
+            if let Some(account) = store
+                .account_by_email(&crocevia_core::access::normalize_email(&email))
+                .await?
+            {
+                crocevia_web::audit_trail::record(
+                    store,
+                    clock.now(),
+                    crocevia_core::desk::audit::Actor {
+                        account_id: "command-line".into(),
+                        organization_id: String::new(),
+                    },
+                    crocevia_core::desk::audit::AuditAction::PasswordReset,
+                    crocevia_web::audit_trail::ACCOUNT,
+                    &account.id,
+                    "crocevia user reset-password",
+                )
+                .await?;
+            }
             println!("Password of {email} changed; its sessions have ended.");
         }
     }

@@ -34,6 +34,22 @@ impl Install {
             .unwrap()
     }
 
+    /// The seal in the key file the first start made.
+    fn audit_seal(&self) -> crocevia_store_sql::AuditSeal {
+        let text = std::fs::read_to_string(self.path("data/audit.key")).unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().strip_prefix('='))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        crocevia_store_sql::AuditSeal::keyed(
+            crocevia_core::desk::audit::AuditKey::from_hex(&value("key")).unwrap(),
+            value("keyed_from").parse().unwrap(),
+        )
+    }
+
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
@@ -227,6 +243,10 @@ fn the_server_answers_on_a_socket_and_stops_on_sigterm() {
     );
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    // It left a signed checkpoint of the audit trail on its way out.
+    let checkpoints = std::fs::read_to_string(install.path("data/audit-checkpoints.log")).unwrap();
+    assert_eq!(checkpoints.lines().count(), 1, "{checkpoints}");
+    assert!(checkpoints.contains("\"mac\""), "{checkpoints}");
 }
 
 /// A kill in the middle of a large import loses nothing committed before it and leaves
@@ -343,7 +363,9 @@ fn audit_verify_detects_a_changed_or_deleted_entry() {
         })
     };
     runtime.block_on(async {
-        let store = crocevia_store_sql::open(&url).await.unwrap();
+        let store = crocevia_store_sql::open(&url, install.audit_seal())
+            .await
+            .unwrap();
         crocevia_store::desk_contract::seed_desk(store.as_ref()).await;
         store.close().await;
     });
@@ -359,4 +381,133 @@ fn audit_verify_detects_a_changed_or_deleted_entry() {
     let out = install.run(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stdout).contains("between 1 and 3 are missing"));
+}
+
+/// With a checkpoint, `audit verify` catches what the chain alone cannot: entries cut off the
+/// end with the head rewritten to match. Without the key, an edited entry whose hash is
+/// recomputed (plain SHA-256, the chain relinked, the head rewritten) is caught too.
+#[test]
+fn audit_verify_catches_a_cut_tail_with_a_checkpoint_and_a_recomputed_entry() {
+    use crocevia_core::desk::audit::{Actor, AuditAction, AuditEvent, entry_hash};
+    use sqlx::{Connection, Row};
+
+    let install = Install::new();
+    install.ok(&["migrate"]);
+    let key_file = install.path("data/audit.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is the server's alone");
+    }
+    let url = format!("sqlite://{}", install.path("data/crocevia.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sql = |statements: &[String]| {
+        runtime.block_on(async {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            for statement in statements {
+                sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            conn.close().await.unwrap();
+        })
+    };
+    let store = runtime.block_on(async {
+        crocevia_store_sql::open(&url, install.audit_seal())
+            .await
+            .unwrap()
+    });
+    runtime.block_on(async {
+        for n in 0..5 {
+            store
+                .append_audit(&AuditEvent {
+                    at: chrono::Utc::now(),
+                    actor: Actor {
+                        account_id: format!("acc-{n}"),
+                        organization_id: "org".into(),
+                    },
+                    action: AuditAction::Read,
+                    subject_kind: "contact".into(),
+                    subject_id: format!("c-{n}"),
+                    contact_id: format!("c-{n}"),
+                    detail: String::new(),
+                })
+                .await
+                .unwrap();
+        }
+    });
+    let written = install.ok(&["audit", "checkpoint"]);
+    assert!(written.contains("Checkpoint of entry 5"), "{written}");
+    let checkpoints = install.path("data/audit-checkpoints.log");
+    let marks = s(&checkpoints);
+    let intact = install.ok(&["audit", "verify", "--checkpoint", marks]);
+    assert!(intact.contains("intact: 5 entries checked"), "{intact}");
+
+    // Cut entries 4 and 5 off and rewrite the head to match what is left.
+    let saved = runtime.block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let rows = sqlx::query("SELECT seq, hash FROM desk_audit ORDER BY seq")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        rows.iter()
+            .map(|r| (r.get::<i64, _>("seq"), r.get::<String, _>("hash")))
+            .collect::<Vec<_>>()
+    });
+    sql(&[
+        "DELETE FROM desk_audit WHERE seq > 3".into(),
+        format!(
+            "UPDATE desk_audit_head SET seq = 3, hash = '{}' WHERE id = 1",
+            saved[2].1
+        ),
+    ]);
+    let unaware = install.ok(&["audit", "verify"]);
+    assert!(
+        unaware.contains("intact: 3 entries"),
+        "the chain alone cannot tell: {unaware}"
+    );
+    let out = install.run(&["audit", "verify", "--checkpoint", marks]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("the log ends at entry 3 but the checkpoint")
+            && said.contains("recorded entry 5")
+            && said.contains("compare the entries from 4 on"),
+        "{said}"
+    );
+
+    // Edit entry 2 and recompute it, the link of entry 3 and the head as SHA-256.
+    let entries = runtime.block_on(async {
+        let all = store.audit_entries(0, 10).await.unwrap();
+        store.close().await;
+        all
+    });
+    let mut edited = entries[1].event.clone();
+    edited.actor.account_id = "someone-else".into();
+    let hash2 = entry_hash(2, &edited, &entries[1].prev_hash);
+    let hash3 = entry_hash(3, &entries[2].event, &hash2);
+    sql(&[
+        format!(
+            "UPDATE desk_audit SET account_id = 'someone-else', hash = '{hash2}' WHERE seq = 2"
+        ),
+        format!("UPDATE desk_audit SET prev_hash = '{hash2}', hash = '{hash3}' WHERE seq = 3"),
+        format!("UPDATE desk_audit_head SET hash = '{hash3}' WHERE id = 1"),
+    ]);
+    let out = install.run(&["audit", "verify"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("entry 2 was changed") && said.contains("recomputed without the key"),
+        "{said}"
+    );
+
+    // A checkpoint file edited to hide the cut is refused.
+    let text = std::fs::read_to_string(&checkpoints).unwrap();
+    std::fs::write(&checkpoints, text.replace("\"seq\":5", "\"seq\":3")).unwrap();
+    let out = install.run(&["audit", "verify", "--checkpoint", marks]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is not signed with this audit key"));
 }

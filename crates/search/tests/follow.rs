@@ -138,8 +138,16 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
 async fn two_servers_converge_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("f.db").display());
-    let store = crocevia_store_sql::open(&url).await.unwrap();
-    two_servers_converge(store, crocevia_store_sql::open(&url).await.unwrap()).await;
+    let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+        .await
+        .unwrap();
+    two_servers_converge(
+        store,
+        crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .unwrap(),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -151,6 +159,14 @@ async fn two_servers_converge_on_postgres() {
     let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
         .await
         .unwrap();
-    let store = crocevia_store_sql::open(&url).await.unwrap();
-    two_servers_converge(store, crocevia_store_sql::open(&url).await.unwrap()).await;
+    let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+        .await
+        .unwrap();
+    two_servers_converge(
+        store,
+        crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .unwrap(),
+    )
+    .await;
 }

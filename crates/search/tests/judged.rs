@@ -188,10 +188,12 @@ async fn judge_through(store: Arc<dyn Store>, backend: &str) {
 #[tokio::test]
 async fn recall_at_5_through_sqlite_is_at_least_0_9() {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("j.db").display()))
-            .await
-            .unwrap();
+    let store = crocevia_store_sql::open(
+        &format!("sqlite://{}", dir.path().join("j.db").display()),
+        crocevia_store_sql::test_support::audit_seal(),
+    )
+    .await
+    .unwrap();
     judge_through(store, "sqlite").await;
 }
 
@@ -204,7 +206,13 @@ async fn recall_at_5_through_postgres_is_at_least_0_9() {
     let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
         .await
         .unwrap();
-    judge_through(crocevia_store_sql::open(&url).await.unwrap(), "postgres").await;
+    judge_through(
+        crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .unwrap(),
+        "postgres",
+    )
+    .await;
 }
 
 /// Runs every judged query, prints recall@5 per language and every miss, and fails under 0.9.

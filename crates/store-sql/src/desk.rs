@@ -7,7 +7,7 @@ macro_rules! sql_desk_store {
         mod desk_store {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
-            use crocevia_core::desk::audit::{Actor, AuditAction, AuditEntry, AuditEvent};
+            use crocevia_core::desk::audit::{Actor, AuditAction, AuditEntry, AuditEvent, AuditSeal};
             use crocevia_core::desk::{
                 AgeBand, ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose,
                 Referral, ReferralEvent, ReferralState, SharedField, SharedPerson, Sex, Side, Urgency,
@@ -235,9 +235,10 @@ macro_rules! sql_desk_store {
                 }
             }
 
-            /// Links `events` onto the chain inside `tx`. On PostgreSQL a transaction lock makes
-            /// concurrent appenders from every app server take turns.
-            async fn audit_in(tx: &mut Tx<'_>, events: &[AuditEvent]) -> Result<Vec<AuditEntry>> {
+            /// Links `events` onto the chain inside `tx`, sealed with the store's audit key. On
+            /// PostgreSQL a transaction lock makes concurrent appenders from every app server
+            /// take turns.
+            async fn audit_in(tx: &mut Tx<'_>, seal: &AuditSeal, events: &[AuditEvent]) -> Result<Vec<AuditEntry>> {
                 if events.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -251,7 +252,7 @@ macro_rules! sql_desk_store {
                 let (mut seq, mut hash): (i64, String) = (get(&head, "seq")?, get(&head, "hash")?);
                 let mut entries = Vec::with_capacity(events.len());
                 for e in events {
-                    let entry = AuditEntry::chain(seq, &hash, e.clone());
+                    let entry = AuditEntry::chain(seq, &hash, e.clone(), seal);
                     sqlx::query(
                         "INSERT INTO desk_audit (seq, at, account_id, organization_id, action, subject_kind, \
                          subject_id, contact_id, detail, prev_hash, hash) \
@@ -413,7 +414,7 @@ macro_rules! sql_desk_store {
                         return Ok(());
                     }
                     let mut tx = self.write.begin().await.map_err(db_error)?;
-                    audit_in(&mut tx, &events).await?;
+                    audit_in(&mut tx, &self.audit, &events).await?;
                     tx.commit().await.map_err(db_error)
                 }
 
@@ -487,7 +488,7 @@ macro_rules! sql_desk_store {
                     for record in consents {
                         insert_consent(&mut tx, &contact.id, record).await?;
                     }
-                    audit_in(&mut tx, &[event(actor, contact.created_at, AuditAction::Create, "contact", &contact.id, &contact.id, "")]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, contact.created_at, AuditAction::Create, "contact", &contact.id, &contact.id, "")]).await?;
                     tx.commit().await.map_err(db_error)
                 }
 
@@ -496,8 +497,19 @@ macro_rules! sql_desk_store {
                         .contacts_where("id = $1 AND organization_id = $2", &[id, &actor.organization_id], 1)
                         .await?
                         .pop();
-                    if let Some(c) = &found {
-                        self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Read, "contact", &c.id, &c.id, "")]).await?;
+                    match &found {
+                        Some(c) => self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Read, "contact", &c.id, &c.id, "")]).await?,
+                        None => {
+                            // Another organisation's record: refused, and the attempt recorded.
+                            let elsewhere = sqlx::query("SELECT id FROM desk_contact WHERE id = $1")
+                                .bind(id)
+                                .fetch_optional(&self.write)
+                                .await
+                                .map_err(db_error)?;
+                            if elsewhere.is_some() {
+                                self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Refused, "contact", id, id, "")]).await?;
+                            }
+                        }
                     }
                     Ok(found)
                 }
@@ -566,7 +578,7 @@ macro_rules! sql_desk_store {
                     .await
                     .map_err(db_error)?;
                     log_facts(&mut tx, &[(CONTACT_FACTS, &contact.id)], actor, at).await?;
-                    audit_in(&mut tx, &[event(actor, at, AuditAction::Update, "contact", &contact.id, &contact.id, "")]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, at, AuditAction::Update, "contact", &contact.id, &contact.id, "")]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
                 }
@@ -593,7 +605,7 @@ macro_rules! sql_desk_store {
                     if record.purpose == Purpose::Statistics {
                         log_facts(&mut tx, &[(CONTACT_FACTS, contact_id)], actor, record.at).await?;
                     }
-                    audit_in(&mut tx, &[event(actor, record.at, AuditAction::Update, "contact", contact_id, contact_id, &detail)]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, record.at, AuditAction::Update, "contact", contact_id, contact_id, &detail)]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
                 }
@@ -630,7 +642,7 @@ macro_rules! sql_desk_store {
                     .map_err(db_error)?;
                     touch_contact(&mut tx, &need.contact_id, need.created_at).await?;
                     log_facts(&mut tx, &[(NEED_FACTS, &need.id)], actor, need.created_at).await?;
-                    audit_in(&mut tx, &[event(actor, need.created_at, AuditAction::Create, "need", &need.id, &need.contact_id, need.term.as_str())]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, need.created_at, AuditAction::Create, "need", &need.id, &need.contact_id, need.term.as_str())]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
                 }
@@ -687,7 +699,7 @@ macro_rules! sql_desk_store {
                         detail.push_str(&format!("; without referral consent: {reason}"));
                     }
                     log_facts(&mut tx, &[(REFERRAL_FACTS, &r.id)], actor, r.sent_at).await?;
-                    audit_in(&mut tx, &[event(actor, r.sent_at, AuditAction::Share, "referral", &r.id, &r.contact_id, &detail)]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, r.sent_at, AuditAction::Share, "referral", &r.id, &r.contact_id, &detail)]).await?;
                     tx.commit().await.map_err(db_error)
                 }
 
@@ -700,9 +712,23 @@ macro_rules! sql_desk_store {
                         )
                         .await?
                         .pop();
-                    if let Some(v) = &found {
-                        let r = &v.referral;
-                        self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Read, "referral", &r.id, &r.contact_id, "")]).await?;
+                    match &found {
+                        Some(v) => {
+                            let r = &v.referral;
+                            self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Read, "referral", &r.id, &r.contact_id, "")]).await?;
+                        }
+                        None => {
+                            // Neither sender nor receiver: refused, and the attempt recorded.
+                            let elsewhere = sqlx::query("SELECT contact_id FROM desk_referral WHERE id = $1")
+                                .bind(id)
+                                .fetch_optional(&self.write)
+                                .await
+                                .map_err(db_error)?;
+                            if let Some(row) = elsewhere {
+                                let contact_id: String = get(&row, "contact_id")?;
+                                self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Refused, "referral", id, &contact_id, "")]).await?;
+                            }
+                        }
                     }
                     Ok(found)
                 }
@@ -757,7 +783,7 @@ macro_rules! sql_desk_store {
                     touch_contact(&mut tx, &contact_id, e.at).await?;
                     let detail = format!("{} → {}", from.as_str(), e.to_state.as_str());
                     log_facts(&mut tx, &[(REFERRAL_FACTS, &e.referral_id)], actor, e.at).await?;
-                    audit_in(&mut tx, &[event(actor, e.at, AuditAction::Update, "referral", &e.referral_id, &contact_id, &detail)]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, e.at, AuditAction::Update, "referral", &e.referral_id, &contact_id, &detail)]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
                 }
@@ -940,7 +966,7 @@ macro_rules! sql_desk_store {
                             .await
                             .map_err(db_error)?;
                     }
-                    audit_in(&mut tx, &[event(actor, at, AuditAction::Erase, "contact", contact_id, contact_id, "")]).await?;
+                    audit_in(&mut tx, &self.audit, &[event(actor, at, AuditAction::Erase, "contact", contact_id, contact_id, "")]).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(true)
                 }
@@ -1027,7 +1053,7 @@ macro_rules! sql_desk_store {
 
                 async fn append_audit(&self, e: &AuditEvent) -> Result<AuditEntry> {
                     let mut tx = self.write.begin().await.map_err(db_error)?;
-                    let entry = audit_in(&mut tx, std::slice::from_ref(e)).await?.pop().expect("one entry");
+                    let entry = audit_in(&mut tx, &self.audit, std::slice::from_ref(e)).await?.pop().expect("one entry");
                     tx.commit().await.map_err(db_error)?;
                     Ok(entry)
                 }
@@ -1044,6 +1070,26 @@ macro_rules! sql_desk_store {
                     .iter()
                     .map(audit_of)
                     .collect()
+                }
+
+                async fn audit_entries_before(&self, before_seq: Option<i64>, organization_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+                    sqlx::query(AssertSqlSafe(format!(
+                        "SELECT seq, at, account_id, organization_id, action, subject_kind, subject_id, contact_id, \
+                         detail, prev_hash, hash FROM desk_audit WHERE seq < $1 AND ($2 = '' OR organization_id = $2) \
+                         ORDER BY seq DESC LIMIT {limit}"
+                    )))
+                    .bind(before_seq.unwrap_or(i64::MAX))
+                    .bind(organization_id.unwrap_or_default())
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?
+                    .iter()
+                    .map(audit_of)
+                    .collect()
+                }
+
+                fn audit_seal(&self) -> &AuditSeal {
+                    &self.audit
                 }
 
                 async fn audit_head(&self) -> Result<Option<(i64, String)>> {

@@ -12,6 +12,7 @@ mod sqlite;
 mod survey;
 
 use chrono::{DateTime, Utc};
+pub use crocevia_core::desk::audit::AuditSeal;
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::record::searchable_text;
 use crocevia_store::StoreError;
@@ -20,12 +21,19 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Opens the store a database URL names: `sqlite://PATH` (created if missing) or
-/// `postgres://…`. Runs pending migrations.
-pub async fn open(url: &str) -> Result<std::sync::Arc<dyn crocevia_store::Store>, StoreError> {
+/// `postgres://…`. Runs pending migrations. `audit` seals the entries the store appends to the
+/// audit trail of personal data: the key from outside the database (see
+/// [`crocevia_core::desk::audit`]), or [`AuditSeal::unkeyed`] where that does not matter.
+pub async fn open(
+    url: &str,
+    audit: AuditSeal,
+) -> Result<std::sync::Arc<dyn crocevia_store::Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
+        Ok(std::sync::Arc::new(
+            PostgresStore::connect(url, audit).await?,
+        ))
     } else if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+        Ok(std::sync::Arc::new(SqliteStore::connect(url, audit).await?))
     } else {
         Err(StoreError::Database(format!(
             "unsupported database URL '{url}': use sqlite://PATH or postgres://HOST/DB"
@@ -1528,6 +1536,14 @@ pub(crate) use survey::sql_survey_store;
 /// Helpers for the test suites of this and other crates (a fresh PostgreSQL schema per test).
 pub mod test_support {
     use sqlx::Connection;
+
+    /// The audit key of test stores: fixed, so a test can check the chain it wrote.
+    pub fn audit_seal() -> crate::AuditSeal {
+        crate::AuditSeal::keyed(
+            crocevia_core::desk::audit::AuditKey::from_bytes([0x5a; 32]),
+            1,
+        )
+    }
 
     /// Creates a new, empty schema on the server at `base_url` and returns a URL whose
     /// connections use it, so tests sharing one server never see each other's rows.

@@ -9,6 +9,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 pub struct PostgresStore {
     read: sqlx::Pool<Postgres>,
     write: sqlx::Pool<Postgres>,
+    /// Seals the entries appended to the audit trail.
+    audit: crocevia_core::desk::audit::AuditSeal,
 }
 
 impl PostgresStore {
@@ -32,7 +34,10 @@ impl PostgresStore {
     /// Connects to a `postgres://` URL and migrates the database. A `schema` query parameter
     /// is not part of libpq's syntax, so isolation for tests is done with `options`
     /// (`?options=-csearch_path%3Dname`).
-    pub async fn connect(url: &str) -> Result<Self, crocevia_store::StoreError> {
+    pub async fn connect(
+        url: &str,
+        audit: crocevia_core::desk::audit::AuditSeal,
+    ) -> Result<Self, crocevia_store::StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(crate::db_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(10)
@@ -46,6 +51,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             read: pool.clone(),
             write: pool,
+            audit,
         })
     }
 }

@@ -11,6 +11,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub struct SqliteStore {
     read: sqlx::Pool<Sqlite>,
     write: sqlx::Pool<Sqlite>,
+    /// Seals the entries appended to the audit trail.
+    audit: crocevia_core::desk::audit::AuditSeal,
 }
 
 impl SqliteStore {
@@ -29,7 +31,10 @@ impl SqliteStore {
     const BINDS_PER_INSERT: usize = 300;
 
     /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it.
-    pub async fn connect(url: &str) -> Result<Self, crocevia_store::StoreError> {
+    pub async fn connect(
+        url: &str,
+        audit: crocevia_core::desk::audit::AuditSeal,
+    ) -> Result<Self, crocevia_store::StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(crate::db_error)?
             .create_if_missing(true)
@@ -51,7 +56,7 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(crate::db_error)?;
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore { read, write, audit })
     }
 }
 

@@ -12,7 +12,9 @@ mod sqlite {
     async fn fresh() -> Option<Arc<dyn Store>> {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let store = crocevia_store_sql::open(&url).await.expect("open sqlite");
+        let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .expect("open sqlite");
         std::mem::forget(dir);
         Some(store)
     }
@@ -32,7 +34,11 @@ mod postgres {
         let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
             .await
             .expect("create a test schema on CROCEVIA_TEST_PG");
-        Some(crocevia_store_sql::open(&url).await.expect("open postgres"))
+        Some(
+            crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+                .await
+                .expect("open postgres"),
+        )
     }
 
     crocevia_store::store_contract_tests!(fresh());

@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use crocevia_core::desk::audit::{Actor, AuditEntry, AuditEvent};
+use crocevia_core::desk::audit::{Actor, AuditEntry, AuditEvent, AuditSeal};
 use crocevia_core::desk::{
     AgeBand, ConsentRecord, Contact, Need, Referral, ReferralEvent, ReferralState, Sex,
     SharedPerson,
@@ -281,6 +281,18 @@ pub trait DeskStore: Send + Sync {
 
     /// Audit entries after `after_seq`, in order (for `crocevia audit verify`).
     async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Audit entries newest first, before `before_seq` when given, of actors of
+    /// `organization_id` when given (for the back office's audit page).
+    async fn audit_entries_before(
+        &self,
+        before_seq: Option<i64>,
+        organization_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
+
+    /// How this store seals the entries it appends (the key it was opened with).
+    fn audit_seal(&self) -> &AuditSeal;
 
     /// The last entry's (seq, hash), kept apart from the entries.
     async fn audit_head(&self) -> Result<Option<(i64, String)>>;

@@ -133,7 +133,11 @@ pub async fn seed_desk(store: &dyn Store) {
 async fn verify_chain(store: &dyn Store) -> Result<u64, ChainBreak> {
     let entries = store.audit_entries(0, 100_000).await.unwrap();
     let head = store.audit_head().await.unwrap();
-    audit::verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str())))
+    audit::verify(
+        &entries,
+        head.as_ref().map(|(s, h)| (*s, h.as_str())),
+        store.audit_seal(),
+    )
 }
 
 pub async fn contacts_are_found_only_by_their_organisation(store: &dyn Store) {
@@ -492,9 +496,10 @@ pub async fn every_access_is_audited_and_the_chain_verifies(store: &dyn Store) {
         seen,
         vec![
             (ORG, "contact", AuditAction::Read),
+            (OTHER_ORG, "contact", AuditAction::Refused),
             (OTHER_ORG, "referral", AuditAction::Read)
         ],
-        "a refused read leaves no trace of data shown"
+        "a refused read of another organisation's record is recorded as refused"
     );
     let all = store.audit_entries(0, 100).await.unwrap();
     let actions: Vec<AuditAction> = all.iter().take(3).map(|e| e.event.action).collect();

@@ -273,6 +273,13 @@ pub async fn login(
     if let Some(until) = throttle.locked_until(email, client, now) {
         verify_password(password, decoy_hash());
         tracing::warn!(client = %client_text, until = %until, "login refused: too many failures from this address");
+        crate::audit_trail::login(
+            store,
+            now,
+            None,
+            Some("too many failures from this address"),
+        )
+        .await?;
         return Ok(LoginOutcome::Throttled(until));
     }
     let account = store.account_by_email(&normalize_email(email)).await?;
@@ -289,11 +296,18 @@ pub async fn login(
             throttle.succeeded(email, client);
             store.record_successful_login(&account.id).await?;
             tracing::info!(account = %account.id, client = %client_text, method = "password", "login succeeded");
+            crate::audit_trail::login(store, now, Some(&account), None).await?;
             Ok(LoginOutcome::Success(account))
         }
-        _ => {
+        ref account => {
             let locked = throttle.failed(email, client, now);
             tracing::warn!(account = %account_text, client = %client_text, locked_until = ?locked, "login failed");
+            let reason = if account.is_some() {
+                "wrong password"
+            } else {
+                "unknown account"
+            };
+            crate::audit_trail::login(store, now, account.as_ref(), Some(reason)).await?;
             Ok(LoginOutcome::Refused)
         }
     }

@@ -2,6 +2,7 @@
 //! knows HTTP; it talks to storage only through the `Store` trait.
 
 pub mod assets;
+pub mod audit_trail;
 pub mod auth;
 pub mod backoffice;
 pub mod charts;

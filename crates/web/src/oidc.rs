@@ -426,6 +426,16 @@ pub async fn callback(
             ));
         }
     };
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        now,
+        crate::audit_trail::account_actor(&account),
+        crocevia_core::desk::audit::AuditAction::Login,
+        crate::audit_trail::ACCOUNT,
+        &account.id,
+        "oidc",
+    )
+    .await?;
     let token = auth::start_session(state.store.as_ref(), now, &account).await?;
     tracing::info!(account = %account.id, method = "oidc", issuer = %identity.issuer, "back-office login");
     let mut response =

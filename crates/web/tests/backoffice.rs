@@ -926,3 +926,107 @@ impl World {
         cookie_value(&cookies, "crocevia_session").unwrap()
     }
 }
+
+/// Logins, failed or not, and an admin's password reset each leave an entry in the audit
+/// trail of personal data, by account; neither the password typed nor an unknown e-mail is
+/// written down.
+#[tokio::test]
+async fn logins_and_password_resets_are_audited() {
+    use crocevia_core::desk::audit::AuditAction;
+
+    let w = World::new("http://localhost:8080").await;
+    let org = w
+        .records
+        .iter()
+        .find(|r| r.table == "organization")
+        .unwrap()
+        .id
+        .clone();
+    w.account(&org, "admin@example.it", "admin").await;
+    w.account(&org, "editor@example.it", "editor").await;
+    let id = |email: &'static str| {
+        let store = w.store.clone();
+        async move { store.account_by_email(email).await.unwrap().unwrap().id }
+    };
+    let (admin_id, editor_id) = (id("admin@example.it").await, id("editor@example.it").await);
+    let before = w.store.audit_head().await.unwrap().map_or(0, |h| h.0);
+
+    let typed = "Tr0ub4dor&3-not-it";
+    assert_eq!(
+        w.login("editor@example.it", typed).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        w.login("nobody@example.it", typed).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let admin = w.session("admin@example.it").await;
+    let (status, _, html) = w
+        .submit(
+            &admin,
+            &format!("/it/backoffice/accounts/{editor_id}/reset"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+
+    let entries = w.store.audit_entries(before, 100).await.unwrap();
+    let seen: Vec<(AuditAction, &str, &str, &str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.event.action,
+                e.event.actor.account_id.as_str(),
+                e.event.subject_kind.as_str(),
+                e.event.subject_id.as_str(),
+                e.event.detail.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                AuditAction::LoginFailed,
+                "anonymous",
+                "account",
+                editor_id.as_str(),
+                "wrong password"
+            ),
+            (
+                AuditAction::LoginFailed,
+                "anonymous",
+                "account",
+                "",
+                "unknown account"
+            ),
+            (
+                AuditAction::Login,
+                admin_id.as_str(),
+                "account",
+                admin_id.as_str(),
+                ""
+            ),
+            (
+                AuditAction::PasswordReset,
+                admin_id.as_str(),
+                "account",
+                editor_id.as_str(),
+                "by an admin"
+            ),
+        ]
+    );
+    let written = format!("{entries:?}");
+    assert!(!written.contains(typed) && !written.contains("nobody@example.it"));
+
+    // The audit page shows them: the admin sees what their organisation's accounts did.
+    let (status, _, html) = w
+        .get("/it/backoffice/audit?trail=personal", Some(&admin))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Password reimpostata") && html.contains("<td>Accesso</td>"),
+        "{html}"
+    );
+    assert!(html.contains(&editor_id), "{html}");
+}

@@ -257,7 +257,14 @@ async fn a_person_is_referred_to_the_asl_which_accepts_and_completes() {
     // Every read and write left an intact audit chain.
     let entries = w.store.audit_entries(0, 10_000).await.unwrap();
     let head = w.store.audit_head().await.unwrap();
-    assert!(verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str()))).is_ok());
+    assert!(
+        verify(
+            &entries,
+            head.as_ref().map(|(s, h)| (*s, h.as_str())),
+            w.store.audit_seal()
+        )
+        .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -767,4 +774,67 @@ async fn a_service_written_through_the_api_is_proposed_at_the_desk() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, _, proposals) = w.get(&format!("{need}/proposals"), Some(&pref)).await;
     assert!(!proposals.contains("Borgovilla"), "{proposals}");
+}
+
+/// An operator who opens another organisation's person or referral gets "not found", and the
+/// attempt is in the audit trail: who tried, on which record, about which person.
+#[tokio::test]
+async fn a_refused_read_of_another_organisations_record_is_audited() {
+    use crocevia_core::desk::audit::AuditAction;
+
+    let w = World::new("http://localhost:8080").await;
+    let o = orgs(&w);
+    w.account(&o.prefettura, "op@prefettura.it", "operator")
+        .await;
+    let owner = w.session("op@prefettura.it").await;
+    let (contact, need) = person_with_need(&w, &owner, &["referral"], "health.primary_care").await;
+    let refer = format!("{need}/refer?service={}", o.asl_service.id);
+    let (status, headers, _) = submit(&w, &owner, &refer, &[("shared", "age_band")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let referral = location(&headers);
+    let contact_id = contact.rsplit('/').next().unwrap().to_owned();
+    let referral_id = referral.rsplit('/').next().unwrap().to_owned();
+
+    w.account(&o.questura, "op@questura.it", "operator").await;
+    let stranger = w.session("op@questura.it").await;
+    let stranger_id = w
+        .store
+        .account_by_email("op@questura.it")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let before = w.store.audit_head().await.unwrap().unwrap().0;
+    for uri in [&contact, &referral] {
+        let (status, _, _) = w.get(uri, Some(&stranger)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+    }
+    let refused: Vec<(String, String, String, String)> = w
+        .store
+        .audit_entries(before, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.action == AuditAction::Refused)
+        .map(|e| {
+            (
+                e.event.actor.account_id,
+                e.event.subject_kind,
+                e.event.subject_id,
+                e.event.contact_id,
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            (
+                stranger_id.clone(),
+                "contact".to_owned(),
+                contact_id.clone(),
+                contact_id.clone()
+            ),
+            (stranger_id, "referral".to_owned(), referral_id, contact_id),
+        ]
+    );
 }

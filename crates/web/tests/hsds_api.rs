@@ -31,10 +31,12 @@ fn conformance() -> PathBuf {
 /// rows it refers to without containing them.
 async fn app() -> (axum::Router, Arc<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
+    let store = crocevia_store_sql::open(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        crocevia_store_sql::test_support::audit_seal(),
+    )
+    .await
+    .unwrap();
     std::mem::forget(dir);
     let example = std::fs::read(conformance().join("examples/service_full.json")).unwrap();
     let mut batch = read_json("service_full.json", &example).records;

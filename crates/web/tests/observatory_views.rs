@@ -98,7 +98,9 @@ async fn the_table_api_gives_the_same_figures_on_postgres() {
     let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
         .await
         .expect("a test schema on CROCEVIA_TEST_PG");
-    let store = crocevia_store_sql::open(&url).await.expect("open postgres");
+    let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+        .await
+        .expect("open postgres");
     acceptance_figures(&app_with(store).await).await;
 }
 

@@ -1378,3 +1378,62 @@ async fn nested_repeats_are_answered_stored_and_exported_sheet_by_sheet() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(csv_text.lines().count(), 2);
 }
+
+/// Exporting a survey's answers and opening its analysis each leave an entry in the audit
+/// trail: who, which survey, which version and format.
+#[tokio::test]
+async fn survey_exports_and_analyses_are_audited() {
+    use crocevia_core::desk::audit::AuditAction;
+
+    let s = deployed_survey().await;
+    fill(&s, "it", "female", "30", &["housing"]).await;
+    let survey_id = s.survey_url.rsplit('/').next().unwrap().to_owned();
+    let coordinator =
+        s.w.store
+            .account_by_email("coord@example.it")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let before = s.w.store.audit_head().await.unwrap().map_or(0, |h| h.0);
+    let base = format!("{}/versions/1", s.survey_url);
+    for page in ["export.csv", "analysis"] {
+        let (status, _, body) = s.w.get(&format!("{base}/{page}"), Some(&s.session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let seen: Vec<(AuditAction, String, String, String, String)> =
+        s.w.store
+            .audit_entries(before, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.event.action,
+                    e.event.actor.account_id,
+                    e.event.subject_kind,
+                    e.event.subject_id,
+                    e.event.detail,
+                )
+            })
+            .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                AuditAction::Export,
+                coordinator.clone(),
+                "survey".to_owned(),
+                survey_id.clone(),
+                "version 1 csv".to_owned()
+            ),
+            (
+                AuditAction::Analyse,
+                coordinator,
+                "survey".to_owned(),
+                survey_id,
+                "version 1".to_owned()
+            ),
+        ]
+    );
+}

@@ -18,7 +18,10 @@ use tower::ServiceExt;
 async fn app() -> axum::Router {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store: Arc<dyn Store> = crocevia_store_sql::open(&url).await.expect("open sqlite");
+    let store: Arc<dyn Store> =
+        crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .expect("open sqlite");
     std::mem::forget(dir);
     store
         .replace_territories(crocevia_store::contract::territories())

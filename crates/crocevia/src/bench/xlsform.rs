@@ -109,7 +109,7 @@ pub async fn run(args: XlsformArgs) -> Result<ExitCode> {
     let export_form = crocevia_xlsform::read_xlsx(&export_bytes)?;
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = crocevia_store_sql::open(&url).await?;
+    let store = crocevia_store_sql::open(&url, crocevia_store_sql::AuditSeal::unkeyed()).await?;
     let at = Utc
         .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
         .single()

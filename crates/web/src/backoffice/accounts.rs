@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
+use crocevia_core::desk::audit::AuditAction;
 use crocevia_i18n::Language;
 use crocevia_store::Account;
 
@@ -284,6 +285,16 @@ pub async fn reset(
         return Ok(Denied::Forbidden.page(language));
     }
     let password = temporary_password();
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        state.clock.now(),
+        crate::audit_trail::account_actor(&user.account),
+        AuditAction::PasswordReset,
+        crate::audit_trail::ACCOUNT,
+        &account.id,
+        "by an admin",
+    )
+    .await?;
     state
         .store
         .set_password_hash(&account.id, &auth::hash_password(&password))

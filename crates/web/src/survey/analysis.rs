@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
+use crocevia_core::desk::audit::AuditAction;
 use crocevia_store::survey::{FormVersion, Submission, SubmissionStatus, Survey};
 use crocevia_xlsform::{Element, ElementKind, Form, QuestionType};
 use serde::Deserialize;
@@ -251,6 +252,16 @@ pub async fn page(
     let Some((survey, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
     };
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        state.clock.now(),
+        crate::desk::actor(&user),
+        AuditAction::Analyse,
+        crate::audit_trail::SURVEY,
+        &survey.id,
+        &format!("version {number}"),
+    )
+    .await?;
     let form = form_of(&state, &version).await?;
     let form_lang = form_language(
         &form,

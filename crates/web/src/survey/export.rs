@@ -9,6 +9,7 @@
 //! [`spreadsheet_safe`] (a leading `=`, `+`, `-`, `@`… gets a `'`), and in the XLSX text is
 //! only ever written with `write_string`, a string cell no spreadsheet evaluates.
 
+use crocevia_core::desk::audit::AuditAction;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -249,6 +250,16 @@ pub async fn csv(
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
     };
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        state.clock.now(),
+        crate::desk::actor(&user),
+        AuditAction::Export,
+        crate::audit_trail::SURVEY,
+        &id,
+        &format!("version {number} csv"),
+    )
+    .await?;
     let form = form_of(&state, &version).await?;
     let body = Body::from_stream(csv_stream(state.store.clone(), &form, &version.id, &params));
     Ok((
@@ -354,6 +365,16 @@ pub async fn xlsx(
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(crate::desk::not_found(language));
     };
+    crate::audit_trail::record(
+        state.store.as_ref(),
+        state.clock.now(),
+        crate::desk::actor(&user),
+        AuditAction::Export,
+        crate::audit_trail::SURVEY,
+        &id,
+        &format!("version {number} xlsx"),
+    )
+    .await?;
     let form = form_of(&state, &version).await?;
     let bytes = write_xlsx(&state, &form, &version.id, &params).await?;
     Ok((

@@ -23,10 +23,12 @@ use tower::ServiceExt;
 /// A store on a new SQLite file (its directory lives as long as the process).
 pub async fn temp_store() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
+    let store = crocevia_store_sql::open(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        crocevia_store_sql::test_support::audit_seal(),
+    )
+    .await
+    .unwrap();
     std::mem::forget(dir);
     store
 }

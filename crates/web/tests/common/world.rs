@@ -54,10 +54,12 @@ impl World {
     /// The demo world on a new SQLite file, served with `config`.
     pub async fn with_config(config: WebConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            crocevia_store_sql::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-                .await
-                .unwrap();
+        let store = crocevia_store_sql::open(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            crocevia_store_sql::test_support::audit_seal(),
+        )
+        .await
+        .unwrap();
         std::mem::forget(dir);
         Self::on_config(store, config).await
     }
@@ -68,7 +70,9 @@ impl World {
         let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
             .await
             .expect("a test schema on CROCEVIA_TEST_PG");
-        let store = crocevia_store_sql::open(&url).await.expect("open postgres");
+        let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+            .await
+            .expect("open postgres");
         Some(Self::on(store, "http://localhost:8080").await)
     }
 
