@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod config;
+mod operations;
 mod transfer;
 mod users;
 
@@ -77,6 +78,21 @@ enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// Back up the database to FILE: SQLite with `VACUUM INTO` (consistent while the server
+    /// runs), PostgreSQL with `pg_dump --format=custom`.
+    Backup { file: PathBuf },
+    /// Restore the database from FILE (made by `backup`), then migrate it. Stop the server
+    /// first. Refuses a database holding data unless --force.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Move this SQLite installation to the PostgreSQL database at TARGET (postgres://…):
+    /// migrates it, copies every table in one transaction, checks the row counts. Stop the
+    /// server first.
+    MigrateTo { target: String },
     /// Work with XLSForm survey forms.
     Xlsform {
         #[command(subcommand)]
@@ -181,6 +197,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         return check_xlsform(form);
     }
     let config = Config::resolve(&cli.overrides, |k| std::env::var(k).ok())?;
+    // Backups read the database as it is; a restore replaces it before migrating.
+    match &cli.command {
+        Command::Backup { file } => return operations::backup(&config, file).await,
+        Command::Restore { file, force } => {
+            return operations::restore(&config, file, *force).await;
+        }
+        _ => {}
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = open_store(&config).await?;
     let outcome = execute(cli.command, config, store.clone(), clock).await;
@@ -282,6 +306,9 @@ async fn execute(
         Command::Audit {
             what: AuditCommand::Verify,
         } => audit::verify(store.as_ref()).await,
+        Command::MigrateTo { target } => operations::migrate_to(&config, &target).await,
+        Command::Backup { file } => operations::backup(&config, &file).await,
+        Command::Restore { file, force } => operations::restore(&config, &file, force).await,
         Command::Xlsform {
             what: XlsformCommand::Check { form },
         } => check_xlsform(&form),
