@@ -242,7 +242,8 @@ pub async fn migrate_to(config: &Config, target: &str) -> Result<ExitCode> {
     let rows: i64 = copied.iter().map(|c| c.target_rows).sum();
     println!(
         "Copied {rows} rows in {} tables to {shown} in {:.1} s; every count matches. Point \
-         database_url at it and start the server; its search index is rebuilt on start.",
+         database_url at it and start the server (ids and the change log are kept, so search \
+         indexes follow on).",
         copied.len(),
         started.elapsed().as_secs_f64()
     );
