@@ -107,6 +107,12 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> Result<ExitCo
     bar.finish_and_clear();
     let store = store?;
     store.close().await;
+    // The search index followed the replaced change log: rebuilt on the next start.
+    let search = config.data_dir.join("search");
+    if search.exists() {
+        std::fs::remove_dir_all(&search)
+            .with_context(|| format!("cannot remove the old search index {}", search.display()))?;
+    }
     let counts = ops::counts(url).await?;
     println!(
         "Restored {} in {:.1} s: {}.",

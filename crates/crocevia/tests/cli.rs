@@ -418,9 +418,12 @@ fn round_trip(install: &Install, url: &str, wipe: impl FnOnce()) {
     let verified = install.ok(&["--database-url", url, "audit", "verify"]);
     assert!(verified.contains("intact: 3 entries checked"), "{verified}");
 
-    // Forced over data: the same again.
+    // Forced over data: the same again, and this server's search index (which followed the
+    // replaced change log) is left to be rebuilt.
+    std::fs::create_dir_all(install.path("data/search")).unwrap();
     install.ok(&["--database-url", url, "restore", "--force", s(&backup)]);
     assert_eq!(table_counts(url), before);
+    assert!(!install.path("data/search").exists());
 }
 
 #[test]
