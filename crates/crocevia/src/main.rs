@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod config;
+mod operations;
 mod transfer;
 mod users;
 
@@ -78,6 +79,21 @@ enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// Back up the database to FILE: SQLite with `VACUUM INTO` (consistent while the server
+    /// runs), PostgreSQL with `pg_dump --format=custom`.
+    Backup { file: PathBuf },
+    /// Restore the database from FILE (made by `backup`), then migrate it. Stop the server
+    /// first. Refuses a database holding data unless --force.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Move this SQLite installation to the PostgreSQL database at TARGET (postgres://…):
+    /// migrates it, copies every table in one transaction, checks the row counts. Stop the
+    /// server first.
+    MigrateTo { target: String },
     /// Work with XLSForm survey forms.
     Xlsform {
         #[command(subcommand)]
@@ -194,6 +210,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         return check_xlsform(form);
     }
     let config = Config::resolve(&cli.overrides, |k| std::env::var(k).ok())?;
+    // Backups read the database as it is; a restore replaces it before migrating.
+    match &cli.command {
+        Command::Backup { file } => return operations::backup(&config, file).await,
+        Command::Restore { file, force } => {
+            return operations::restore(&config, file, *force).await;
+        }
+        _ => {}
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // The audit commands check with the key there is; they never make a new one.
     let create_key = !matches!(cli.command, Command::Audit { .. });
@@ -303,6 +327,9 @@ async fn execute(
             let out = out.unwrap_or_else(|| config.audit.checkpoint_file.clone());
             audit::checkpoint_now(store.as_ref(), store.audit_seal(), &out, clock.now()).await
         }
+        Command::MigrateTo { target } => operations::migrate_to(&config, &target).await,
+        Command::Backup { file } => operations::backup(&config, &file).await,
+        Command::Restore { file, force } => operations::restore(&config, &file, force).await,
         Command::Xlsform {
             what: XlsformCommand::Check { form },
         } => check_xlsform(&form),

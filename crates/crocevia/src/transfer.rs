@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Problems printed on the terminal; the full list goes to `--report`.
 const SHOWN_PROBLEMS: usize = 200;
 
-fn spinner(message: &str) -> ProgressBar {
+pub(crate) fn spinner(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"));
     bar.set_message(message.to_owned());

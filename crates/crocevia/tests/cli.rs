@@ -511,3 +511,256 @@ fn audit_verify_catches_a_cut_tail_with_a_checkpoint_and_a_recomputed_entry() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is not signed with this audit key"));
 }
+
+/// Rows per table, every table (reference data, directory, desk, audit chain, change log).
+fn table_counts(url: &str) -> Vec<(String, i64)> {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(crocevia_store_sql::ops::counts(url))
+        .unwrap()
+        .tables
+}
+
+/// The seal of the installation's audit key file, so entries written here verify with it.
+fn install_seal(install: &Install) -> crocevia_core::desk::audit::AuditSeal {
+    use crocevia_core::desk::audit::{AuditKey, AuditSeal};
+    let text = std::fs::read_to_string(install.path("data/audit.key")).unwrap();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(name)?
+                    .trim()
+                    .strip_prefix('=')
+                    .map(str::trim)
+            })
+            .unwrap()
+            .to_owned()
+    };
+    AuditSeal::keyed(
+        AuditKey::from_hex(&value("key")).unwrap(),
+        value("keyed_from").parse().unwrap(),
+    )
+}
+
+/// Loads the demo network and a desk record (a contact, its need, a referral: three audit
+/// entries) into the installation at `url`.
+fn demo_with_desk(install: &Install, url: &str) {
+    install.ok(&["--database-url", url, "demo"]);
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = crocevia_store_sql::open(url, install_seal(install))
+            .await
+            .unwrap();
+        crocevia_store::desk_contract::seed_desk(store.as_ref()).await;
+        store.close().await;
+    });
+}
+
+fn rows(counts: &[(String, i64)], table: &str) -> i64 {
+    counts
+        .iter()
+        .find(|(t, _)| t == table)
+        .map_or(0, |(_, n)| *n)
+}
+
+/// Backs up, checks a restore over the data is refused, wipes with `wipe`, restores and
+/// compares every table's rows and the audit chain.
+fn round_trip(install: &Install, url: &str, wipe: impl FnOnce()) {
+    demo_with_desk(install, url);
+    let before = table_counts(url);
+    assert!(rows(&before, "hsds_record") > 100, "{before:?}");
+    assert_eq!(rows(&before, "desk_audit"), 3);
+    assert_eq!(rows(&before, "desk_referral"), 1);
+    let backup = install.path("crocevia.backup");
+    let printed = install.ok(&["--database-url", url, "backup", s(&backup)]);
+    assert!(printed.contains("Backed up the database to"), "{printed}");
+    assert!(backup.metadata().unwrap().len() > 0);
+
+    let refused = install.run(&["--database-url", url, "restore", s(&backup)]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("already holds data") && stderr.contains("--force"),
+        "{stderr}"
+    );
+
+    wipe();
+    install.ok(&["--database-url", url, "migrate"]);
+    assert_eq!(rows(&table_counts(url), "desk_audit"), 0);
+    let printed = install.ok(&["--database-url", url, "restore", s(&backup)]);
+    assert!(printed.contains("Restored"), "{printed}");
+    assert_eq!(table_counts(url), before);
+    let verified = install.ok(&["--database-url", url, "audit", "verify"]);
+    assert!(verified.contains("intact: 3 entries checked"), "{verified}");
+
+    // Forced over data: the same again, and this server's search index (which followed the
+    // replaced change log) is left to be rebuilt.
+    std::fs::create_dir_all(install.path("data/search")).unwrap();
+    install.ok(&["--database-url", url, "restore", "--force", s(&backup)]);
+    assert_eq!(table_counts(url), before);
+    assert!(!install.path("data/search").exists());
+}
+
+#[test]
+fn a_sqlite_backup_restores_every_row_and_the_audit_chain() {
+    let install = Install::new();
+    let db = install.path("data/crocevia.db");
+    let url = format!("sqlite://{}", db.display());
+    round_trip(&install, &url, || {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = install.path(&format!("data/crocevia.db{suffix}"));
+            if file.exists() {
+                std::fs::remove_file(file).unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn a_restore_refuses_a_file_that_is_not_a_backup() {
+    let install = Install::new();
+    let bogus = install.path("notes.txt");
+    std::fs::write(&bogus, "not a database").unwrap();
+    let out = install.run(&["restore", s(&bogus)]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not a Crocevia SQLite backup"),
+        "{stderr}"
+    );
+    let out = install.run(&["restore", s(&install.path("missing.db"))]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no backup file at"));
+}
+
+/// A scratch database on the server `CROCEVIA_TEST_PG` names, dropped at the end.
+struct ScratchDatabase {
+    base: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    fn new(base: &str) -> Self {
+        use sqlx::Connection;
+        let name = format!("crocevia_ops_{}", uuid::Uuid::new_v4().simple());
+        let prefix = base.split('?').next().unwrap();
+        let url = format!("{}/{name}", &prefix[..prefix.rfind('/').unwrap()]);
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+        ScratchDatabase {
+            base: base.to_owned(),
+            name,
+            url,
+        }
+    }
+
+    fn sql(&self, statement: &str) {
+        use sqlx::Connection;
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        use sqlx::Connection;
+        let _ = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&self.base).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut conn)
+            .await
+        });
+    }
+}
+
+fn test_pg(what: &str) -> Option<String> {
+    let base = std::env::var("CROCEVIA_TEST_PG").ok();
+    if base.is_none() {
+        eprintln!("CROCEVIA_TEST_PG is not set: PostgreSQL {what} test skipped");
+    }
+    base
+}
+
+#[test]
+fn a_postgres_backup_restores_every_row_and_the_audit_chain() {
+    let Some(base) = test_pg("backup") else {
+        return;
+    };
+    let db = ScratchDatabase::new(&base);
+    let install = Install::new();
+    round_trip(&install, &db.url, || {
+        db.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    });
+}
+
+#[test]
+fn a_sqlite_installation_moves_to_postgres_with_every_row_and_sequence() {
+    let Some(base) = test_pg("migrate-to") else {
+        return;
+    };
+    let install = Install::new();
+    let source = format!("sqlite://{}", install.path("data/crocevia.db").display());
+    demo_with_desk(&install, &source);
+    let target = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(crocevia_store_sql::test_support::fresh_postgres_schema(
+            &base,
+        ))
+        .unwrap();
+
+    let printed = install.ok(&["--database-url", &source, "migrate-to", &target]);
+    assert!(printed.contains("every count matches"), "{printed}");
+    let before = table_counts(&source);
+    assert_eq!(table_counts(&target), before);
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("desk_audit "))
+        .unwrap();
+    assert_eq!(
+        line.split_whitespace().collect::<Vec<_>>(),
+        ["desk_audit", "3", "3"]
+    );
+    let verified = install.ok(&["--database-url", &target, "audit", "verify"]);
+    assert!(verified.contains("intact: 3 entries checked"), "{verified}");
+
+    // The change log's sequence continues after the copied entries.
+    let (last, next): (i64, i64) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&target).await.unwrap();
+        let last = sqlx::query_scalar("SELECT MAX(seq) FROM change_log")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let next = sqlx::query_scalar(
+            "INSERT INTO change_log (table_name, record_id, operation, actor, at) \
+             VALUES ('service', 'x', 'upsert', 'test', '2026-01-01T00:00:00.000000Z') RETURNING seq",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        (last, next)
+    });
+    assert!(last > 0);
+    assert_eq!(next, last + 1);
+
+    // A second copy into the same database is refused, naming what is there.
+    let again = install.run(&["--database-url", &source, "migrate-to", &target]);
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("already holds data") && stderr.contains("desk_audit: 3"),
+        "{stderr}"
+    );
+}

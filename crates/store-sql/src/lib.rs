@@ -7,6 +7,7 @@
 //! differs (connecting, pragmas, migrations) is in `sqlite.rs` and `postgres.rs`.
 
 mod desk;
+pub mod ops;
 mod postgres;
 mod sqlite;
 mod survey;
