@@ -364,6 +364,60 @@ fn errors() {
     assert!(eval_str("1 +", &c).is_err());
 }
 
+/// Found by fuzzing (`ceiling()`): one-argument functions without their argument indexed
+/// past the end of the arguments and panicked. Each is now an arity error.
+#[test]
+fn missing_arguments_are_errors_not_panics() {
+    let c = ctx();
+    for f in [
+        "floor",
+        "ceiling",
+        "abs",
+        "sqrt",
+        "exp",
+        "log",
+        "log10",
+        "int",
+        "round",
+        "not",
+        "boolean",
+        "number",
+        "string-length",
+        "normalize-space",
+        "concat",
+        "coalesce",
+        "if",
+        "substr",
+        "contains",
+        "translate",
+        "regex",
+        "selected",
+        "count-selected",
+        "selected-at",
+        "jr:choice-name",
+        "count",
+        "sum",
+        "max",
+        "min",
+        "indexed-repeat",
+        "once",
+        "date",
+        "decimal-date-time",
+        "decimal-time",
+        "format-date",
+        "pow",
+        "join",
+    ] {
+        for args in ["", "1", "1, 2"] {
+            let _ = eval_str(&format!("{f}({args})"), &c);
+        }
+    }
+    assert_eq!(
+        eval_str("ceiling()", &c).unwrap_err(),
+        "ceiling() takes 1 argument(s), not 0"
+    );
+}
+
 /// Parses and evaluates on a thread with the 2 MiB stack of a tokio worker, where the web
 /// server evaluates uploaded forms' expressions.
 fn on_small_stack(expr: String) -> Result<String, String> {
