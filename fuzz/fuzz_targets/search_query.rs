@@ -42,7 +42,12 @@ fuzz_target!(|data: &[u8]| {
         language: opt(f.next()),
         categories: f
             .next()
-            .map(|c| c.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect())
+            .map(|c| {
+                c.split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default(),
         comune: opt(f.next()),
         province: opt(f.next()),

@@ -866,7 +866,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
         /// Any parameters are a choice or a 400, never a panic; a choice's canonical query
         /// (what views link to) reads back as the same choice.
