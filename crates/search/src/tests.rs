@@ -662,3 +662,41 @@ fn services_with_addresses_but_no_istat_code_are_placed_by_city() {
     assert!(!castro.free, "no fee information is not free");
     assert!(castro.schedules.is_empty());
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Any text in any language, with any filters, is a search: an answer within the
+        /// page limit, never a panic or an error.
+        #[test]
+        fn any_query_text_is_searched(
+            text in "[ a-zA-Zàéèìòù'\"*?~+:()\\[\\]{}^!&|/\\\\,.-]{0,40}|\\PC{0,20}",
+            language in proptest::option::of("[a-z]{0,3}(-[A-Za-z]{0,4})?"),
+            categories in proptest::collection::vec("[a-z-]{0,12}", 0..3),
+            comune in proptest::option::of("[0-9]{0,7}"),
+            flags in any::<(bool, bool, bool)>(),
+            offset in 0usize..2000,
+            limit in 0usize..200,
+        ) {
+            let query = SearchQuery {
+                text: Some(text),
+                language,
+                categories,
+                comune,
+                free_only: flags.0,
+                accessible_only: flags.1,
+                open_now: flags.2,
+                offset,
+                limit,
+                ..Default::default()
+            };
+            let results = DEMO.index.search(&query, monday_10()).unwrap();
+            prop_assert!(results.hits.len() <= query::MAX_LIMIT);
+        }
+    }
+}

@@ -84,7 +84,9 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn of(observations: &[Observation]) -> Self {
+    /// The catalogue of a dataset's observations (public for the fuzz target of the
+    /// parameters, which builds catalogues without a store).
+    pub fn of(observations: &[Observation]) -> Self {
         let mut territories = BTreeSet::new();
         let (mut periods, mut sexes, mut citizenships, mut permit_types, mut measures) = (
             BTreeSet::new(),
@@ -781,5 +783,114 @@ pub fn export(table: &StatTable, choice: &Choice, format: &str) -> Response {
             "table": serde_json::to_value(table).unwrap_or(Value::Null),
         }))
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use crocevia_core::statistics::{self, DATASETS};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    static CATALOGS: LazyLock<Vec<Catalog>> = LazyLock::new(|| {
+        let datasets = statistics::load_embedded().expect("embedded statistics");
+        DATASETS
+            .iter()
+            .map(|info| {
+                datasets
+                    .iter()
+                    .find(|d| d.info.id == info.id)
+                    .map(|d| Catalog::of(&d.observations))
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+
+    /// A parameter's value: absent, one a view writes, or anything.
+    fn value(known: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            2 => Just(None),
+            3 => proptest::sample::select(known).prop_map(|s| Some(s.to_owned())),
+            1 => "\\PC{0,8}".prop_map(Some),
+        ]
+    }
+
+    fn params() -> impl Strategy<Value = TableParams> {
+        let codes: &[&str] = &["IT", "13", "16", "066", "072", "067041", "ITF1", "0", ""];
+        (
+            (
+                value(&["map", "series", "table", "Map"]),
+                value(&[
+                    "region",
+                    "province",
+                    "historical_province",
+                    "comune",
+                    "italy",
+                ]),
+                value(&["13", "01", "20", "21", "1"]),
+                value(&["2023", "2023-01-01", "2019", "2024-12-31", "1900"]),
+                value(&["total", "female", "male", "F"]),
+                value(&["total", "EU", "non_eu", "UA", "MA"]),
+            ),
+            (
+                value(&["total", "asylum", "work", "family"]),
+                value(&["FJAN", "reception_centre", "permits"]),
+                value(codes),
+                value(codes),
+                value(&["sex", "citizenship", "permit_type", "measure", "period"]),
+            ),
+        )
+            .prop_map(
+                |(
+                    (view, level, region, period, sex, citizenship),
+                    (permit_type, measure, territory, compare, by),
+                )| TableParams {
+                    view,
+                    level,
+                    region,
+                    period,
+                    sex,
+                    citizenship,
+                    permit_type,
+                    measure,
+                    territory,
+                    compare,
+                    by,
+                    format: None,
+                    lang: None,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Any parameters are a choice or a 400, never a panic; a choice's canonical query
+        /// (what views link to) reads back as the same choice.
+        #[test]
+        fn a_choice_reads_back_from_its_canonical_query(
+            dataset in 0..DATASETS.len(),
+            params in params(),
+        ) {
+            let (info, catalog) = (&DATASETS[dataset], &CATALOGS[dataset]);
+            if let Ok(choice) = Choice::resolve(info, catalog, &params) {
+                let canonical = choice.query();
+                let again: TableParams = serde_urlencoded_like(&canonical);
+                let again = Choice::resolve(info, catalog, &again)
+                    .map_err(|e| TestCaseError::fail(format!("{canonical}: {e:?}")))?;
+                prop_assert_eq!(again.query(), canonical);
+            }
+        }
+    }
+
+    /// Reads a query string as axum's `Query` does.
+    fn serde_urlencoded_like(query: &str) -> TableParams {
+        let uri: axum::http::Uri = format!("/t?{query}").parse().expect("a URI");
+        Query::<TableParams>::try_from_uri(&uri)
+            .expect("the canonical query reads")
+            .0
     }
 }

@@ -34,12 +34,29 @@ pub use workbook::Workbook;
 
 /// Reads a form file (`.xlsx`, `.xlsm` or XLSForm `.csv`) within [`limits`].
 pub fn read_path(path: &Path) -> Result<Form, ReadError> {
-    Ok(form::build(&workbook::read_path(path)?))
+    Ok(form::build(&guarded(|| workbook::read_path(path))?))
 }
 
 /// Reads an XLSX form from bytes, e.g. an upload, within [`limits`].
 pub fn read_xlsx(bytes: &[u8]) -> Result<Form, ReadError> {
-    Ok(form::build(&workbook::read_spreadsheet(bytes)?))
+    Ok(form::build(&guarded(|| workbook::read_spreadsheet(bytes))?))
+}
+
+/// Runs the spreadsheet reader with a panic turned into an error. calamine is not hardened
+/// against hostile files: fuzzing found a cell reference with too many column letters
+/// (`AAAAAAAAAA1`) that overflows its column arithmetic, a panic in builds with overflow
+/// checks. An upload must get an error, never take its thread down.
+fn guarded(read: impl FnOnce() -> Result<Workbook, ReadError>) -> Result<Workbook, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(ReadError::Spreadsheet(format!(
+            "the workbook is damaged or not a spreadsheet ({reason})"
+        )))
+    })
 }
 
 /// Reads a form in XLSForm's CSV layout from bytes.
@@ -50,6 +67,16 @@ pub fn read_csv(bytes: &[u8]) -> Result<Form, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: a cell reference with ten column letters overflowed calamine's
+    /// column arithmetic (a panic with overflow checks, a wrapped column without).
+    #[test]
+    fn a_damaged_cell_reference_is_an_error_not_a_panic() {
+        let bytes = include_bytes!("../tests/fixtures/cell-reference-overflow.xlsx");
+        if let Err(e) = read_xlsx(bytes) {
+            assert!(matches!(e, ReadError::Spreadsheet(_)), "{e}");
+        }
+    }
 
     #[test]
     fn a_csv_form_reports_every_problem_with_its_place() {

@@ -501,7 +501,16 @@ fn question_name(path: &str) -> String {
 }
 
 fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
-    let ev = |i: usize| evaluate(&args[i], ctx);
+    // Every function checks its arity first; a missing argument is still an error, never an
+    // index out of bounds (`ceiling()` panicked before it had its check).
+    let ev = |i: usize| match args.get(i) {
+        Some(arg) => evaluate(arg, ctx),
+        None => Err(EvalError::Arity {
+            name: name.into(),
+            expected: "more",
+            got: args.len(),
+        }),
+    };
     let local = name.rsplit(':').next().unwrap_or(name);
     let v = match local {
         "true" => Value::Bool(true),
@@ -549,17 +558,38 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
                 Value::Num(r / f)
             }
         }
-        "floor" => Value::Num(ev(0)?.num().floor()),
-        "ceiling" => Value::Num(ev(0)?.num().ceil()),
-        "abs" => Value::Num(ev(0)?.num().abs()),
+        "floor" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().floor())
+        }
+        "ceiling" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().ceil())
+        }
+        "abs" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().abs())
+        }
         "pow" => {
             arity(name, args, 2, 2, "2")?;
             Value::Num(ev(0)?.num().powf(ev(1)?.num()))
         }
-        "sqrt" => Value::Num(ev(0)?.num().sqrt()),
-        "exp" => Value::Num(ev(0)?.num().exp()),
-        "log" => Value::Num(ev(0)?.num().ln()),
-        "log10" => Value::Num(ev(0)?.num().log10()),
+        "sqrt" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().sqrt())
+        }
+        "exp" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().exp())
+        }
+        "log" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().ln())
+        }
+        "log10" => {
+            arity(name, args, 1, 1, "1")?;
+            Value::Num(ev(0)?.num().log10())
+        }
         "pi" => Value::Num(std::f64::consts::PI),
         "if" => {
             arity(name, args, 3, 3, "3")?;

@@ -9,7 +9,7 @@ mod parse;
 mod refs;
 
 pub use eval::{Context, EvalError, MapContext, Value, evaluate, num_to_string};
-pub use parse::{Axis, BinOp, Expr, ParseError, PathStart, Step, parse};
+pub use parse::{Axis, BinOp, Expr, MAX_DEPTH, ParseError, PathStart, Step, parse};
 pub use refs::{Reference, references};
 
 /// Parses and evaluates in one step (an error in either becomes text).

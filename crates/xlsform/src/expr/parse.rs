@@ -312,6 +312,14 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
     Ok(out)
 }
 
+/// How deeply an expression may nest: brackets, function calls, predicates and minus signs
+/// inside one another, and operators in a chain (`1 + 1 + 1` is two deep). The parser, the
+/// evaluator and the tree's drop each recurse once per level, so without a limit a long
+/// uploaded expression overflowed the stack and aborted the whole process (found while
+/// fuzzing the parser). Real forms stay far below: the REACH needs assessment (548 rows)
+/// validates with a limit of 30.
+pub const MAX_DEPTH: usize = 100;
+
 /// Parses an expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     let toks = lex(src)?;
@@ -319,6 +327,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
         toks,
         i: 0,
         len: src.len(),
+        nesting: 0,
     };
     if p.toks.is_empty() {
         return Err(ParseError {
@@ -327,6 +336,14 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
         });
     }
     let e = p.or()?;
+    // Each operator chain and each minus sign was checked as it was built; brackets and
+    // calls around them can still add up to the parser's own limit.
+    if depth(&e, MAX_DEPTH) > MAX_DEPTH {
+        return Err(ParseError {
+            offset: 0,
+            ..p.too_deep()
+        });
+    }
     if let Some((t, pos)) = p.toks.get(p.i) {
         return Err(ParseError {
             message: format!(
@@ -342,6 +359,42 @@ struct Parser {
     toks: Vec<(Tok, usize)>,
     i: usize,
     len: usize,
+    /// How many sub-expressions the parser is inside (its own recursion).
+    nesting: usize,
+}
+
+/// The depth of an expression's tree, counting up to `cap + 1` only (so it never recurses
+/// deeper than the limit it checks).
+fn depth(e: &Expr, cap: usize) -> usize {
+    if cap == 0 {
+        return 1;
+    }
+    let below = |e: &Expr| depth(e, cap - 1);
+    1 + match e {
+        Expr::Number(_) | Expr::Literal(_) | Expr::Ref { .. } => 0,
+        Expr::Call { args, .. } => args.iter().map(below).max().unwrap_or(0),
+        Expr::Neg(e) => below(e),
+        Expr::Binary(_, l, r) => below(l).max(below(r)),
+        Expr::Filter(e, predicates) => predicates
+            .iter()
+            .map(below)
+            .max()
+            .unwrap_or(0)
+            .max(below(e)),
+        Expr::Path { start, steps } => {
+            let start = match start {
+                PathStart::Expr(e) => below(e),
+                _ => 0,
+            };
+            steps
+                .iter()
+                .flat_map(|s| &s.predicates)
+                .map(below)
+                .max()
+                .unwrap_or(0)
+                .max(start)
+        }
+    }
 }
 
 impl Parser {
@@ -383,16 +436,35 @@ impl Parser {
         }
     }
 
+    fn too_deep(&self) -> ParseError {
+        ParseError {
+            message: format!(
+                "the expression is nested too deeply (more than {MAX_DEPTH} levels of brackets, functions or operators in a row); split it into several calculations"
+            ),
+            offset: self.pos(),
+        }
+    }
+
     fn binary(
         &mut self,
         ops: &[(&str, BinOp)],
         next: fn(&mut Self) -> Result<Expr, ParseError>,
     ) -> Result<Expr, ParseError> {
         let mut left = next(self)?;
+        // Measured once there is an operator, then kept up to date.
+        let mut left_depth = None;
         'outer: loop {
             for (s, op) in ops {
                 if self.eat(s) {
                     let right = next(self)?;
+                    let d = left_depth
+                        .unwrap_or_else(|| depth(&left, MAX_DEPTH))
+                        .max(depth(&right, MAX_DEPTH))
+                        + 1;
+                    if d > MAX_DEPTH {
+                        return Err(self.too_deep());
+                    }
+                    left_depth = Some(d);
                     left = Expr::Binary(*op, Box::new(left), Box::new(right));
                     continue 'outer;
                 }
@@ -400,8 +472,22 @@ impl Parser {
             return Ok(left);
         }
     }
+    /// Every sub-expression (in brackets, arguments, predicates) starts here: the parser's
+    /// recursion is limited to [`MAX_DEPTH`].
     fn or(&mut self) -> Result<Expr, ParseError> {
-        self.binary(&[("or", BinOp::Or)], Self::and)
+        self.nested(|p| p.binary(&[("or", BinOp::Or)], Self::and))
+    }
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Expr, ParseError>,
+    ) -> Result<Expr, ParseError> {
+        if self.nesting >= MAX_DEPTH {
+            return Err(self.too_deep());
+        }
+        self.nesting += 1;
+        let e = f(self);
+        self.nesting -= 1;
+        e
     }
     fn and(&mut self) -> Result<Expr, ParseError> {
         self.binary(&[("and", BinOp::And)], Self::equality)
@@ -434,7 +520,11 @@ impl Parser {
     }
     fn unary(&mut self) -> Result<Expr, ParseError> {
         if self.eat("-") {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            let e = self.nested(Self::unary)?;
+            if depth(&e, MAX_DEPTH) >= MAX_DEPTH {
+                return Err(self.too_deep());
+            }
+            return Ok(Expr::Neg(Box::new(e)));
         }
         self.binary(&[("|", BinOp::Union)], Self::path)
     }

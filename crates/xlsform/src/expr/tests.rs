@@ -363,3 +363,217 @@ fn errors() {
     assert!(eval_str("regex('a', '(')", &c).is_err());
     assert!(eval_str("1 +", &c).is_err());
 }
+
+/// Found by fuzzing (`ceiling()`): one-argument functions without their argument indexed
+/// past the end of the arguments and panicked. Each is now an arity error.
+#[test]
+fn missing_arguments_are_errors_not_panics() {
+    let c = ctx();
+    for f in [
+        "floor",
+        "ceiling",
+        "abs",
+        "sqrt",
+        "exp",
+        "log",
+        "log10",
+        "int",
+        "round",
+        "not",
+        "boolean",
+        "number",
+        "string-length",
+        "normalize-space",
+        "concat",
+        "coalesce",
+        "if",
+        "substr",
+        "contains",
+        "translate",
+        "regex",
+        "selected",
+        "count-selected",
+        "selected-at",
+        "jr:choice-name",
+        "count",
+        "sum",
+        "max",
+        "min",
+        "indexed-repeat",
+        "once",
+        "date",
+        "decimal-date-time",
+        "decimal-time",
+        "format-date",
+        "pow",
+        "join",
+    ] {
+        for args in ["", "1", "1, 2"] {
+            let _ = eval_str(&format!("{f}({args})"), &c);
+        }
+    }
+    assert_eq!(
+        eval_str("ceiling()", &c).unwrap_err(),
+        "ceiling() takes 1 argument(s), not 0"
+    );
+}
+
+/// Parses and evaluates on a thread with the 2 MiB stack of a tokio worker, where the web
+/// server evaluates uploaded forms' expressions.
+fn on_small_stack(expr: String) -> Result<String, String> {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || eval_str(&expr, &ctx()).map(|v| v.string()))
+        .unwrap()
+        .join()
+        .expect("no panic")
+}
+
+/// Found while fuzzing: the parser, the evaluator and the tree's drop recursed once per
+/// bracket, minus sign or operator, so a 20,000-character expression overflowed the stack
+/// and aborted the process. Nesting is limited; an expression within the limit works.
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    for deep in [
+        format!("{}1{}", "(".repeat(20_000), ")".repeat(20_000)),
+        format!("{}1", "-".repeat(20_000)),
+        format!("1{}", " + 1".repeat(20_000)),
+        format!("{}1{}", "abs(".repeat(20_000), ")".repeat(20_000)),
+        format!("{}1{}", "${age}[".repeat(20_000), "]".repeat(20_000)),
+        "1 or ".repeat(20_000) + "1",
+    ] {
+        let error = on_small_stack(deep).unwrap_err();
+        assert!(error.contains("nested"), "{error}");
+    }
+    let limit = super::MAX_DEPTH;
+    let sum = format!("1{}", " + 1".repeat(limit - 1));
+    assert_eq!(on_small_stack(sum).unwrap(), limit.to_string());
+    let brackets = format!("{}1{}", "(".repeat(limit - 1), ")".repeat(limit - 1));
+    assert_eq!(on_small_stack(brackets).unwrap(), "1");
+    // Calls around a chain add up: the whole tree is within the limit.
+    let both = |calls: usize, chain: usize| {
+        format!(
+            "{}1{}{}",
+            "abs(".repeat(calls),
+            " + 1".repeat(chain),
+            ")".repeat(calls)
+        )
+    };
+    let half = limit / 2;
+    assert_eq!(
+        on_small_stack(both(half, limit - half - 1)).unwrap(),
+        (limit - half).to_string()
+    );
+    let error = on_small_stack(both(limit - 1, limit - 1)).unwrap_err();
+    assert!(error.contains("nested"), "{error}");
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::{parse, references};
+    use super::ctx;
+
+    /// Pieces of XLSForm expressions: operators, functions, references, literals, paths.
+    const PIECES: &[&str] = &[
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "+",
+        "-",
+        "*",
+        "div",
+        "mod",
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "and",
+        "or",
+        "|",
+        "/",
+        "//",
+        ".",
+        "..",
+        "@",
+        "::",
+        "${age}",
+        "${member_age}",
+        "${name}",
+        "${",
+        "}",
+        "'a'",
+        "\"b\"",
+        "'",
+        "1",
+        "0",
+        "-1.5",
+        "1e3",
+        "NaN",
+        "if(",
+        "concat(",
+        "count(",
+        "sum(",
+        "selected(",
+        "count-selected(",
+        "jr:choice-name(",
+        "indexed-repeat(",
+        "position(",
+        "today()",
+        "now()",
+        "date(",
+        "format-date(",
+        "regex(",
+        "substr(",
+        "string-length(",
+        "round(",
+        "pow(",
+        "int(",
+        "number(",
+        "coalesce(",
+        "join(",
+        "max(",
+        "min(",
+        "once(",
+        "random()",
+        "uuid()",
+        "decimal-date-time(",
+        "digest(",
+        "not(",
+        "true()",
+        "false()",
+        "child::",
+        "node()",
+        "text()",
+        "*",
+        " ",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Any sequence of expression pieces parses or is refused, and what parses
+        /// evaluates or fails with an error: never a panic.
+        #[test]
+        fn pieces_never_panic(pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..24)) {
+            let text = pieces.concat();
+            let _ = references(&text);
+            if let Ok(e) = parse(&text) {
+                let _ = super::super::evaluate(&e, &ctx());
+            }
+        }
+
+        /// Any string of the expression alphabet likewise.
+        #[test]
+        fn any_text_never_panics(text in "[ -~àé€\u{0600}-\u{0605}]{0,40}") {
+            let _ = references(&text);
+            if let Ok(e) = parse(&text) {
+                let _ = super::super::evaluate(&e, &ctx());
+            }
+        }
+    }
+}
