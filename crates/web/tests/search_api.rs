@@ -175,7 +175,7 @@ async fn a_repeated_search_is_answered_from_the_cache_and_counted() {
         6,
         "every parameter is in the key"
     );
-    let (status, metrics) = common::get_text(&app, "/metrics").await;
+    let (status, metrics) = common::get_from(&app, "127.0.0.1:40000", "/metrics", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let value = |name: &str| -> u64 {
         metrics
