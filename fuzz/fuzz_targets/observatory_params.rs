@@ -34,7 +34,13 @@ static CATALOGS: LazyLock<Vec<Catalog>> = LazyLock::new(|| {
 
 static CODES: LazyLock<Codes> = LazyLock::new(|| Codes::new(crocevia_web::territories()));
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // The catalogues and codes load once, before the first run (not inside its timeout).
+    init: {
+        LazyLock::force(&CATALOGS);
+        LazyLock::force(&CODES);
+    },
+    |data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
@@ -75,4 +81,5 @@ fuzz_target!(|data: &[u8]| {
         };
         let _ = compute(&query, &inputs);
     }
-});
+}
+);
