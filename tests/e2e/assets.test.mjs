@@ -102,7 +102,7 @@ test('crocevia.js draws a map from data-points with no tile layer', async () => 
 
 test('crocevia.js draws boundaries from data-geojson-url', async () => {
   const { page, errors } = await open(pageHtml({ body: '<p>map</p>' }));
-  // Serve a small GeoJSON from the page itself: a data: URL is fetched like any other.
+  // A small GeoJSON answered on the server's own origin (the CSP's connect-src is 'self').
   const geojson = {
     type: 'Feature',
     properties: {},
@@ -111,7 +111,10 @@ test('crocevia.js draws boundaries from data-geojson-url', async () => {
       coordinates: [[[13.2, 42.2], [13.6, 42.2], [13.6, 42.5], [13.2, 42.5], [13.2, 42.2]]],
     },
   };
-  const url = `data:application/json,${encodeURIComponent(JSON.stringify(geojson))}`;
+  const url = `${server.url}/test-boundary.geojson`;
+  await page.route(url, (route) =>
+    route.fulfill({ contentType: 'application/geo+json', body: JSON.stringify(geojson) }),
+  );
   await page.evaluate((geojsonUrl) => {
     const div = document.createElement('div');
     div.className = 'crocevia-map';

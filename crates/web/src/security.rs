@@ -4,7 +4,8 @@
 //! - `Content-Security-Policy`: scripts only from this server (`script-src 'self'`: no inline
 //!   script, no `on…=` handler, no `eval`), images from this server, `data:` URIs (Bootstrap
 //!   Italia's CSS draws icons with them) and the configured extra sources (a map tile server),
-//!   no plug-ins, no framing (`frame-ancestors 'none'`), forms posting only here.
+//!   fonts from this server and `data:` URIs (Bootstrap Italia's CSS embeds video.js's icon
+//!   font as one, and Chromium 156 loads it on every page; a font cannot run code), no plug-ins, no framing (`frame-ancestors 'none'`), forms posting only here.
 //!   Styles: `style-src 'self' 'unsafe-inline'`. Pages drawn without JavaScript size bars and
 //!   charts with `style="width: …%"` (survey progress and analysis, SVG charts), Bootstrap
 //!   Italia's `loadFonts` injects the `@font-face` rules as a `<style>` element and htmx 2 its
@@ -67,7 +68,7 @@ pub fn content_security_policy(img_sources: &[String]) -> String {
     }
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-         img-src {img}; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         img-src {img}; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
          base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
