@@ -555,6 +555,7 @@ macro_rules! sql_store {
         use crocevia_core::territory::{Comune, Point, Prefecture, Province, Region, Territories};
         use crocevia_store::{
             Account, ApiToken, Change, OidcLink, Session, ChangeSet, ComuneFilter, ListQuery, Operation, Page, Result, Store,
+            AccountStore, DirectoryRead, DirectoryWrite, StatisticsStore, TerritoryStore,
             StoreError,
         };
         use sqlx::{AssertSqlSafe, Row as _};
@@ -919,7 +920,10 @@ macro_rules! sql_store {
                     .map(|_| ())
                     .map_err(db_error)
             }
+        }
 
+        #[async_trait]
+        impl DirectoryRead for $store {
             async fn existing(&self, ids: &[String]) -> Result<Existing> {
                 let mut found = Existing::new();
                 for chunk in ids.chunks(CHUNK) {
@@ -938,57 +942,6 @@ macro_rules! sql_store {
                     }
                 }
                 Ok(found)
-            }
-
-            async fn apply(&self, changes: ChangeSet) -> Result<Vec<Change>> {
-                let mut tx = self.write.begin().await.map_err(db_error)?;
-                if let Some(lock) = $store::WRITE_LOCK {
-                    sqlx::query(lock).execute(&mut *tx).await.map_err(db_error)?;
-                }
-                // The last write of a row wins, as if the rows were written one by one.
-                let mut latest: BTreeMap<(&str, &str), &Record> = BTreeMap::new();
-                for record in &changes.upserts {
-                    latest.insert((record.table.as_str(), record.id.as_str()), record);
-                }
-                let upserts: Vec<&Record> = latest.into_values().collect();
-                upsert_all(&mut tx, &upserts, &timestamp(changes.at)).await?;
-                let mut deleted_by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-                for (table, id) in &changes.deletes {
-                    deleted_by_table.entry(table.as_str()).or_default().push(id.clone());
-                }
-                for (table, ids) in &deleted_by_table {
-                    delete_by_ids(&mut tx, "hsds_ref", table, ids).await?;
-                    delete_by_ids(&mut tx, "hsds_record", table, ids).await?;
-                }
-                let logged: Vec<(String, String, Operation)> = upserts
-                    .iter()
-                    .map(|r| (r.table.clone(), r.id.clone(), Operation::Upsert))
-                    .chain(changes.deletes.iter().map(|(t, id)| (t.clone(), id.clone(), Operation::Delete)))
-                    .collect();
-                let log = log_changes(&mut tx, &logged, &changes.actor, changes.at).await?;
-                let mut written_by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-                for record in &upserts {
-                    written_by_table.entry(record.table.as_str()).or_default().push(record.id.clone());
-                }
-                for (table, ids) in &written_by_table {
-                    if let Some((table, id, field, target)) = dangling(&mut tx, RefSide::Of(table), ids).await? {
-                        return Err(StoreError::DanglingReference { table, id, field, target });
-                    }
-                }
-                let deleted: Vec<String> = changes.deletes.iter().map(|(_, id)| id.clone()).collect();
-                if let Some((referrer_table, referrer_id, _, target)) =
-                    dangling(&mut tx, RefSide::PointingAt, &deleted).await?
-                {
-                    let table = changes
-                        .deletes
-                        .iter()
-                        .find(|(_, id)| *id == target)
-                        .map(|(t, _)| t.clone())
-                        .unwrap_or_default();
-                    return Err(StoreError::StillReferenced { table, id: target, referrer_table, referrer_id });
-                }
-                tx.commit().await.map_err(db_error)?;
-                Ok(log)
             }
 
             async fn get(&self, table: &str, id: &str) -> Result<Option<Record>> {
@@ -1111,6 +1064,60 @@ macro_rules! sql_store {
                 }
                 Ok(out)
             }
+        }
+
+        #[async_trait]
+        impl DirectoryWrite for $store {
+            async fn apply(&self, changes: ChangeSet) -> Result<Vec<Change>> {
+                let mut tx = self.write.begin().await.map_err(db_error)?;
+                if let Some(lock) = $store::WRITE_LOCK {
+                    sqlx::query(lock).execute(&mut *tx).await.map_err(db_error)?;
+                }
+                // The last write of a row wins, as if the rows were written one by one.
+                let mut latest: BTreeMap<(&str, &str), &Record> = BTreeMap::new();
+                for record in &changes.upserts {
+                    latest.insert((record.table.as_str(), record.id.as_str()), record);
+                }
+                let upserts: Vec<&Record> = latest.into_values().collect();
+                upsert_all(&mut tx, &upserts, &timestamp(changes.at)).await?;
+                let mut deleted_by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+                for (table, id) in &changes.deletes {
+                    deleted_by_table.entry(table.as_str()).or_default().push(id.clone());
+                }
+                for (table, ids) in &deleted_by_table {
+                    delete_by_ids(&mut tx, "hsds_ref", table, ids).await?;
+                    delete_by_ids(&mut tx, "hsds_record", table, ids).await?;
+                }
+                let logged: Vec<(String, String, Operation)> = upserts
+                    .iter()
+                    .map(|r| (r.table.clone(), r.id.clone(), Operation::Upsert))
+                    .chain(changes.deletes.iter().map(|(t, id)| (t.clone(), id.clone(), Operation::Delete)))
+                    .collect();
+                let log = log_changes(&mut tx, &logged, &changes.actor, changes.at).await?;
+                let mut written_by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+                for record in &upserts {
+                    written_by_table.entry(record.table.as_str()).or_default().push(record.id.clone());
+                }
+                for (table, ids) in &written_by_table {
+                    if let Some((table, id, field, target)) = dangling(&mut tx, RefSide::Of(table), ids).await? {
+                        return Err(StoreError::DanglingReference { table, id, field, target });
+                    }
+                }
+                let deleted: Vec<String> = changes.deletes.iter().map(|(_, id)| id.clone()).collect();
+                if let Some((referrer_table, referrer_id, _, target)) =
+                    dangling(&mut tx, RefSide::PointingAt, &deleted).await?
+                {
+                    let table = changes
+                        .deletes
+                        .iter()
+                        .find(|(_, id)| *id == target)
+                        .map(|(t, _)| t.clone())
+                        .unwrap_or_default();
+                    return Err(StoreError::StillReferenced { table, id: target, referrer_table, referrer_id });
+                }
+                tx.commit().await.map_err(db_error)?;
+                Ok(log)
+            }
 
             async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>> {
                 let rows = sqlx::query(
@@ -1136,7 +1143,10 @@ macro_rules! sql_store {
                 .map_err(db_error)?;
                 rows.iter().map(change_from_row).collect()
             }
+        }
 
+        #[async_trait]
+        impl AccountStore for $store {
             async fn insert_token(&self, token: &ApiToken) -> Result<()> {
                 sqlx::query("INSERT INTO api_token (token_hash, organization_id, label, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(&token.token_hash)
@@ -1346,7 +1356,10 @@ macro_rules! sql_store {
                     .map(oidc_link_of)
                     .collect()
             }
+        }
 
+        #[async_trait]
+        impl TerritoryStore for $store {
             async fn territory_counts(&self) -> Result<(i64, i64, i64)> {
                 let row = sqlx::query(
                     "SELECT (SELECT COUNT(*) FROM territory_region), (SELECT COUNT(*) FROM territory_province), (SELECT COUNT(*) FROM territory_comune)",
@@ -1377,69 +1390,6 @@ macro_rules! sql_store {
                 let columns = [COMUNE_COLUMNS, COMUNE_KEY_COLUMNS].concat();
                 insert_rows(&mut tx, "territory_comune", &columns, comuni).await?;
                 tx.commit().await.map_err(db_error)
-            }
-
-            async fn statistics_datasets(&self) -> Result<Vec<(String, i64)>> {
-                let rows = sqlx::query("SELECT id, observations FROM stat_dataset ORDER BY id")
-                    .fetch_all(&self.read)
-                    .await
-                    .map_err(db_error)?;
-                rows.iter()
-                    .map(|row| Ok((get(row, "id")?, get(row, "observations")?)))
-                    .collect()
-            }
-
-            async fn replace_dataset(&self, dataset: &Dataset) -> Result<()> {
-                let id = dataset.info.id;
-                let mut tx = self.write.begin().await.map_err(db_error)?;
-                sqlx::query("DELETE FROM stat_observation WHERE dataset_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                sqlx::query("DELETE FROM stat_dataset WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                sqlx::query("INSERT INTO stat_dataset (id, observations) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(dataset.observations.len() as i64)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                let rows = dataset.observations.iter().map(|o| crate::statistics::binds(id, o)).collect();
-                insert_rows(&mut tx, "stat_observation", crate::statistics::COLUMNS, rows).await?;
-                tx.commit().await.map_err(db_error)
-            }
-
-            async fn observations(&self, dataset_id: &str, filter: &ObservationFilter) -> Result<Vec<Observation>> {
-                let (clauses, binds) = crate::statistics::filter_sql(dataset_id, filter);
-                let sql = format!(
-                    "SELECT {} FROM stat_observation WHERE {} ORDER BY territory_level, territory_code, period, sex, citizenship, permit_type, measure",
-                    crate::statistics::COLUMNS[1..].join(", "),
-                    clauses.join(" AND "),
-                );
-                let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-                    .fetch_all(&self.read)
-                    .await
-                    .map_err(db_error)?;
-                rows.iter()
-                    .map(|row| {
-                        crate::statistics::observation(
-                            [
-                                get::<String>(row, "territory_level")?,
-                                get(row, "territory_code")?,
-                                get(row, "period")?,
-                                get(row, "sex")?,
-                                get(row, "citizenship")?,
-                                get(row, "permit_type")?,
-                                get(row, "measure")?,
-                            ],
-                            get(row, "value")?,
-                        )
-                    })
-                    .collect()
             }
 
             async fn comune(&self, code: &str) -> Result<Option<Comune>> {
@@ -1525,6 +1475,72 @@ macro_rules! sql_store {
                 near.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.code.cmp(&b.0.code)));
                 near.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
                 Ok(near)
+            }
+        }
+
+        #[async_trait]
+        impl StatisticsStore for $store {
+            async fn statistics_datasets(&self) -> Result<Vec<(String, i64)>> {
+                let rows = sqlx::query("SELECT id, observations FROM stat_dataset ORDER BY id")
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| Ok((get(row, "id")?, get(row, "observations")?)))
+                    .collect()
+            }
+
+            async fn replace_dataset(&self, dataset: &Dataset) -> Result<()> {
+                let id = dataset.info.id;
+                let mut tx = self.write.begin().await.map_err(db_error)?;
+                sqlx::query("DELETE FROM stat_observation WHERE dataset_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("DELETE FROM stat_dataset WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("INSERT INTO stat_dataset (id, observations) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(dataset.observations.len() as i64)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                let rows = dataset.observations.iter().map(|o| crate::statistics::binds(id, o)).collect();
+                insert_rows(&mut tx, "stat_observation", crate::statistics::COLUMNS, rows).await?;
+                tx.commit().await.map_err(db_error)
+            }
+
+            async fn observations(&self, dataset_id: &str, filter: &ObservationFilter) -> Result<Vec<Observation>> {
+                let (clauses, binds) = crate::statistics::filter_sql(dataset_id, filter);
+                let sql = format!(
+                    "SELECT {} FROM stat_observation WHERE {} ORDER BY territory_level, territory_code, period, sex, citizenship, permit_type, measure",
+                    crate::statistics::COLUMNS[1..].join(", "),
+                    clauses.join(" AND "),
+                );
+                let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        crate::statistics::observation(
+                            [
+                                get::<String>(row, "territory_level")?,
+                                get(row, "territory_code")?,
+                                get(row, "period")?,
+                                get(row, "sex")?,
+                                get(row, "citizenship")?,
+                                get(row, "permit_type")?,
+                                get(row, "measure")?,
+                            ],
+                            get(row, "value")?,
+                        )
+                    })
+                    .collect()
             }
         }
     };

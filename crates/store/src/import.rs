@@ -9,7 +9,7 @@ use crocevia_core::hsds::ownership::{foreign_rows, parent_ids};
 use crocevia_core::hsds::validate::{ExistingRows, compare_with_stored, ids_to_look_up, validate};
 use crocevia_core::hsds::{Problem, Record, SourcedRecord};
 
-use crate::{Change, ChangeSet, Store, StoreError};
+use crate::{Change, ChangeSet, DirectoryRead, DirectoryWrite, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -53,31 +53,25 @@ pub struct Applied {
 
 /// Checks the batch against itself and the database, then writes it in one transaction.
 /// `deletes` are applied in the same transaction (a replacement dropping old children).
-pub async fn validate_and_apply(
-    store: &dyn Store,
-    mut batch: Vec<SourcedRecord>,
+pub async fn validate_and_apply<S: DirectoryRead + DirectoryWrite + ?Sized>(
+    store: &S,
+    batch: Vec<SourcedRecord>,
     mode: ExistingRows,
     deletes: Vec<(String, String)>,
     writer: Writer<'_>,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
-    let existing = store.existing(&ids_to_look_up(&batch)).await?;
-    let mut problems = validate(&mut batch, &existing);
-    let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
-    let stored = store.get_many(None, &own_ids).await?;
-    let comparison = compare_with_stored(&mut batch, &stored, mode);
-    problems.extend(comparison.problems);
-    problems.extend(ownership_problems(store, &batch, &deletes, stored, writer).await?);
+    let Checked {
+        batch,
+        problems,
+        unchanged,
+    } = check(store, batch, mode, &deletes, writer).await?;
     if !problems.is_empty() {
         return Err(ImportError::Invalid(sorted(problems)));
     }
-    if mode == ExistingRows::Refuse
-        && batch.is_empty()
-        && deletes.is_empty()
-        && comparison.unchanged > 0
-    {
-        return Err(ImportError::AlreadyImported(comparison.unchanged));
+    if mode == ExistingRows::Refuse && batch.is_empty() && deletes.is_empty() && unchanged > 0 {
+        return Err(ImportError::AlreadyImported(unchanged));
     }
     let changes = store
         .apply(ChangeSet {
@@ -87,8 +81,35 @@ pub async fn validate_and_apply(
             at,
         })
         .await?;
-    Ok(Applied {
-        changes,
+    Ok(Applied { changes, unchanged })
+}
+
+/// A batch as validation left it, with every problem found in it: by itself, against the
+/// stored rows and against the writer's ownership.
+struct Checked {
+    batch: Vec<SourcedRecord>,
+    problems: Vec<Problem>,
+    /// Rows stored already with the same values (dropped from `batch`).
+    unchanged: usize,
+}
+
+async fn check<S: DirectoryRead + ?Sized>(
+    store: &S,
+    mut batch: Vec<SourcedRecord>,
+    mode: ExistingRows,
+    deletes: &[(String, String)],
+    writer: Writer<'_>,
+) -> Result<Checked, StoreError> {
+    let existing = store.existing(&ids_to_look_up(&batch)).await?;
+    let mut problems = validate(&mut batch, &existing);
+    let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
+    let stored = store.get_many(None, &own_ids).await?;
+    let comparison = compare_with_stored(&mut batch, &stored, mode);
+    problems.extend(comparison.problems);
+    problems.extend(ownership_problems(store, &batch, deletes, stored, writer).await?);
+    Ok(Checked {
+        batch,
+        problems,
         unchanged: comparison.unchanged,
     })
 }
@@ -101,8 +122,8 @@ fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
 /// The rows of the batch (and deleted) that `writer` may not write. `stored` holds the
 /// stored versions of the batch's rows; their parents and the deleted rows are loaded a
 /// generation at a time until every owner is known.
-async fn ownership_problems(
-    store: &dyn Store,
+async fn ownership_problems<S: DirectoryRead + ?Sized>(
+    store: &S,
     batch: &[SourcedRecord],
     deletes: &[(String, String)],
     mut stored: Vec<Record>,
@@ -135,8 +156,8 @@ async fn ownership_problems(
 /// Imports what a reader made of some files (the CLI's `import`, the back office's upload):
 /// cells that could not be read are reported together with everything validation finds in
 /// the rest, so one round of fixes is enough; nothing is written unless there are none.
-pub async fn import_read(
-    store: &dyn Store,
+pub async fn import_read<S: DirectoryRead + DirectoryWrite + ?Sized>(
+    store: &S,
     outcome: ReadOutcome,
     mode: ExistingRows,
     writer: Writer<'_>,
@@ -147,13 +168,8 @@ pub async fn import_read(
         return validate_and_apply(store, outcome.records, mode, Vec::new(), writer, actor, at)
             .await;
     }
+    let checked = check(store, outcome.records, ExistingRows::Replace, &[], writer).await?;
     let mut problems = outcome.problems;
-    let mut batch = outcome.records;
-    let existing = store.existing(&ids_to_look_up(&batch)).await?;
-    problems.extend(validate(&mut batch, &existing));
-    let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
-    let stored = store.get_many(None, &own_ids).await?;
-    compare_with_stored(&mut batch, &stored, ExistingRows::Replace);
-    problems.extend(ownership_problems(store, &batch, &[], stored, writer).await?);
+    problems.extend(checked.problems);
     Err(ImportError::Invalid(sorted(problems)))
 }

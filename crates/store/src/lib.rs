@@ -208,25 +208,12 @@ pub struct ComuneFilter {
     pub limit: u32,
 }
 
-/// Everything a backend stores: the directory, accounts and territories here, the desk in
-/// [`desk::DeskStore`], surveys in [`survey::SurveyStore`].
+/// Reading the service directory (HSDS rows): the HSDS API, the portal, search and the
+/// observatory's first loads.
 #[async_trait]
-pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
-    /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
-    fn backend(&self) -> &'static str;
-
-    /// Waits for work in flight and closes the connections (SQLite then checkpoints its WAL).
-    async fn close(&self);
-
-    /// Answers a trivial query; used by `/healthz`.
-    async fn ping(&self) -> Result<()>;
-
+pub trait DirectoryRead: Send + Sync {
     /// Of the given ids, those that exist, with their tables.
     async fn existing(&self, ids: &[String]) -> Result<Existing>;
-
-    /// Applies all writes in one transaction, appending one change-log entry per row. Refuses
-    /// the whole set if any reference would dangle or a deleted row is still referenced.
-    async fn apply(&self, changes: ChangeSet) -> Result<Vec<Change>>;
 
     async fn get(&self, table: &str, id: &str) -> Result<Option<Record>>;
 
@@ -250,6 +237,15 @@ pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
         table: &str,
         ids: &[String],
     ) -> Result<Vec<(String, DateTime<Utc>)>>;
+}
+
+/// Writing the directory, and the change log every follower (search, observatory, HSDS
+/// `modified_after`) reads.
+#[async_trait]
+pub trait DirectoryWrite: Send + Sync {
+    /// Applies all writes in one transaction, appending one change-log entry per row. Refuses
+    /// the whole set if any reference would dangle or a deleted row is still referenced.
+    async fn apply(&self, changes: ChangeSet) -> Result<Vec<Change>>;
 
     /// Change-log entries after `seq`, oldest first.
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
@@ -257,7 +253,11 @@ pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
     /// Directory change-log entries (not the desk's) before `before` (all when `None`),
     /// newest first: the audit page.
     async fn changes_before(&self, before: Option<i64>, limit: u32) -> Result<Vec<Change>>;
+}
 
+/// Accounts, sessions, OpenID Connect links and the write API's tokens.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     async fn insert_token(&self, token: &ApiToken) -> Result<()>;
     async fn token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
 
@@ -299,24 +299,13 @@ pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
     async fn oidc_link(&self, issuer: &str, subject: &str) -> Result<Option<OidcLink>>;
     /// The identities linked to an account, oldest first.
     async fn oidc_links_of(&self, account_id: &str) -> Result<Vec<OidcLink>>;
+}
 
+/// Italy's regions, provinces and comuni.
+#[async_trait]
+pub trait TerritoryStore: Send + Sync {
     /// How many regions, provinces and comuni are stored.
     async fn territory_counts(&self) -> Result<(i64, i64, i64)>;
-
-    /// The official statistics datasets stored, with their number of observations, by id.
-    async fn statistics_datasets(&self) -> Result<Vec<(String, i64)>>;
-
-    /// Replaces a dataset's observations with `dataset`'s, in one transaction.
-    async fn replace_dataset(&self, dataset: &Dataset) -> Result<()>;
-
-    /// The observations of dataset `dataset_id` matching `filter`, ordered by the stored text
-    /// keys (territory level and code, period, then the other dimensions; sort them for the
-    /// core types' order). Empty for an unknown dataset.
-    async fn observations(
-        &self,
-        dataset_id: &str,
-        filter: &ObservationFilter,
-    ) -> Result<Vec<Observation>>;
 
     /// Replaces every stored territory with `territories`, in one transaction.
     async fn replace_territories(&self, territories: &Territories) -> Result<()>;
@@ -341,4 +330,49 @@ pub trait Store: desk::DeskStore + survey::SurveyStore + Send + Sync {
         radius_km: f64,
         limit: u32,
     ) -> Result<Vec<(Comune, f64)>>;
+}
+
+/// The official statistics datasets (ISTAT) and their observations.
+#[async_trait]
+pub trait StatisticsStore: Send + Sync {
+    /// The official statistics datasets stored, with their number of observations, by id.
+    async fn statistics_datasets(&self) -> Result<Vec<(String, i64)>>;
+
+    /// Replaces a dataset's observations with `dataset`'s, in one transaction.
+    async fn replace_dataset(&self, dataset: &Dataset) -> Result<()>;
+
+    /// The observations of dataset `dataset_id` matching `filter`, ordered by the stored text
+    /// keys (territory level and code, period, then the other dimensions; sort them for the
+    /// core types' order). Empty for an unknown dataset.
+    async fn observations(
+        &self,
+        dataset_id: &str,
+        filter: &ObservationFilter,
+    ) -> Result<Vec<Observation>>;
+}
+
+/// Everything a backend stores, as one handle on the ports above (the directory, its change
+/// log, accounts, territories, statistics, the desk in [`desk::DeskStore`], surveys
+/// in [`survey::SurveyStore`]). Code that needs only some of them takes those ports (as
+/// `&dyn Port` or a generic bound), so what it can touch is visible in its signature.
+#[async_trait]
+pub trait Store:
+    DirectoryRead
+    + DirectoryWrite
+    + AccountStore
+    + TerritoryStore
+    + StatisticsStore
+    + desk::DeskStore
+    + survey::SurveyStore
+    + Send
+    + Sync
+{
+    /// Which backend this is (`sqlite`, `postgres`), for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+
+    /// Waits for work in flight and closes the connections (SQLite then checkpoints its WAL).
+    async fn close(&self);
+
+    /// Answers a trivial query; used by `/healthz`.
+    async fn ping(&self) -> Result<()>;
 }

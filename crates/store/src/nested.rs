@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashSet};
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::{Link, children};
 
-use crate::{Result, Store};
+use crate::{DirectoryRead, Result};
 
 /// The given roots plus every row nested inside them, each once.
-pub async fn load_nested(store: &dyn Store, roots: Vec<Record>) -> Result<Vec<Record>> {
+pub async fn load_nested(store: &dyn DirectoryRead, roots: Vec<Record>) -> Result<Vec<Record>> {
     let mut seen: HashSet<(String, String)> = roots
         .iter()
         .map(|r| (r.table.clone(), r.id.clone()))
