@@ -347,6 +347,24 @@ macro_rules! sql_desk_store {
                 })
             }
 
+            async fn insert_mail(connection: &mut <$db as sqlx::Database>::Connection, mail: &OutgoingMail) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO desk_mail (id, recipient, language, kind, link, created_at, attempts) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&mail.id)
+                .bind(&mail.to)
+                .bind(&mail.language)
+                .bind(&mail.kind)
+                .bind(&mail.link)
+                .bind(timestamp(mail.created_at))
+                .bind(i64::from(mail.attempts))
+                .execute(connection)
+                .await
+                .map(|_| ())
+                .map_err(db_error)
+            }
+
             async fn notify(tx: &mut Tx<'_>, organization_id: &str, referral_id: &str, kind: &str, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO desk_notification (id, organization_id, referral_id, kind, created_at) \
@@ -660,7 +678,7 @@ macro_rules! sql_desk_store {
                     .collect()
                 }
 
-                async fn create_referral(&self, actor: &Actor, r: &Referral, shared_person: &SharedPerson, sent: &ReferralEvent) -> Result<()> {
+                async fn create_referral(&self, actor: &Actor, r: &Referral, shared_person: &SharedPerson, sent: &ReferralEvent, mails: &[OutgoingMail]) -> Result<()> {
                     let mut tx = self.write.begin().await.map_err(db_error)?;
                     if !self.owns_contact(&mut tx, actor, &r.contact_id).await? {
                         return Err(StoreError::Database(format!("contact {} is not kept by {}", r.contact_id, actor.organization_id)));
@@ -693,6 +711,9 @@ macro_rules! sql_desk_store {
                     .map_err(db_error)?;
                     insert_event(&mut tx, sent).await?;
                     notify(&mut tx, &r.to_organization_id, &r.id, "received", r.sent_at).await?;
+                    for mail in mails {
+                        insert_mail(&mut *tx, mail).await?;
+                    }
                     touch_contact(&mut tx, &r.contact_id, r.sent_at).await?;
                     let mut detail = format!("to {}: {}", r.to_organization_id, shared.join(" "));
                     if let Some(reason) = &r.consent_override {
@@ -752,7 +773,7 @@ macro_rules! sql_desk_store {
                     self.referral_views("r.contact_id = $1", &[contact_id.to_owned()], 1000).await
                 }
 
-                async fn transition_referral(&self, actor: &Actor, e: &ReferralEvent) -> Result<bool> {
+                async fn transition_referral(&self, actor: &Actor, e: &ReferralEvent, mails: &[OutgoingMail]) -> Result<bool> {
                     let Some(from) = e.from_state else {
                         return Err(StoreError::Database("a transition needs the state it starts from".into()));
                     };
@@ -780,6 +801,9 @@ macro_rules! sql_desk_store {
                         Side::System => (sender, "expired"),
                     };
                     notify(&mut tx, &to_notify, &e.referral_id, kind, e.at).await?;
+                    for mail in mails {
+                        insert_mail(&mut *tx, mail).await?;
+                    }
                     touch_contact(&mut tx, &contact_id, e.at).await?;
                     let detail = format!("{} → {}", from.as_str(), e.to_state.as_str());
                     log_facts(&mut tx, &[(REFERRAL_FACTS, &e.referral_id)], actor, e.at).await?;
@@ -845,21 +869,8 @@ macro_rules! sql_desk_store {
                 }
 
                 async fn queue_mail(&self, mail: &OutgoingMail) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO desk_mail (id, recipient, language, kind, link, created_at, attempts) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&mail.id)
-                    .bind(&mail.to)
-                    .bind(&mail.language)
-                    .bind(&mail.kind)
-                    .bind(&mail.link)
-                    .bind(timestamp(mail.created_at))
-                    .bind(i64::from(mail.attempts))
-                    .execute(&self.write)
-                    .await
-                    .map(|_| ())
-                    .map_err(db_error)
+                    let mut connection = self.write.acquire().await.map_err(db_error)?;
+                    insert_mail(&mut *connection, mail).await
                 }
 
                 async fn pending_mail(&self, limit: u32, max_attempts: u32) -> Result<Vec<OutgoingMail>> {

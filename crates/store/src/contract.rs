@@ -955,6 +955,7 @@ macro_rules! store_contract_tests {
             contacts_are_found_only_by_their_organisation,
             others_cannot_write_to_a_contact,
             referrals_are_seen_by_both_sides_only,
+            a_referral_and_its_notices_are_written_together,
             a_transition_applies_once_and_joins_the_timeline,
             overdue_referrals_are_those_still_sent_past_their_deadline,
             erasure_removes_personal_details_and_keeps_coded_facts,

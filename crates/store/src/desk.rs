@@ -206,13 +206,15 @@ pub trait DeskStore: Send + Sync {
     /// The contact's needs, oldest first (the caller has found the contact).
     async fn needs_of(&self, contact_id: &str) -> Result<Vec<Need>>;
 
-    /// Stores a referral with its `send` event and notification (audited: share).
+    /// Stores a referral with its `send` event, its notification and the e-mail notices
+    /// `mails` in one transaction (audited: share).
     async fn create_referral(
         &self,
         actor: &Actor,
         referral: &Referral,
         shared_person: &SharedPerson,
         event: &ReferralEvent,
+        mails: &[OutgoingMail],
     ) -> Result<()>;
 
     /// The referral if the actor's organisation sent or receives it (audited: read).
@@ -233,8 +235,14 @@ pub trait DeskStore: Send + Sync {
 
     /// Moves a referral from `event.from_state` to `event.to_state` if it is still in the
     /// former (compare-and-set, so two people answering at once cannot both win), appends the
-    /// event and notifies the other side. False when it was no longer in that state.
-    async fn transition_referral(&self, actor: &Actor, event: &ReferralEvent) -> Result<bool>;
+    /// event, notifies the other side and queues the e-mail notices `mails`, in one
+    /// transaction. False (and nothing written) when it was no longer in that state.
+    async fn transition_referral(
+        &self,
+        actor: &Actor,
+        event: &ReferralEvent,
+        mails: &[OutgoingMail],
+    ) -> Result<bool>;
 
     /// The referral's timeline, oldest first.
     async fn referral_events(&self, referral_id: &str) -> Result<Vec<ReferralEvent>>;

@@ -1,7 +1,7 @@
 //! The desk's half of the store contract (see [`crate::contract`]): who finds what, the
 //! compare-and-set of referral states, erasure, and the audit chain.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use crocevia_core::desk::audit::{self, Actor, AuditAction, ChainBreak};
 use crocevia_core::desk::{
     ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Referral, ReferralEvent,
@@ -11,7 +11,7 @@ use crocevia_core::taxonomy::TermCode;
 
 use crate::Store;
 use crate::contract::{ORG, OTHER_ORG, SERVICE, at};
-use crate::desk::{Direction, Pathway};
+use crate::desk::{Direction, OutgoingMail, Pathway};
 
 pub const CONTACT: &str = "c0000000-0000-4000-8000-000000000001";
 pub const NEED: &str = "d0000000-0000-4000-8000-000000000001";
@@ -125,9 +125,60 @@ pub async fn seed_desk(store: &dyn Store) {
     assert!(store.add_need(&me, &need()).await.unwrap());
     let shared = SharedPerson::of(&contact(), &need(), &referral().shared, at(4));
     store
-        .create_referral(&me, &referral(), &shared, &send_event())
+        .create_referral(
+            &me,
+            &referral(),
+            &shared,
+            &send_event(),
+            &[notice("received", at(4))],
+        )
         .await
         .unwrap();
+}
+
+/// An e-mail notice to OTHER_ORG's operator about the referral.
+fn notice(kind: &str, created_at: DateTime<Utc>) -> OutgoingMail {
+    OutgoingMail {
+        id: format!("mail-{kind}"),
+        to: "operator@other.example".into(),
+        language: "it".into(),
+        kind: kind.into(),
+        link: format!("https://crocevia.example/it/desk/referrals/{REFERRAL}"),
+        created_at,
+        attempts: 0,
+    }
+}
+
+async fn queued_kinds(store: &dyn Store) -> Vec<String> {
+    let pending = store.pending_mail(100, 10).await.unwrap();
+    pending.into_iter().map(|m| m.kind).collect()
+}
+
+pub async fn a_referral_and_its_notices_are_written_together(store: &dyn Store) {
+    seed_desk(store).await;
+    assert_eq!(queued_kinds(store).await, ["received"]);
+    // A referral the actor's organisation may not make (another's contact) writes nothing,
+    // its notice included.
+    let foreign = Referral {
+        id: "referral-foreign".into(),
+        ..referral()
+    };
+    let shared = SharedPerson::of(&contact(), &need(), &foreign.shared, at(4));
+    let event = ReferralEvent {
+        referral_id: foreign.id.clone(),
+        ..send_event()
+    };
+    let refused = store
+        .create_referral(
+            &operator(OTHER_ORG),
+            &foreign,
+            &shared,
+            &event,
+            &[notice("refused", at(4))],
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(queued_kinds(store).await, ["received"]);
 }
 
 async fn verify_chain(store: &dyn Store) -> Result<u64, ChainBreak> {
@@ -325,18 +376,28 @@ pub async fn a_transition_applies_once_and_joins_the_timeline(store: &dyn Store)
         to_state: ReferralState::Accepted,
         ..send_event()
     };
+    let answered = [notice("answered", at(5))];
     assert!(
         store
-            .transition_referral(&operator(OTHER_ORG), &accept)
+            .transition_referral(&operator(OTHER_ORG), &accept, &answered)
             .await
             .unwrap()
     );
+    let again = [OutgoingMail {
+        id: "mail-again".into(),
+        ..notice("again", at(5))
+    }];
     assert!(
         !store
-            .transition_referral(&operator(OTHER_ORG), &accept)
+            .transition_referral(&operator(OTHER_ORG), &accept, &again)
             .await
             .unwrap(),
         "a second answer from the same state loses"
+    );
+    assert_eq!(
+        queued_kinds(store).await,
+        ["received", "answered"],
+        "the losing answer queued no notice"
     );
     let view = store
         .referral(&operator(ORG), REFERRAL)
@@ -375,7 +436,7 @@ pub async fn overdue_referrals_are_those_still_sent_past_their_deadline(store: &
     };
     assert!(
         store
-            .transition_referral(&Actor::system(), &expire)
+            .transition_referral(&Actor::system(), &expire, &[])
             .await
             .unwrap()
     );
@@ -616,7 +677,7 @@ pub async fn desk_facts_are_logged_and_read_without_personal_data(store: &dyn St
     };
     assert!(
         store
-            .transition_referral(&operator(OTHER_ORG), &accept)
+            .transition_referral(&operator(OTHER_ORG), &accept, &[])
             .await
             .unwrap()
     );

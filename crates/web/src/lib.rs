@@ -110,6 +110,16 @@ pub fn territories() -> &'static Territories {
 }
 
 impl AppState {
+    /// The desk's use cases over this server's store, clock and settings.
+    pub fn desk(&self) -> crocevia_app::desk::Desk<'_, dyn Store> {
+        crocevia_app::desk::Desk {
+            store: &*self.store,
+            clock: &*self.clock,
+            settings: &self.config.desk,
+            public_url: &self.config.public_url,
+        }
+    }
+
     /// A state whose search index lives in memory (filled from the store on first use).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         let index = SearchIndex::in_memory().expect("an in-memory index opens");

@@ -470,9 +470,7 @@ async fn late_referrals_expire_and_coordinators_see_them_coming() {
 
     w.clock.advance(Duration::hours(12));
     let pref = w.session("operatore@prefettura.it").await;
-    let expired = crocevia_web::desk::jobs::expire_overdue(&w.state())
-        .await
-        .unwrap();
+    let expired = w.state().desk().expire_overdue().await.unwrap();
     assert_eq!(expired, 1);
     let (_, _, page) = w.get(&referral, Some(&pref)).await;
     assert!(page.contains("data-state=\"expired\""));
@@ -491,13 +489,7 @@ async fn late_referrals_expire_and_coordinators_see_them_coming() {
         .unwrap()
         .unwrap();
     assert_eq!(view.referral.state, ReferralState::Expired);
-    assert_eq!(
-        crocevia_web::desk::jobs::expire_overdue(&w.state())
-            .await
-            .unwrap(),
-        0,
-        "once"
-    );
+    assert_eq!(w.state().desk().expire_overdue().await.unwrap(), 0, "once");
 }
 
 #[tokio::test]
@@ -509,7 +501,7 @@ async fn contacts_inactive_beyond_the_retention_period_are_erased() {
     let pref = w.session("operatore@prefettura.it").await;
     let (contact, _) = person_with_need(&w, &pref, &["referral", "contact"], "work").await;
     let state = w.state();
-    let jobs = || crocevia_web::desk::jobs::erase_inactive(&state);
+    let jobs = || async { state.desk().erase_inactive().await };
 
     w.clock.advance(Duration::days(729));
     assert_eq!(jobs().await.unwrap(), 0, "still within the 730 days");

@@ -133,7 +133,7 @@ async fn refer(world: &World, contact_id: &str, need_id: &str) -> String {
     };
     world
         .store
-        .create_referral(&me, &referral, &SharedPerson::default(), &sent)
+        .create_referral(&me, &referral, &SharedPerson::default(), &sent, &[])
         .await
         .unwrap();
     referral.id
@@ -162,7 +162,7 @@ async fn answer(
         assert!(
             world
                 .store
-                .transition_referral(&operator(ASL), &event)
+                .transition_referral(&operator(ASL), &event, &[])
                 .await
                 .unwrap()
         );

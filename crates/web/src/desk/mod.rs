@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::desk::audit::Actor;
-use crocevia_core::desk::{AgeBand, Deadlines, Purpose, ReferralState, Sex, SharedField, Urgency};
+use crocevia_core::desk::{AgeBand, Purpose, ReferralState, Sex, SharedField, Urgency};
 use crocevia_core::taxonomy::{self, TermCode};
 use crocevia_core::territory::countries;
 use crocevia_i18n::Language;
@@ -29,26 +29,7 @@ use crate::error::AppError;
 use crate::portal::Page;
 use crate::territories;
 
-/// How the desk behaves: deadlines for a first answer and how long an inactive contact's
-/// personal details are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeskSettings {
-    pub deadlines: Deadlines,
-    /// Contacts with no activity for this many days are erased (personal details removed).
-    pub retention_days: i64,
-    /// How often the jobs (expiry, retention, e-mail) run.
-    pub jobs_interval: std::time::Duration,
-}
-
-impl Default for DeskSettings {
-    fn default() -> Self {
-        DeskSettings {
-            deadlines: Deadlines::default(),
-            retention_days: 730,
-            jobs_interval: std::time::Duration::from_secs(30),
-        }
-    }
-}
+pub use crocevia_app::desk::DeskSettings;
 
 /// The account acting, as the audit trail records it.
 pub fn actor(user: &CurrentUser) -> Actor {

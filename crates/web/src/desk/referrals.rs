@@ -7,21 +7,21 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{Datelike, Duration};
+use crocevia_app::desk::{DeskFlowError, ReferralChoices, ReferralDraft};
 use crocevia_core::access::Role;
 use crocevia_core::desk::audit::Actor;
-use crocevia_core::desk::referral::{self, allowed_actions};
+use crocevia_core::desk::referral::allowed_actions;
 use crocevia_core::desk::{
     Contact, DeclineReason, DeskError, Need, Outcome, Purpose, Referral, ReferralAction,
-    ReferralEvent, ReferralState, SharedField, SharedPerson, Side, UnresolvedReason,
-    check_referral_consent, consent_holds,
+    ReferralState, SharedField, SharedPerson, Side, UnresolvedReason, consent_holds,
 };
 use crocevia_core::hsds::Record;
 use crocevia_core::taxonomy::TermCode;
 use crocevia_search::matching::{self, Candidate, Person, Reason};
 use crocevia_search::query::Near;
 use crocevia_search::{SearchQuery, service_docs};
-use crocevia_store::desk::{Direction, OutgoingMail};
+use crocevia_store::desk::Direction;
 use crocevia_store::load_nested;
 use serde::Deserialize;
 
@@ -259,43 +259,6 @@ struct ReferTemplate {
     error: String,
 }
 
-/// Everything the referral form needs, checked: the person, the need, the service and who
-/// runs it.
-struct ReferContext {
-    contact: Contact,
-    need: Need,
-    service: Record,
-    organization: Record,
-}
-
-async fn refer_context(
-    state: &AppState,
-    actor: &Actor,
-    contact_id: &str,
-    need_id: &str,
-    service_id: &str,
-) -> Result<Option<ReferContext>, AppError> {
-    let Some((contact, need)) = contact_and_need(state, actor, contact_id, need_id).await? else {
-        return Ok(None);
-    };
-    let Some(service) = state.store.get("service", service_id).await? else {
-        return Ok(None);
-    };
-    let org_id = service
-        .text("organization_id")
-        .unwrap_or_default()
-        .to_owned();
-    let Some(organization) = state.store.get("organization", &org_id).await? else {
-        return Ok(None);
-    };
-    Ok(Some(ReferContext {
-        contact,
-        need,
-        service,
-        organization,
-    }))
-}
-
 /// What the operator shares unless they choose otherwise: coded facts and the need's notes.
 const DEFAULT_SHARED: [SharedField; 5] = [
     SharedField::AgeBand,
@@ -305,33 +268,30 @@ const DEFAULT_SHARED: [SharedField; 5] = [
     SharedField::NeedNotes,
 ];
 
-#[allow(clippy::too_many_arguments)]
-async fn refer_page(
+/// The referral form, filled with `choices`, with `error` above it when not empty.
+fn refer_page(
     state: &AppState,
     user: &CurrentUser,
     mut page: Page,
-    ctx: &ReferContext,
-    shared: &[SharedField],
-    message: String,
-    override_reason: String,
+    ctx: &ReferralDraft,
+    choices: &ReferralChoices,
     error: String,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Response {
     page.title = page.ts("dk-refer-title", "service", &name_of(Some(&ctx.service)));
     let labels = Labels::new(&page);
-    let consents = state.store.consents(&ctx.contact.id).await?;
-    let contact_consent = consent_holds(&consents, Purpose::Contact);
+    let consents = &ctx.consents;
+    let contact_consent = consent_holds(consents, Purpose::Contact);
     let fields = SharedField::ALL
         .iter()
         .filter(|f| contact_consent || !f.is_personal())
         .map(|f| Choice {
             value: f.as_str().into(),
             label: labels.shared_field(*f),
-            selected: shared.contains(f),
+            selected: choices.shared.contains(f),
         })
         .collect();
-    let now = state.clock.now();
-    let due = state.config.desk.deadlines.due_at(now, ctx.need.urgency);
+    let due = state.desk().due_now(&ctx.need);
     let template = ReferTemplate {
         csrf: user.session.csrf_token.clone(),
         role: user.account.role,
@@ -344,16 +304,21 @@ async fn refer_page(
         need: labels.need(&ctx.need.term),
         organization: name_of(Some(&ctx.organization)),
         due: labels.when(due),
-        referral_consent: consent_holds(&consents, Purpose::Referral),
+        referral_consent: consent_holds(consents, Purpose::Referral),
         contact_consent,
         may_override: user.account.role.may_override_consent(),
         fields,
-        message,
-        override_reason,
+        message: choices.message.clone(),
+        override_reason: choices.override_reason.clone(),
         error,
         page,
     };
-    Ok((status, render(&template)).into_response())
+    (status, render(&template)).into_response()
+}
+
+/// The referral's path: `/desk/contacts/{contact}/needs/{need}/refer?service={service}`.
+fn refer_path(contact_id: &str, need_id: &str, service_id: &str) -> String {
+    format!("/desk/contacts/{contact_id}/needs/{need_id}/refer?service={service_id}")
 }
 
 /// `GET /{lang}/desk/contacts/{id}/needs/{need}/refer?service=…`: what to share, a message.
@@ -368,29 +333,29 @@ pub async fn refer_form(
         user,
         actor,
     } = desk;
-    let Some(ctx) = refer_context(&state, &actor, &contact_id, &need_id, &query.service).await?
-    else {
-        return Ok(not_found(language));
+    let draft = match state
+        .desk()
+        .prepare_referral(&actor, &contact_id, &need_id, &query.service)
+        .await
+    {
+        Ok(draft) => draft,
+        Err(DeskFlowError::NotFound) => return Ok(not_found(language)),
+        Err(e) => return Err(flow_error(e)),
     };
-    let page = Page::new(
-        language,
-        format!(
-            "/desk/contacts/{contact_id}/needs/{need_id}/refer?service={}",
-            query.service
-        ),
-    );
-    refer_page(
+    let page = Page::new(language, refer_path(&contact_id, &need_id, &query.service));
+    let choices = ReferralChoices {
+        shared: DEFAULT_SHARED.to_vec(),
+        ..ReferralChoices::default()
+    };
+    Ok(refer_page(
         &state,
         &user,
         page,
-        &ctx,
-        &DEFAULT_SHARED,
-        String::new(),
-        String::new(),
+        &draft,
+        &choices,
         String::new(),
         StatusCode::OK,
-    )
-    .await
+    ))
 }
 
 /// `POST /{lang}/desk/contacts/{id}/needs/{need}/refer?service=…`: sends the referral.
@@ -410,122 +375,66 @@ pub async fn refer(
         user,
         actor,
     } = desk;
-    let Some(ctx) = refer_context(&state, &actor, &contact_id, &need_id, &query.service).await?
-    else {
-        return Ok(not_found(language));
+    let flows = state.desk();
+    let draft = match flows
+        .prepare_referral(&actor, &contact_id, &need_id, &query.service)
+        .await
+    {
+        Ok(draft) => draft,
+        Err(DeskFlowError::NotFound) => return Ok(not_found(language)),
+        Err(e) => return Err(flow_error(e)),
     };
-    let page = Page::new(
-        language,
-        format!(
-            "/desk/contacts/{contact_id}/needs/{need_id}/refer?service={}",
-            query.service
-        ),
-    );
-    let shared: Vec<SharedField> = posted
-        .all("shared")
-        .iter()
-        .filter_map(|f| SharedField::parse(f))
-        .collect();
-    let message = posted.get("message");
-    let override_reason = if user.account.role.may_override_consent() {
-        posted.get("override_reason")
-    } else {
-        String::new()
+    let page = Page::new(language, refer_path(&contact_id, &need_id, &query.service));
+    let choices = ReferralChoices {
+        shared: posted
+            .all("shared")
+            .iter()
+            .filter_map(|f| SharedField::parse(f))
+            .collect(),
+        message: posted.get("message"),
+        override_reason: if user.account.role.may_override_consent() {
+            posted.get("override_reason")
+        } else {
+            String::new()
+        },
     };
-    let fail = |page: Page, error: String| {
-        refer_page(
-            &state,
-            &user,
-            page,
-            &ctx,
-            &shared,
-            message.clone(),
-            override_reason.clone(),
-            error,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
+    let role = user.account.role;
+    let error = match flows
+        .send_referral(&actor, role, &draft, choices.clone())
+        .await
+    {
+        Ok(referral) => {
+            let sent = page.href(&format!("/desk/referrals/{}", referral.id));
+            return Ok(Redirect::to(&sent).into_response());
+        }
+        Err(DeskFlowError::OwnOrganization) => page.t("dk-error-own-organization"),
+        Err(DeskFlowError::Refused(DeskError::NoReferralConsent)) => {
+            page.t("dk-error-no-referral-consent")
+        }
+        Err(DeskFlowError::Refused(_)) => page.t("dk-error-personal-needs-consent"),
+        Err(e) => return Err(flow_error(e)),
     };
-    let to_org = ctx.organization.id.clone();
-    if to_org == actor.organization_id {
-        let error = page.t("dk-error-own-organization");
-        return fail(page, error).await;
-    }
-    let consents = state.store.consents(&contact_id).await?;
-    let reason = (!override_reason.is_empty()).then_some(override_reason.as_str());
-    if let Err(e) = check_referral_consent(&consents, &shared, reason) {
-        let error = match e {
-            DeskError::NoReferralConsent => page.t("dk-error-no-referral-consent"),
-            _ => page.t("dk-error-personal-needs-consent"),
-        };
-        return fail(page, error).await;
-    }
-    let now = state.clock.now();
-    let referral = Referral {
-        id: uuid::Uuid::new_v4().to_string(),
-        contact_id: contact_id.clone(),
-        need_id: need_id.clone(),
-        from_organization_id: actor.organization_id.clone(),
-        from_account_id: actor.account_id.clone(),
-        service_id: ctx.service.id.clone(),
-        to_organization_id: to_org.clone(),
-        state: ReferralState::Sent,
-        shared: shared.clone(),
-        message: message.clone(),
-        urgency: ctx.need.urgency,
-        sent_at: now,
-        due_at: state.config.desk.deadlines.due_at(now, ctx.need.urgency),
-        updated_at: now,
-        consent_override: reason.map(str::to_owned),
-    };
-    let sent = ReferralEvent {
-        referral_id: referral.id.clone(),
-        at: now,
-        account_id: actor.account_id.clone(),
-        side: Side::Sender,
-        action: "send".into(),
-        code: None,
-        note: String::new(),
-        from_state: None,
-        to_state: ReferralState::Sent,
-    };
-    let person = SharedPerson::of(&ctx.contact, &ctx.need, &shared, now);
-    state
-        .store
-        .create_referral(&actor, &referral, &person, &sent)
-        .await?;
-    mail_organization(&state, &to_org, "received", &referral.id, now).await?;
-    tracing::info!(referral = %referral.id, to = %to_org, "referral sent");
-    Ok(Redirect::to(&page.href(&format!("/desk/referrals/{}", referral.id))).into_response())
+    Ok(refer_page(
+        &state,
+        &user,
+        page,
+        &draft,
+        &choices,
+        error,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ))
 }
 
-/// Queues a notice by e-mail to the desk accounts of an organisation: a link only, no
-/// personal data.
-pub async fn mail_organization(
-    state: &AppState,
-    organization_id: &str,
-    kind: &str,
-    referral_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    for account in state.store.accounts_of(organization_id).await? {
-        if !account.role.may_use_desk() {
-            continue;
-        }
-        let mail = OutgoingMail {
-            id: uuid::Uuid::new_v4().to_string(),
-            to: account.email.clone(),
-            language: account.language.clone(),
-            kind: kind.to_owned(),
-            link: format!(
-                "{}/{}/desk/referrals/{referral_id}",
-                state.config.public_url, account.language
-            ),
-            created_at: now,
-            attempts: 0,
-        };
-        state.store.queue_mail(&mail).await?;
+/// A desk workflow's failure that no page explains: the store's (or a bug's) error.
+fn flow_error(error: DeskFlowError) -> AppError {
+    match error {
+        DeskFlowError::Store(e) => e.into(),
+        other => AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            other.code(),
+            other.to_string(),
+        ),
     }
-    Ok(())
 }
 
 pub struct EventRow {
@@ -762,77 +671,38 @@ pub async fn act(
         user,
         actor,
     } = desk;
-    let Some(view) = state.store.referral(&actor, &id).await? else {
-        return Ok(not_found(language));
-    };
     let page = Page::new(language, format!("/desk/referrals/{id}"));
     let code = posted.get("code");
-    let Some(action) = ReferralAction::parse(
+    let action = ReferralAction::parse(
         &posted.get("action"),
         (!code.is_empty()).then_some(code.as_str()),
-    ) else {
-        let error = page.t("dk-error-choose-reason");
-        return referral_page(
-            &state,
-            &user,
-            &actor,
-            language,
-            &id,
-            error,
+    );
+    let (error, status) = match action {
+        None => (
+            page.t("dk-error-choose-reason"),
             StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        ),
+        Some(action) => match state
+            .desk()
+            .act(&actor, &id, action, posted.get("note"))
+            .await
+        {
+            Ok(_) => {
+                let shown = page.href(&format!("/desk/referrals/{id}"));
+                return Ok(Redirect::to(&shown).into_response());
+            }
+            Err(DeskFlowError::NotFound) => return Ok(not_found(language)),
+            Err(DeskFlowError::Refused(e)) => {
+                tracing::info!(referral = %id, error = %e, "referral transition refused");
+                (page.t("dk-error-transition"), StatusCode::CONFLICT)
+            }
+            Err(DeskFlowError::ChangedMeanwhile) => {
+                (page.t("dk-error-changed-meanwhile"), StatusCode::CONFLICT)
+            }
+            Err(e) => return Err(flow_error(e)),
+        },
     };
-    let r = &view.referral;
-    let side = side_of(&actor, r);
-    let to_state = match referral::transition(r.state, action, side) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::info!(referral = %id, error = %e, "referral transition refused");
-            let error = page.t("dk-error-transition");
-            return referral_page(
-                &state,
-                &user,
-                &actor,
-                language,
-                &id,
-                error,
-                StatusCode::CONFLICT,
-            )
-            .await;
-        }
-    };
-    let now = state.clock.now();
-    let event = ReferralEvent {
-        referral_id: id.clone(),
-        at: now,
-        account_id: actor.account_id.clone(),
-        side,
-        action: action.name().to_owned(),
-        code: action.code().map(str::to_owned),
-        note: posted.get("note"),
-        from_state: Some(r.state),
-        to_state,
-    };
-    if !state.store.transition_referral(&actor, &event).await? {
-        let error = page.t("dk-error-changed-meanwhile");
-        return referral_page(
-            &state,
-            &user,
-            &actor,
-            language,
-            &id,
-            error,
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    let (other, kind) = match side {
-        Side::Sender => (&r.to_organization_id, "cancelled"),
-        _ => (&r.from_organization_id, "answered"),
-    };
-    mail_organization(&state, other, kind, &id, now).await?;
-    Ok(Redirect::to(&page.href(&format!("/desk/referrals/{id}"))).into_response())
+    referral_page(&state, &user, &actor, language, &id, error, status).await
 }
 
 #[derive(Template)]
