@@ -2,6 +2,8 @@
 //! new contact, a contact's page (facts, consents, needs, referrals), and the person's rights:
 //! export of everything held and erasure.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -11,13 +13,13 @@ use chrono::Datelike;
 use crocevia_core::access::Role;
 use crocevia_core::desk::contact::reference_code;
 use crocevia_core::desk::{
-    AgeBand, ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Sex, Urgency,
-    consent_holds,
+    AgeBand, ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Referral, Sex,
+    Urgency, consent_holds,
 };
 use crocevia_core::taxonomy::TermCode;
 use crocevia_core::territory::countries;
 use crocevia_store::StoreError;
-use crocevia_store::desk::{Direction, ReferralView};
+use crocevia_store::desk::Direction;
 use serde::Deserialize;
 
 use super::{Choice, DeskUser, Labels, NeedGroup, need_groups, not_found};
@@ -588,38 +590,52 @@ struct ContactTemplate {
     message: String,
 }
 
-/// A referral's row in a list, with the names of its service and organisations.
-pub async fn referral_row(
+/// Referrals' rows in a list, with the names of their services and of the organisation on
+/// the `counterpart` side, read in two queries whatever the number of rows.
+pub async fn referral_rows(
     state: &AppState,
     page: &Page,
-    view: &ReferralView,
+    referrals: &[&Referral],
     counterpart: Direction,
-) -> Result<ReferralRow, AppError> {
+) -> Result<Vec<ReferralRow>, AppError> {
     let labels = Labels::new(page);
-    let r = &view.referral;
-    let name_of = |table: &'static str, id: String| async move {
-        Ok::<String, AppError>(
-            state
-                .store
-                .get(table, &id)
-                .await?
-                .and_then(|rec| rec.text("name").map(str::to_owned))
-                .unwrap_or(id),
-        )
-    };
-    let organization = match counterpart {
+    let organization_of = |r: &Referral| match counterpart {
         Direction::Received => r.to_organization_id.clone(),
         Direction::Sent => r.from_organization_id.clone(),
     };
-    Ok(ReferralRow {
-        url: page.href(&format!("/desk/referrals/{}", r.id)),
-        service: name_of("service", r.service_id.clone()).await?,
-        organization: name_of("organization", organization).await?,
-        state: labels.state(r.state),
-        state_code: r.state.as_str(),
-        sent: labels.when(r.sent_at),
-        due: labels.when(r.due_at),
-    })
+    let names = |table: &'static str, ids: Vec<String>| async move {
+        let records = state.store.get_many(Some(table), &ids).await?;
+        Ok::<HashMap<String, String>, AppError>(
+            records
+                .into_iter()
+                .filter_map(|rec| Some((rec.id.clone(), rec.text("name")?.to_owned())))
+                .collect(),
+        )
+    };
+    let services = names(
+        "service",
+        referrals.iter().map(|r| r.service_id.clone()).collect(),
+    )
+    .await?;
+    let organizations = names(
+        "organization",
+        referrals.iter().map(|r| organization_of(r)).collect(),
+    )
+    .await?;
+    let name_or_id =
+        |names: &HashMap<String, String>, id: String| names.get(&id).cloned().unwrap_or(id);
+    Ok(referrals
+        .iter()
+        .map(|r| ReferralRow {
+            url: page.href(&format!("/desk/referrals/{}", r.id)),
+            service: name_or_id(&services, r.service_id.clone()),
+            organization: name_or_id(&organizations, organization_of(r)),
+            state: labels.state(r.state),
+            state_code: r.state.as_str(),
+            sent: labels.when(r.sent_at),
+            due: labels.when(r.due_at),
+        })
+        .collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -694,10 +710,12 @@ pub async fn show(
     let referrals = state.store.referrals_of_contact(&id).await?;
     let mut needs = Vec::new();
     for need in state.store.needs_of(&id).await? {
-        let mut rows = Vec::new();
-        for view in referrals.iter().filter(|v| v.referral.need_id == need.id) {
-            rows.push(referral_row(&state, &page, view, Direction::Received).await?);
-        }
+        let of_need: Vec<&Referral> = referrals
+            .iter()
+            .map(|v| &v.referral)
+            .filter(|r| r.need_id == need.id)
+            .collect();
+        let rows = referral_rows(&state, &page, &of_need, Direction::Received).await?;
         needs.push(NeedRow {
             label: labels.need(&need.term),
             urgency: labels.urgency(need.urgency),

@@ -14,10 +14,9 @@ use crocevia_core::desk::audit::Actor;
 use crocevia_core::desk::referral::allowed_actions;
 use crocevia_core::desk::{
     Contact, DeclineReason, DeskError, Need, Outcome, Purpose, Referral, ReferralAction,
-    ReferralState, SharedField, SharedPerson, Side, UnresolvedReason, consent_holds,
+    ReferralState, SharedField, Side, UnresolvedReason, consent_holds,
 };
 use crocevia_core::hsds::Record;
-use crocevia_core::taxonomy::TermCode;
 use crocevia_search::matching::{self, Candidate, Person, Reason};
 use crocevia_search::query::Near;
 use crocevia_search::{SearchQuery, service_docs};
@@ -25,7 +24,7 @@ use crocevia_store::desk::Direction;
 use crocevia_store::load_nested;
 use serde::Deserialize;
 
-use super::contacts::{ReferralRow, referral_row};
+use super::contacts::{ReferralRow, referral_rows};
 use super::{Choice, DeskUser, Labels, not_found};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -744,14 +743,12 @@ async fn list(
     let labels = Labels::new(&page);
     let chosen = ReferralState::parse(&filter.state);
     let states: Vec<ReferralState> = chosen.into_iter().collect();
-    let mut rows = Vec::new();
-    for view in state
+    let views = state
         .store
         .referrals_of(&actor.organization_id, direction, &states, 200)
-        .await?
-    {
-        rows.push(referral_row(&state, &page, &view, counterpart).await?);
-    }
+        .await?;
+    let referrals: Vec<&Referral> = views.iter().map(|v| &v.referral).collect();
+    let rows = referral_rows(&state, &page, &referrals, counterpart).await?;
     let filters = std::iter::once((page.href(path), page.t("dk-all-states"), chosen.is_none()))
         .chain(ReferralState::ALL.iter().map(|s| {
             (
@@ -811,21 +808,16 @@ pub async fn overdue(
     let mut page = Page::new(language, "/desk/overdue");
     page.title = page.t("dk-overdue-title");
     let now = state.clock.now();
-    let mut rows = Vec::new();
-    for referral in state.store.overdue_referrals(now + DUE_SOON, 500).await? {
-        let view = crocevia_store::desk::ReferralView {
-            referral,
-            shared_person: SharedPerson::default(),
-            term: TermCode::new(""),
-        };
-        let mut row = referral_row(&state, &page, &view, Direction::Received).await?;
+    let overdue = state.store.overdue_referrals(now + DUE_SOON, 500).await?;
+    let referrals: Vec<&Referral> = overdue.iter().collect();
+    let mut rows = referral_rows(&state, &page, &referrals, Direction::Received).await?;
+    for (row, referral) in rows.iter_mut().zip(&overdue) {
         // Coordinators only see the list; the referral itself stays with its two sides.
         row.url = String::new();
-        if view.referral.due_at < now {
+        if referral.due_at < now {
             row.state = page.t("dk-late");
             row.state_code = "late";
         }
-        rows.push(row);
     }
     Ok(render(&ListTemplate {
         csrf: user.session.csrf_token.clone(),
