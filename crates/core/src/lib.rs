@@ -8,6 +8,7 @@ pub mod demo;
 pub mod desk;
 pub mod disclosure;
 pub mod hsds;
+pub mod secret;
 pub mod spreadsheet;
 pub mod stat_table;
 pub mod statistics;

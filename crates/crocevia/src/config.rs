@@ -7,18 +7,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
 use crocevia_core::desk::Deadlines;
+use crocevia_core::secret::{DatabaseUrl, Secret};
 use crocevia_web::desk::DeskSettings;
 use crocevia_web::desk::mail::{Security, SmtpSettings};
 use crocevia_web::oidc::OidcSettings;
 use crocevia_web::rate_limit::{Rate, RateLimits};
-use crocevia_web::security::Secret;
 use ipnet::IpNet;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `sqlite://…` or `postgres://…`; by default a SQLite file in the data directory.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     /// The URL users reach the server at (for links in API answers, and the OpenID Connect
@@ -210,6 +210,7 @@ impl Config {
             .or_else(|| env("CROCEVIA_DATABASE_URL"))
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("crocevia.db").display()));
+        let database_url = DatabaseUrl::new(database_url);
         let listen_text = flags
             .listen
             .clone()
@@ -307,7 +308,7 @@ impl Config {
         };
         let metrics_token = env("CROCEVIA_METRICS_TOKEN")
             .or(file.metrics.token)
-            .and_then(Secret::new);
+            .and_then(|token| Secret::new(token.trim()));
         let defaults = RateLimits::default();
         let rate = |key: &str, file: Option<String>, default: Option<Rate>| match env(key)
             .map(|v| (key.to_owned(), v))
@@ -455,7 +456,9 @@ fn smtp_settings(
         port,
         security,
         username: env("CROCEVIA_SMTP_USERNAME").or(file.username),
-        password: env("CROCEVIA_SMTP_PASSWORD").or(file.password),
+        password: env("CROCEVIA_SMTP_PASSWORD")
+            .or(file.password)
+            .and_then(Secret::new),
         from,
     }))
 }
@@ -495,7 +498,8 @@ fn resolve_oidc(
     Ok(Some(OidcSettings {
         issuer: issuer.trim_end_matches('/').to_owned(),
         client_id,
-        client_secret: non_empty(env("CROCEVIA_OIDC_CLIENT_SECRET").or(file.client_secret)),
+        client_secret: non_empty(env("CROCEVIA_OIDC_CLIENT_SECRET").or(file.client_secret))
+            .and_then(Secret::new),
         display_name: non_empty(env("CROCEVIA_OIDC_DISPLAY_NAME").or(file.display_name))
             .unwrap_or_else(|| "OpenID Connect".to_owned()),
         scopes,
@@ -517,7 +521,10 @@ mod tests {
     fn defaults_need_no_configuration() {
         let c = Config::resolve(&Overrides::default(), |_| None).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database_url, "sqlite://./crocevia-data/crocevia.db");
+        assert_eq!(
+            c.database_url.as_str(),
+            "sqlite://./crocevia-data/crocevia.db"
+        );
         assert_eq!(c.public_url, "http://localhost:8080");
     }
 
@@ -540,7 +547,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/srv/env"));
         flags.data_dir = Some("/srv/flag".into());
         let c = Config::resolve(&flags, env).unwrap();
-        assert_eq!(c.database_url, "sqlite:///srv/flag/crocevia.db");
+        assert_eq!(c.database_url.as_str(), "sqlite:///srv/flag/crocevia.db");
     }
 
     #[test]
@@ -628,7 +635,10 @@ mod tests {
         };
         let oidc = Config::resolve(&flags, |_| None).unwrap().oidc.unwrap();
         assert_eq!(oidc.issuer, "https://id.example.it");
-        assert_eq!(oidc.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            oidc.client_secret.as_ref().map(Secret::expose),
+            Some("s3cret")
+        );
         assert_eq!(oidc.display_name, "SPID/CIE");
         assert_eq!(oidc.scopes, ["openid", "email", "profile"]);
         assert!(

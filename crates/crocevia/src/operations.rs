@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use crocevia_core::desk::audit::AuditSeal;
+use crocevia_core::secret::DatabaseUrl;
 use crocevia_store_sql::ops::{self, Backend, CopyProgress, OpsError};
 
 use crate::config::Config;
@@ -17,7 +18,7 @@ use crate::transfer::{counting_bar, spinner};
 
 /// `crocevia backup FILE`.
 pub async fn backup(config: &Config, file: &Path) -> Result<ExitCode> {
-    let url = &config.database_url;
+    let url = config.database_url.as_str();
     let started = Instant::now();
     match Backend::of(url)? {
         Backend::Sqlite => {
@@ -81,7 +82,7 @@ fn remind_audit_key(config: &Config) {
 /// forced, restores, then migrates (an older backup comes up to date) and loads what a new
 /// installation needs.
 pub async fn restore(config: &Config, file: &Path, force: bool) -> Result<ExitCode> {
-    let url = &config.database_url;
+    let url = config.database_url.as_str();
     if !file.is_file() {
         bail!("no backup file at {}", file.display());
     }
@@ -193,14 +194,17 @@ fn dumped_tables(listing: &str) -> Vec<String> {
 
 /// `crocevia migrate-to postgres://…`.
 pub async fn migrate_to(config: &Config, target: &str) -> Result<ExitCode> {
-    let source = &config.database_url;
+    let source = config.database_url.as_str();
     if Backend::of(source)? != Backend::Sqlite {
-        bail!("migrate-to moves a SQLite installation; this one uses {source}");
+        bail!(
+            "migrate-to moves a SQLite installation; this one uses {}",
+            config.database_url
+        );
     }
     if Backend::of(target)? != Backend::Postgres {
         bail!("the target must be a postgres:// URL");
     }
-    let shown = crate::redact_password(target);
+    let shown = DatabaseUrl::new(target);
     let bar = spinner("migrating the PostgreSQL schema");
     // Only the schema: the copied audit rows keep the seals they were written with.
     let opened = crocevia_store_sql::open(target, AuditSeal::unkeyed()).await;

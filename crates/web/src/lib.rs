@@ -58,7 +58,7 @@ pub struct WebConfig {
     /// Proxies whose `X-Forwarded-For` names the client (see [`client`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The bearer token `/metrics` asks for; without one it answers loopback requests only.
-    pub metrics_token: Option<security::Secret>,
+    pub metrics_token: Option<crocevia_core::secret::Secret>,
     /// Requests per client address on login, anonymous survey pages and search.
     pub rate_limits: rate_limit::RateLimits,
 }

@@ -52,29 +52,17 @@ const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The provider, as configured (`[oidc]` in `crocevia.toml`, `CROCEVIA_OIDC_*`).
-#[derive(Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OidcSettings {
     /// The issuer URL; its `/.well-known/openid-configuration` is the discovery document.
     pub issuer: String,
     pub client_id: String,
     /// `None` for a public client (PKCE only).
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crocevia_core::secret::Secret>,
     /// Shown on the button: "Accedi con {display_name}".
     pub display_name: String,
     /// Scopes requested besides `openid` (by default `email` and `profile`).
     pub scopes: Vec<String>,
-}
-
-impl std::fmt::Debug for OidcSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcSettings")
-            .field("issuer", &self.issuer)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
-            .field("display_name", &self.display_name)
-            .field("scopes", &self.scopes)
-            .finish()
-    }
 }
 
 /// A client built from discovery: authorization endpoint set, token and user-info endpoints
@@ -206,7 +194,10 @@ impl Oidc {
         Ok(CoreClient::from_provider_metadata(
             discovered.metadata.clone(),
             ClientId::new(self.settings.client_id.clone()),
-            self.settings.client_secret.clone().map(ClientSecret::new),
+            self.settings
+                .client_secret
+                .as_ref()
+                .map(|s| ClientSecret::new(s.expose().to_owned())),
         )
         .set_redirect_uri(redirect))
     }

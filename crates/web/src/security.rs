@@ -120,29 +120,6 @@ pub async fn personal(mut response: Response) -> Response {
     response
 }
 
-/// A secret from the configuration (a bearer token): compared in constant time, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// `None` for an empty or blank value.
-    pub fn new(value: impl Into<String>) -> Option<Self> {
-        let value = value.into().trim().to_owned();
-        (!value.is_empty()).then_some(Secret(value))
-    }
-
-    /// Whether `sent` is this secret.
-    pub fn matches(&self, sent: &str) -> bool {
-        crate::auth::same_secret(sent, &self.0)
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

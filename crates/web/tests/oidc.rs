@@ -172,7 +172,7 @@ fn settings(issuer: &str) -> OidcSettings {
     OidcSettings {
         issuer: issuer.to_owned(),
         client_id: CLIENT_ID.into(),
-        client_secret: Some("s3cret".into()),
+        client_secret: crocevia_core::secret::Secret::new("s3cret"),
         display_name: "IdP di prova".into(),
         scopes: vec!["openid".into(), "email".into()],
     }

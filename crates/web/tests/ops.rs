@@ -5,8 +5,8 @@ mod common;
 use axum::http::StatusCode;
 use chrono::Utc;
 use common::{get_from, get_text};
+use crocevia_core::secret::Secret;
 use crocevia_web::WebConfig;
-use crocevia_web::security::Secret;
 
 async fn app() -> axum::Router {
     common::app_on(common::temp_store().await, Utc::now())

@@ -39,7 +39,7 @@ pub struct SmtpSettings {
     pub port: u16,
     pub security: Security,
     pub username: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<crocevia_core::secret::Secret>,
     /// The sender, `Name <address>` or an address.
     pub from: String,
 }
@@ -71,7 +71,8 @@ impl Mailer {
         };
         let mut builder = builder.port(settings.port);
         if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
         }
         Ok(Mailer {
             transport: builder.build(),
