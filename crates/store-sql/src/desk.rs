@@ -516,7 +516,7 @@ macro_rules! sql_desk_store {
                         .await?
                         .pop();
                     match &found {
-                        Some(c) => self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Read, "contact", &c.id, &c.id, "")]).await?,
+                        Some(c) => self.audit_reads(vec![event(actor, crate::read_at(), AuditAction::Read, "contact", &c.id, &c.id, "")]).await?,
                         None => {
                             // Another organisation's record: refused, and the attempt recorded.
                             let elsewhere = sqlx::query("SELECT id FROM desk_contact WHERE id = $1")
@@ -525,7 +525,7 @@ macro_rules! sql_desk_store {
                                 .await
                                 .map_err(db_error)?;
                             if elsewhere.is_some() {
-                                self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Refused, "contact", id, id, "")]).await?;
+                                self.audit_reads(vec![event(actor, crate::read_at(), AuditAction::Refused, "contact", id, id, "")]).await?;
                             }
                         }
                     }
@@ -556,7 +556,7 @@ macro_rules! sql_desk_store {
                         name_condition.join(" AND ")
                     );
                     let found = self.contacts_where(&condition, &binds, limit).await?;
-                    let at = Utc::now();
+                    let at = crate::read_at();
                     self.audit_reads(
                         found
                             .iter()
@@ -736,7 +736,7 @@ macro_rules! sql_desk_store {
                     match &found {
                         Some(v) => {
                             let r = &v.referral;
-                            self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Read, "referral", &r.id, &r.contact_id, "")]).await?;
+                            self.audit_reads(vec![event(actor, crate::read_at(), AuditAction::Read, "referral", &r.id, &r.contact_id, "")]).await?;
                         }
                         None => {
                             // Neither sender nor receiver: refused, and the attempt recorded.
@@ -747,7 +747,7 @@ macro_rules! sql_desk_store {
                                 .map_err(db_error)?;
                             if let Some(row) = elsewhere {
                                 let contact_id: String = get(&row, "contact_id")?;
-                                self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Refused, "referral", id, &contact_id, "")]).await?;
+                                self.audit_reads(vec![event(actor, crate::read_at(), AuditAction::Refused, "referral", id, &contact_id, "")]).await?;
                             }
                         }
                     }
@@ -910,7 +910,7 @@ macro_rules! sql_desk_store {
                     for v in &referrals {
                         timelines.extend(self.referral_events(&v.referral.id).await?);
                     }
-                    self.audit_reads(vec![event(actor, Utc::now(), AuditAction::Export, "contact", contact_id, contact_id, "")]).await?;
+                    self.audit_reads(vec![event(actor, crate::read_at(), AuditAction::Export, "contact", contact_id, contact_id, "")]).await?;
                     let audit = sqlx::query(
                         "SELECT seq, at, account_id, organization_id, action, subject_kind, subject_id, contact_id, \
                          detail, prev_hash, hash FROM desk_audit WHERE contact_id = $1 ORDER BY seq",

@@ -50,6 +50,13 @@ pub(crate) fn db_error(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Timestamps are stored as fixed-width RFC 3339 UTC text.
+/// When a read of personal data happened, for its audit entry. Reads take no time from the
+/// caller (they change nothing the caller could date), so the store reads the wall clock.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn read_at() -> DateTime<Utc> {
+    Utc::now()
+}
+
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
@@ -1551,6 +1558,7 @@ pub(crate) use sql_store;
 pub(crate) use survey::sql_survey_store;
 
 /// Helpers for the test suites of this and other crates (a fresh PostgreSQL schema per test).
+#[cfg(feature = "testing")]
 pub mod test_support {
     use sqlx::Connection;
 

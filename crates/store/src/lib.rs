@@ -1,12 +1,15 @@
 //! The storage contract. Backends (`crocevia-store-sql`: SQLite and PostgreSQL) implement
 //! [`Store`]; [`contract`] is the test suite every backend must pass, so both behave alike.
 
+#[cfg(feature = "testing")]
 pub mod contract;
 pub mod desk;
+#[cfg(feature = "testing")]
 pub mod desk_contract;
 pub mod import;
 mod nested;
 pub mod survey;
+#[cfg(feature = "testing")]
 pub mod survey_contract;
 
 use async_trait::async_trait;

@@ -149,6 +149,12 @@ impl SearchCache {
 mod tests {
     use super::*;
 
+    fn moment() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+            .expect("a date")
+            .to_utc()
+    }
+
     fn results(total: u64) -> Arc<SearchResults> {
         Arc::new(SearchResults {
             total,
@@ -168,7 +174,7 @@ mod tests {
     #[test]
     fn a_new_generation_empties_the_cache_and_misses_are_counted() {
         let cache = SearchCache::new(8);
-        let now = Utc::now();
+        let now = moment();
         let key = cache.key(&query("medico"), now).expect("on");
         assert!(cache.get(&key, 1).is_none());
         cache.put(key.clone(), 1, results(3));
@@ -181,7 +187,7 @@ mod tests {
     #[test]
     fn it_holds_at_most_its_capacity_and_keeps_what_is_used() {
         let cache = SearchCache::new(4);
-        let now = Utc::now();
+        let now = moment();
         let keys: Vec<String> = (0..10)
             .map(|i| cache.key(&query(&format!("q{i}")), now).expect("on"))
             .collect();
@@ -197,7 +203,7 @@ mod tests {
     #[test]
     fn every_parameter_and_the_moment_are_in_the_key() {
         let cache = SearchCache::new(4);
-        let now = Utc::now();
+        let now = moment();
         let mut open = query("medico");
         open.open_now = true;
         assert_ne!(cache.key(&query("medico"), now), cache.key(&open, now));

@@ -1,5 +1,8 @@
 //! Operations endpoints: liveness, metrics, credits.
 
+// Tests fail by panicking; some read the wall clock as the server under test does.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
 mod common;
 
 use axum::http::StatusCode;

@@ -54,13 +54,12 @@ pub fn json_stat_problems(doc: &Value) -> Vec<String> {
                 .iter()
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect(),
-            _ if *size == 1 && d["category"]["label"].as_object().map(|m| m.len()) == Some(1) => d
-                ["category"]["label"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .cloned()
-                .collect(),
+            _ if *size == 1
+                && let Some(labels) = d["category"]["label"].as_object()
+                && labels.len() == 1 =>
+            {
+                labels.keys().cloned().collect()
+            }
             _ => {
                 fail(format!("dimension {id}: no category index"));
                 vec![]
