@@ -12,8 +12,8 @@ use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::hsds::views::is_confidential;
 use crocevia_core::taxonomy;
 use crocevia_core::territory::{Comune, Point, Territories};
+use crocevia_core::text::{folded_words, primary_subtag};
 
-use crate::analysis::primary_subtag;
 use crate::schedule::Opening;
 
 /// The language of the HSDS rows' own texts; translations come from `translation` rows.
@@ -376,10 +376,7 @@ pub fn is_free(service: &Record, costs: &[&Record]) -> bool {
 }
 
 fn says_free(text: &str) -> bool {
-    let words: Vec<String> = crate::analysis::query_words(text, 64)
-        .into_iter()
-        .map(|w| w.text)
-        .collect();
+    let words: Vec<String> = folded_words(text).take(64).map(|(w, _)| w).collect();
     words.iter().enumerate().any(|(i, w)| {
         let free = w.starts_with("gratuit")
             || w == "gratis"

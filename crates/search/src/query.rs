@@ -67,8 +67,9 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crocevia_core::taxonomy;
 use crocevia_core::territory::{Point, Territories};
+use crocevia_core::text::primary_subtag;
 
-use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group, primary_subtag};
+use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group};
 use crate::collect::{Collect, Order, Settings};
 use crate::index::{SearchIndex, UNIT_SEPARATOR};
 use crate::schedule::{OpenAt, rome_time};
