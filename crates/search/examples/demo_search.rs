@@ -2,6 +2,7 @@
 //! "medico di base" "en:doctor" "ar:طبيب"` (an optional `lang:` prefix sets the searcher's
 //! language). Handy when tuning ranking against the judged set.
 use chrono::{NaiveDate, TimeZone, Utc};
+use crocevia_core::service_doc::service_docs;
 use crocevia_search::*;
 
 fn main() {

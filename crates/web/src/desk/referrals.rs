@@ -17,10 +17,11 @@ use crocevia_core::desk::{
     check_referral_consent, consent_holds,
 };
 use crocevia_core::hsds::Record;
+use crocevia_core::service_doc::service_docs;
 use crocevia_core::taxonomy::TermCode;
+use crocevia_search::SearchQuery;
 use crocevia_search::matching::{self, Candidate, Person, Reason};
 use crocevia_search::query::Near;
-use crocevia_search::{SearchQuery, service_docs};
 use crocevia_store::desk::{Direction, OutgoingMail};
 use crocevia_store::load_nested;
 use serde::Deserialize;

@@ -272,7 +272,7 @@ fn resume_cookie_name(share_token: &str) -> String {
 
 fn now_of(state: &AppState) -> DateTime<FixedOffset> {
     let now = state.clock.now();
-    let local = crocevia_search::schedule::rome_time(now);
+    let local = crocevia_core::schedule::rome_time(now);
     let seconds = (local - now.naive_utc()).num_seconds();
     let offset = FixedOffset::east_opt(i32::try_from(seconds).unwrap_or(0))
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
