@@ -9,9 +9,10 @@
 use std::sync::LazyLock;
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use crocevia_core::service_doc::service_docs;
 use crocevia_core::territory::{Point, Territories};
 use crocevia_core::{demo, taxonomy, territory};
-use crocevia_search::{Near, SearchIndex, SearchQuery, service_docs};
+use crocevia_search::{Near, SearchIndex, SearchQuery};
 use libfuzzer_sys::fuzz_target;
 
 static TERRITORIES: LazyLock<Territories> =

@@ -34,7 +34,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crocevia_search::{SearchIndex, ServiceDoc};
+use crocevia_core::service_doc::ServiceDoc;
+use crocevia_search::SearchIndex;
 
 use corpus::Corpus;
 use queries::{BenchQuery, Kind, QuerySet, WordStats};

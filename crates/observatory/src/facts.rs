@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crocevia_core::desk::{AgeBand, ReferralState, Sex};
+use crocevia_core::service_doc::ServiceDoc;
 use crocevia_core::taxonomy;
 use crocevia_core::territory::{Point, Territories, countries};
-use crocevia_search::ServiceDoc;
 use crocevia_store::desk::{NeedFact, ReferralFact};
 
 /// A value a fact does not have (no comune, no age): its own category, "not known".

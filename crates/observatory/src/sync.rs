@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use crocevia_core::disclosure::DisclosureRule;
+use crocevia_core::service_doc::service_docs;
 use crocevia_core::statistics::{ObservationFilter, Period, Sex as StatSex, TerritoryLevel};
 use crocevia_core::territory::{Point, Territories};
-use crocevia_search::service_docs;
 use crocevia_store::desk::{CONTACT_FACTS, NEED_FACTS, REFERRAL_FACTS};
 use crocevia_store::{Store, StoreError, load_nested};
 use tokio::sync::{Mutex, RwLock};

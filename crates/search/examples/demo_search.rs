@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use crocevia_core::service_doc::service_docs;
 use crocevia_search::*;
 
 fn main() {

@@ -19,7 +19,7 @@
 
 use std::sync::Arc;
 
-use crocevia_core::text::{fold, is_apostrophe, is_cyrillic, is_mark};
+use crocevia_core::text::{folded_words, next_word, primary_subtag};
 use tantivy::Index;
 use tantivy::tokenizer::{
     Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
@@ -52,15 +52,6 @@ pub(crate) fn lang_group(tag: &str) -> &'static str {
         .find(|l| **l == primary)
         .copied()
         .unwrap_or("xx")
-}
-
-/// The primary language subtag, lowercase: `"en-GB"` → `"en"`.
-pub(crate) fn primary_subtag(tag: &str) -> String {
-    tag.trim()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
 }
 
 /// Words longer than this (in bytes) are dropped: they are never typed and only bloat the
@@ -244,7 +235,8 @@ pub(crate) fn highlight_analyzer(lang: &str, terms: &[String]) -> TextAnalyzer {
         .build()
 }
 
-/// Splits `text` and folds each word; see the module documentation.
+/// Splits `text` and folds each word ([`crocevia_core::text::next_word`]); see the module
+/// documentation.
 #[derive(Clone, Default)]
 pub struct FoldingTokenizer {
     token: Token,
@@ -272,43 +264,13 @@ impl Tokenizer for FoldingTokenizer {
 
 impl TokenStream for FoldingTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        self.token.text.clear();
-        let rest = &self.text[self.pos..];
-        let mut start = None;
-        let mut end = self.text.len();
-        let mut prev: Option<char> = None;
-        let mut chars = rest.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            let at = self.pos + i;
-            let in_word = start.is_some();
-            if is_mark(c) {
-                // Vowel marks and tatweel belong to the word but are not kept (some are
-                // alphabetic for Unicode, so this comes first); one before any letter is
-                // dropped too.
-            } else if c.is_alphanumeric() {
-                start.get_or_insert(at);
-                for lower in c.to_lowercase() {
-                    fold(lower, &mut self.token.text);
-                }
-            } else if in_word
-                && is_apostrophe(c)
-                && prev.is_some_and(is_cyrillic)
-                && chars.peek().is_some_and(|&(_, n)| is_cyrillic(n))
-            {
-                // сім'я: one word
-            } else if in_word {
-                end = at;
-                break;
-            }
-            prev = Some(c);
-        }
-        let Some(start) = start else {
+        let Some(word) = next_word(self.text, self.pos, &mut self.token.text) else {
             self.pos = self.text.len();
             return false;
         };
-        self.pos = end;
-        self.token.offset_from = start;
-        self.token.offset_to = end;
+        self.pos = word.end;
+        self.token.offset_from = word.start;
+        self.token.offset_to = word.end;
         self.token.position = self.token.position.wrapping_add(1);
         true
     }
@@ -331,17 +293,13 @@ pub(crate) struct QueryWord {
 
 /// The folded words of `text`, at most `max` of them.
 pub(crate) fn query_words(text: &str, max: usize) -> Vec<QueryWord> {
-    let mut tokenizer = FoldingTokenizer::default();
-    let mut stream = tokenizer.token_stream(text);
-    let mut out = Vec::new();
-    while out.len() < max && stream.advance() {
-        let token = stream.token();
-        out.push(QueryWord {
-            text: token.text.clone(),
-            end: token.offset_to,
-        });
-    }
-    out
+    folded_words(text)
+        .take(max)
+        .map(|(text, range)| QueryWord {
+            text,
+            end: range.end,
+        })
+        .collect()
 }
 
 /// The terms `analyzer` makes of one folded word (usually one; none for an over-long word).
@@ -518,7 +476,6 @@ mod tests {
         assert_eq!(lang_group("en-GB"), "en");
         assert_eq!(lang_group("IT"), "it");
         assert_eq!(lang_group("uk"), "xx");
-        assert_eq!(primary_subtag("pt_BR"), "pt");
     }
 
     #[test]

@@ -20,11 +20,11 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crocevia_core::schedule::OpenAt;
 use crocevia_core::territory::Point;
 
 use crate::facets::{DocRow, FacetTables, SegmentData};
 use crate::index::{Meta, names};
-use crate::schedule::OpenAt;
 use crate::{Facets, geo};
 
 /// How hits are ordered.

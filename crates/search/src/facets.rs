@@ -113,7 +113,7 @@ pub(crate) const SET_FIELDS: [(&str, SetField); 3] = [
 pub(crate) struct SegmentData {
     pub rows: Box<[DocRow]>,
     pub sets: [DecodedSets; 3],
-    /// Compact schedules ([`crate::schedule::encode`]) by ordinal.
+    /// Compact schedules ([`crocevia_core::schedule::encode`]) by ordinal.
     pub schedules: Box<[Box<[u8]>]>,
     /// One more than the largest value number the sets use.
     pub value_bound: usize,

@@ -14,10 +14,12 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crocevia_core::schedule;
+use crocevia_core::service_doc::ServiceDoc;
+
 use crate::analysis::{self, FOLD, LANGS, lang_group, tokenizer_name};
-use crate::doc::ServiceDoc;
 use crate::facets::FacetTables;
-use crate::{Result, geo, schedule};
+use crate::{Result, geo};
 
 /// Version of the index layout (fields, analysis, encodings). Bump it whenever any of them
 /// changes: an index written with another version is wiped on [`SearchIndex::open`] and

@@ -2,11 +2,16 @@
 //! from a query in any supported language, forgives typos, filters and counts by need,
 //! territory, language, cost, accessibility and opening hours, and sorts by distance.
 //!
-//! It knows no HTTP and no SQL: callers hand it HSDS rows (or [`ServiceDoc`]s) and queries.
+//! It knows no HTTP and no SQL: callers hand it queries and
+//! [`ServiceDoc`](crocevia_core::service_doc::ServiceDoc)s, built from HSDS rows by
+//! [`service_docs`](crocevia_core::service_doc::service_docs). Those documents and their
+//! opening hours ([`crocevia_core::schedule`]) live in `crocevia_core`, so that readers of
+//! services need not take the index with them.
 //!
 //! ```no_run
 //! # fn main() -> crocevia_search::Result<()> {
-//! use crocevia_search::{SearchIndex, SearchQuery, service_docs};
+//! use crocevia_core::service_doc::service_docs;
+//! use crocevia_search::{SearchIndex, SearchQuery};
 //! # let rows: Vec<crocevia_core::hsds::Record> = Vec::new();
 //! # let territories = crocevia_core::territory::load_embedded().unwrap();
 //! # use crocevia_core::clock::Clock;
@@ -21,28 +26,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! - [`doc`]: [`ServiceDoc`], built from the directory's rows by [`service_docs`];
 //! - [`index`]: [`SearchIndex`], its schema, versioning, writes and commits;
 //! - [`query`]: [`SearchQuery`] → [`SearchResults`]: text analysis, typo correction,
 //!   taxonomy interpretation, filters, facets, ranking, snippets;
-//! - [`schedule`]: opening hours in Europe/Rome with the Italian holidays;
 //! - [`analysis`]: tokenizing and folding, per-language stemming.
 //!
 //! Invariant: a confidential location's coordinates never enter the index (its comune does).
 
 pub mod analysis;
 mod collect;
-pub mod doc;
 mod facets;
 mod geo;
 pub mod index;
 pub mod matching;
 pub mod query;
-pub mod schedule;
 pub mod sync;
 mod text_query;
 
-pub use doc::{BASE_LANGUAGE, LocalText, ServiceDoc, service_docs};
 pub use index::{SCHEMA_VERSION, SearchIndex};
 pub use query::{Facets, Hit, Interpretation, Near, SearchQuery, SearchResults};
 pub use sync::{SearchService, SyncError, Synced};

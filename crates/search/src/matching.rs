@@ -3,11 +3,10 @@
 //! them by fit and says, for each, the reasons an operator can read out.
 
 use chrono::{DateTime, Utc};
+use crocevia_core::schedule::is_open;
+use crocevia_core::service_doc::ServiceDoc;
 use crocevia_core::territory::{Point, Territories};
 use serde::Serialize;
-
-use crate::doc::ServiceDoc;
-use crate::schedule::is_open;
 
 /// What ranking knows of the person: where they live, the languages they speak, their age.
 #[derive(Debug, Clone, Default)]

@@ -65,13 +65,15 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
+use crocevia_core::schedule::{OpenAt, rome_time};
+use crocevia_core::service_doc::BASE_LANGUAGE;
 use crocevia_core::taxonomy;
 use crocevia_core::territory::{Point, Territories};
+use crocevia_core::text::primary_subtag;
 
-use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group, primary_subtag};
+use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group};
 use crate::collect::{Collect, Order, Settings};
 use crate::index::{SearchIndex, UNIT_SEPARATOR};
-use crate::schedule::{OpenAt, rome_time};
 use crate::text_query::{CategoryClause, TextQuery};
 use crate::{Result, geo};
 
@@ -955,11 +957,11 @@ impl SearchIndex {
             let shown = wanted
                 .as_deref()
                 .and_then(|l| texts.iter().find(|t| t.0 == l))
-                .or_else(|| texts.iter().find(|t| t.0 == crate::BASE_LANGUAGE))
+                .or_else(|| texts.iter().find(|t| t.0 == BASE_LANGUAGE))
                 .or(texts.first());
             let italian_name = texts
                 .iter()
-                .find(|t| t.0 == crate::BASE_LANGUAGE)
+                .find(|t| t.0 == BASE_LANGUAGE)
                 .map_or("", |t| t.1);
             let (name, snippet) = match shown {
                 Some((lang, name, description)) => (

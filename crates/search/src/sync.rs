@@ -4,10 +4,11 @@
 use std::collections::{BTreeSet, HashSet};
 
 use crocevia_core::hsds::Record;
+use crocevia_core::service_doc::service_docs;
 use crocevia_core::territory::Territories;
 use crocevia_store::{Operation, Store, StoreError, load_nested};
 
-use crate::{SearchIndex, service_docs};
+use crate::SearchIndex;
 
 /// Change-log entries read per round.
 const BATCH: u32 = 2000;

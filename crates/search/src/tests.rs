@@ -9,8 +9,9 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 
 use crocevia_core::hsds::Record;
+use crocevia_core::service_doc::{ServiceDoc, service_docs};
 use crocevia_core::territory::{Point, Territories};
-use crocevia_core::{demo, taxonomy, territory};
+use crocevia_core::{demo, schedule, taxonomy, territory};
 
 use super::*;
 

@@ -19,8 +19,9 @@ use std::sync::Arc;
 
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::validate::{ExistingRows, sourced};
+use crocevia_core::service_doc::service_docs;
 use crocevia_core::{demo, taxonomy, territory};
-use crocevia_search::{SearchIndex, SearchQuery, SearchService, service_docs};
+use crocevia_search::{SearchIndex, SearchQuery, SearchService};
 use crocevia_store::Store;
 use crocevia_store::import::{Writer, validate_and_apply};
 

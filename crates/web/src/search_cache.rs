@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
-use crocevia_search::schedule::rome_time;
+use crocevia_core::schedule::rome_time;
 use crocevia_search::{SearchQuery, SearchResults};
 
 /// Answers kept by default.

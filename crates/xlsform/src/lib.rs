@@ -1,4 +1,5 @@
-//! XLSForm for Crocevia: read a form (XLSX or CSV), validate it, evaluate its expressions.
+//! XLSForm for Crocevia: read a form (XLSX or CSV), validate it, evaluate its expressions,
+//! fill it in ([`fill`]).
 //!
 //! ```no_run
 //! let form = crocevia_xlsform::read_path(std::path::Path::new("needs.xlsx"))?;
@@ -14,6 +15,7 @@
 
 pub mod error;
 pub mod expr;
+pub mod fill;
 pub mod form;
 pub mod limits;
 mod params;

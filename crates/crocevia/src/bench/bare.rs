@@ -21,7 +21,7 @@ use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, RangeQuery, Ter
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TEXT};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crocevia_search::ServiceDoc;
+use crocevia_core::service_doc::ServiceDoc;
 
 use super::queries::{BenchQuery, Kind};
 

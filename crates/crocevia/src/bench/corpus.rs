@@ -23,10 +23,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Days, NaiveDate, Weekday};
 use serde::Deserialize;
 
+use crocevia_core::schedule::{Day, Opening};
+use crocevia_core::service_doc::{LocalText, ServiceDoc};
 use crocevia_core::taxonomy::{self, NeedTerm};
 use crocevia_core::territory::{Point, Territories};
-use crocevia_search::schedule::{Day, Opening};
-use crocevia_search::{LocalText, ServiceDoc};
 
 use super::rng::{Rng, Weighted};
 

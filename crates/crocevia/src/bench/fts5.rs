@@ -12,8 +12,8 @@ use anyhow::Result;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Connection};
 
+use crocevia_core::service_doc::ServiceDoc;
 use crocevia_core::taxonomy;
-use crocevia_search::ServiceDoc;
 
 use super::queries::{BenchQuery, Kind};
 

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection};
 
+use crocevia_core::service_doc::ServiceDoc;
 use crocevia_core::taxonomy;
-use crocevia_search::ServiceDoc;
 
 use super::fts5::{all_text, assured_day};
 use super::queries::{BenchQuery, Kind};

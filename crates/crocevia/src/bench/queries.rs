@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crocevia_core::service_doc::ServiceDoc;
 use crocevia_core::territory::Point;
-use crocevia_search::{Near, SearchQuery, ServiceDoc};
+use crocevia_search::{Near, SearchQuery};
 
 use super::corpus::{Corpus, is_function_word, words};
 use super::rng::{Rng, Weighted};

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use crocevia_core::access::Role;
 use crocevia_core::desk::audit::AuditAction;
-use crocevia_search::schedule::rome_time;
+use crocevia_core::schedule::rome_time;
 use crocevia_store::{Account, Operation};
 use serde::Deserialize;
 

@@ -172,7 +172,7 @@ impl<'p> Labels<'p> {
 
     /// `dd/mm/yyyy hh:mm`, Rome time.
     pub fn when(&self, at: chrono::DateTime<chrono::Utc>) -> String {
-        crocevia_search::schedule::rome_time(at)
+        crocevia_core::schedule::rome_time(at)
             .format("%d/%m/%Y %H:%M")
             .to_string()
     }

@@ -17,9 +17,10 @@ use crocevia_core::desk::{
     ReferralState, SharedField, Side, UnresolvedReason, consent_holds,
 };
 use crocevia_core::hsds::Record;
+use crocevia_core::service_doc::service_docs;
+use crocevia_search::SearchQuery;
 use crocevia_search::matching::{self, Candidate, Person, Reason};
 use crocevia_search::query::Near;
-use crocevia_search::{SearchQuery, service_docs};
 use crocevia_store::desk::Direction;
 use crocevia_store::load_nested;
 use serde::Deserialize;

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::hsds::record::is_web_address;
+use crocevia_core::schedule::{Opening, is_open};
 use crocevia_core::taxonomy;
-use crocevia_search::schedule::{Opening, is_open};
 use serde_json::json;
 
 /// Services not verified for longer than this are shown as possibly out of date.

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
 use crocevia_core::desk::audit::AuditAction;
 use crocevia_store::survey::{FormVersion, Submission, SubmissionStatus, Survey};
+use crocevia_xlsform::fill::or_other;
 use crocevia_xlsform::{Element, ElementKind, Form, QuestionType};
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -327,7 +328,7 @@ pub async fn page(
     let mut accs: Vec<Acc> = analysed_questions
         .iter()
         .map(|q| {
-            let rows = list_of(q.element).len() + usize::from(super::engine::or_other(q.element));
+            let rows = list_of(q.element).len() + usize::from(or_other(q.element));
             Acc {
                 counts: vec![vec![0; columns]; rows],
                 respondents: vec![0; columns],
@@ -359,8 +360,7 @@ pub async fn page(
                     Some(QuestionType::SelectOne { .. } | QuestionType::SelectMultiple { .. }) => {
                         for v in value.split_whitespace() {
                             let row = choices.iter().position(|c| c.name == v).or_else(|| {
-                                (v == "other" && super::engine::or_other(q.element))
-                                    .then_some(choices.len())
+                                (v == "other" && or_other(q.element)).then_some(choices.len())
                             });
                             if let Some(r) = row {
                                 acc.counts[r][group] += 1;
@@ -453,7 +453,7 @@ pub async fn page(
                 .iter()
                 .map(|c| label_of(&c.label, &c.name))
                 .collect();
-            if super::engine::or_other(q.element) {
+            if or_other(q.element) {
                 names.push(page.t("respond-other"));
             }
             let max_total = protected

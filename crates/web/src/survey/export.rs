@@ -18,12 +18,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use crocevia_core::spreadsheet::spreadsheet_safe;
 use crocevia_store::survey::{Submission, SubmissionStatus};
+use crocevia_xlsform::fill::{or_other, other_name};
 use crocevia_xlsform::{Form, QuestionType};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::analysis::{analysed, each_submission, questions, text};
-use super::engine::{or_other, other_name};
 use super::{form_language, form_of};
 use crate::AppState;
 use crate::auth::CurrentUser;

@@ -419,7 +419,7 @@ async fn show_page(
         .into_iter()
         .rev()
         .map(|v| VersionRow {
-            uploaded: crocevia_search::schedule::rome_time(v.uploaded_at)
+            uploaded: crocevia_core::schedule::rome_time(v.uploaded_at)
                 .format("%d/%m/%Y %H:%M")
                 .to_string(),
             languages: v.languages.join(", "),

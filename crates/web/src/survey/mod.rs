@@ -1,11 +1,10 @@
 //! Needs-assessment surveys: coordinators upload XLSForms and deploy versions
 //! ([`manage`]), respondents fill them in at a share link in their language ([`respond`],
-//! evaluated server-side by [`engine`]), and the answers are analysed with disclosure
+//! evaluated server-side by [`crocevia_xlsform::fill`]), and the answers are analysed with disclosure
 //! control ([`analysis`]) and exported ([`export`]).
 
 pub mod analysis;
 pub mod disclosure;
-pub mod engine;
 pub mod export;
 pub mod manage;
 pub mod respond;

@@ -4,6 +4,12 @@
 //! (and a cookie) bring a half-filled form back. A submission stays with the version it was
 //! started on, even when a newer version is deployed meanwhile.
 
+use super::{form_language, form_of, language_code};
+use crate::AppState;
+use crate::auth::{CurrentUser, cookie, random_token};
+use crate::backoffice::form::Posted;
+use crate::error::AppError;
+use crate::portal::{Page, lang_or_404, render};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -12,18 +18,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset};
 use crocevia_i18n::Language;
 use crocevia_store::survey::{Audience, FormVersion, Submission, SubmissionStatus, Survey};
+use crocevia_xlsform::fill::{
+    Answers, At, Engine, FieldProblem, ProblemKind, field_name, is_repeat, or_other, other_name,
+    parse_repeat_field,
+};
 use crocevia_xlsform::{Element, ElementKind, Form, QuestionType};
 use serde_json::{Map, Value as Json};
-
-use super::engine::{
-    Answers, At, Engine, FieldProblem, ProblemKind, field_name, or_other, other_name,
-};
-use super::{form_language, form_of, language_code};
-use crate::AppState;
-use crate::auth::{CurrentUser, cookie, random_token};
-use crate::backoffice::form::Posted;
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
 
 /// One choice of a select, as the page shows it.
 pub struct ChoiceItem {
@@ -272,7 +272,7 @@ fn resume_cookie_name(share_token: &str) -> String {
 
 fn now_of(state: &AppState) -> DateTime<FixedOffset> {
     let now = state.clock.now();
-    let local = crocevia_search::schedule::rome_time(now);
+    let local = crocevia_core::schedule::rome_time(now);
     let seconds = (local - now.naive_utc()).num_seconds();
     let offset = FixedOffset::east_opt(i32::try_from(seconds).unwrap_or(0))
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
@@ -508,7 +508,7 @@ async fn submit_page(
         .get("_page")
         .parse()
         .unwrap_or(0)
-        .min(engine.pages.len().saturating_sub(1));
+        .min(engine.pages().len().saturating_sub(1));
     take_page(&engine, page_index, &posted, &mut answers);
     let action = posted.get("_action");
     let action = if action.is_empty() {
@@ -531,12 +531,12 @@ async fn submit_page(
         return Ok(refresh(&inputs, page_index, &posted, hx));
     }
     if let Some(field) = action.strip_prefix("add:")
-        && let Some((path, repeat)) = super::engine::parse_repeat_field(field)
+        && let Some((path, repeat)) = parse_repeat_field(field)
     {
         engine.add_instance(&mut answers, At { path: &path }, repeat);
     } else if let Some(rest) = action.strip_prefix("remove:")
         && let Some((field, index)) = rest.rsplit_once(':')
-        && let Some((path, repeat)) = super::engine::parse_repeat_field(field)
+        && let Some((path, repeat)) = parse_repeat_field(field)
     {
         let index = index.parse().unwrap_or(usize::MAX);
         engine.remove_instance(&mut answers, At { path: &path }, repeat, index);
@@ -625,7 +625,7 @@ fn set_metadata(form: &Form, answers: &mut Answers, now: DateTime<FixedOffset>) 
 fn take_page(engine: &Engine<'_>, page: usize, posted: &Posted, answers: &mut Answers) {
     fn take(engine: &Engine<'_>, el: &Element, at: At<'_>, posted: &Posted, answers: &mut Answers) {
         match &el.kind {
-            ElementKind::Group(_) if engine_is_repeat(el) => {
+            ElementKind::Group(_) if is_repeat(el) => {
                 let n = engine.instances(answers, at, &el.name);
                 for i in 0..n {
                     let path = at.inner(&el.name, i);
@@ -660,17 +660,9 @@ fn take_page(engine: &Engine<'_>, page: usize, posted: &Posted, answers: &mut An
             }
         }
     }
-    for el in engine.pages.get(page).into_iter().flatten() {
+    for el in engine.pages().get(page).into_iter().flatten() {
         take(engine, el, At::TOP, posted, answers);
     }
-}
-
-fn engine_is_repeat(el: &Element) -> bool {
-    el.is_repeat()
-        || matches!(
-            el.kind,
-            ElementKind::Group(crocevia_xlsform::GroupKind::Loop { .. })
-        )
 }
 
 /// What every rendering of a respondent's page reads.
@@ -738,7 +730,7 @@ fn page_template(
         problems,
         page: &page,
     };
-    for el in engine.pages.get(page_index).into_iter().flatten() {
+    for el in engine.pages().get(page_index).into_iter().flatten() {
         render.element(el, At::TOP, 2, &mut items);
     }
     let errors = items
@@ -941,6 +933,19 @@ struct Render<'r, 'f> {
     page: &'r Page,
 }
 
+/// The message shown for a refused answer when the form gives none of its own.
+fn problem_message_id(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::Required => "respond-error-required",
+        ProblemKind::Constraint => "respond-error-constraint",
+        ProblemKind::NotInteger => "respond-error-integer",
+        ProblemKind::NotDecimal => "respond-error-decimal",
+        ProblemKind::NotDate => "respond-error-date",
+        ProblemKind::NotTime => "respond-error-time",
+        ProblemKind::NotChoice => "respond-error-choice",
+    }
+}
+
 impl Render<'_, '_> {
     fn text(&self, t: &crocevia_xlsform::Text, at: At<'_>) -> String {
         let raw = t.get(self.lang).unwrap_or_default();
@@ -955,7 +960,7 @@ impl Render<'_, '_> {
             .map(|p| {
                 p.message
                     .clone()
-                    .unwrap_or_else(|| self.page.t(p.kind.message_id()))
+                    .unwrap_or_else(|| self.page.t(problem_message_id(p.kind)))
             })
             .unwrap_or_default()
     }
@@ -981,7 +986,7 @@ impl Render<'_, '_> {
             return;
         }
         match &el.kind {
-            ElementKind::Group(_) if engine_is_repeat(el) => {
+            ElementKind::Group(_) if is_repeat(el) => {
                 let label = self.text(&el.label, at);
                 let n = self.engine.instances(self.answers, at, &el.name);
                 // `member`, `member.0.child`: the repeat's place, in its buttons and ids.

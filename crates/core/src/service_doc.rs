@@ -1,5 +1,6 @@
-//! [`ServiceDoc`]: what the index needs to know about one service, gathered from the flat HSDS
-//! rows of the directory.
+//! [`ServiceDoc`]: what search and the observatory need to know about one service, gathered
+//! from the flat HSDS rows of the directory. Here rather than in the search crate so that
+//! readers of services need not take the search index with them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -7,14 +8,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crocevia_core::hsds::Record;
-use crocevia_core::hsds::nested::RecordIndex;
-use crocevia_core::hsds::views::is_confidential;
-use crocevia_core::taxonomy;
-use crocevia_core::territory::{Comune, Point, Territories};
-
-use crate::analysis::primary_subtag;
+use crate::hsds::Record;
+use crate::hsds::nested::RecordIndex;
+use crate::hsds::views::is_confidential;
 use crate::schedule::Opening;
+use crate::taxonomy;
+use crate::territory::{Comune, Point, Territories};
+use crate::text::{folded_words, primary_subtag};
 
 /// The language of the HSDS rows' own texts; translations come from `translation` rows.
 pub const BASE_LANGUAGE: &str = "it";
@@ -31,8 +31,9 @@ pub struct LocalText {
     pub organization: Option<String>,
 }
 
-/// Everything search needs about one service. Built by [`service_docs`]; public so callers
-/// (the store's change-log follower, tests, benchmarks) can also build documents directly.
+/// Everything search (and the observatory's service facts) need about one service. Built by
+/// [`service_docs`]; public so callers (the store's change-log follower, tests, benchmarks)
+/// can also build documents directly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceDoc {
     pub id: String,
@@ -78,7 +79,7 @@ impl ServiceDoc {
 
 /// One [`ServiceDoc`] per `service` row of `rows`, in the order of the rows. `rows` is the
 /// directory, or any part of it that holds each service with what nests in it (see the module
-/// docs of `crocevia_core::hsds::nested`) and what it points to: organisation, locations,
+/// docs of [`crate::hsds::nested`]) and what it points to: organisation, locations,
 /// addresses, taxonomy terms, translations. Categories are the needs taxonomy's, found by term
 /// id (or by the `code` of a `taxonomy_term` row of that taxonomy) even when the term rows are
 /// not among `rows`.
@@ -376,10 +377,7 @@ pub fn is_free(service: &Record, costs: &[&Record]) -> bool {
 }
 
 fn says_free(text: &str) -> bool {
-    let words: Vec<String> = crate::analysis::query_words(text, 64)
-        .into_iter()
-        .map(|w| w.text)
-        .collect();
+    let words: Vec<String> = folded_words(text).take(64).map(|(w, _)| w).collect();
     words.iter().enumerate().any(|(i, w)| {
         let free = w.starts_with("gratuit")
             || w == "gratis"

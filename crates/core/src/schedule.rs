@@ -30,7 +30,7 @@ use chrono::{
 };
 use serde::{Deserialize, Serialize};
 
-use crocevia_core::hsds::Record;
+use crate::hsds::Record;
 
 /// A day a rule opens on: every `weekday` (`nth` = `None`), or the `nth` one of the month
 /// (1–5, or -1 for the last).
@@ -234,7 +234,7 @@ pub fn is_open(rules: &[Opening], now: DateTime<Utc>) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Compact form, evaluated at query time
+// Compact form, evaluated at query time (the search index stores it per service)
 // ---------------------------------------------------------------------------------------------
 
 /// Bytes per rule in the compact form.
@@ -251,8 +251,8 @@ fn day_number(date: NaiveDate) -> i32 {
 
 /// The rules as fixed-size records, in a canonical order so equal schedules give equal bytes
 /// (the index stores them in a dictionary-encoded column: a pattern shared by many services
-/// is evaluated once per query and segment).
-pub(crate) fn encode(rules: &[Opening], out: &mut Vec<u8>) {
+/// is evaluated once per query and segment). [`OpenAt::check`] reads them.
+pub fn encode(rules: &[Opening], out: &mut Vec<u8>) {
     let mut records: Vec<[u8; RULE_BYTES]> = rules.iter().map(encode_rule).collect();
     records.sort_unstable();
     records.dedup();
@@ -355,14 +355,15 @@ impl DayFacts {
 
 /// A moment in Rome, ready to check compact schedules against.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct OpenAt {
+pub struct OpenAt {
     today: DayFacts,
     yesterday: DayFacts,
     minute: u16,
 }
 
 impl OpenAt {
-    pub(crate) fn new(now: DateTime<Utc>) -> Self {
+    /// `now` in Rome: today's and yesterday's facts (yesterday for hours past midnight).
+    pub fn new(now: DateTime<Utc>) -> Self {
         let local = rome_time(now);
         let date = local.date();
         OpenAt {
@@ -372,8 +373,8 @@ impl OpenAt {
         }
     }
 
-    /// Whether the compact rules open at this moment.
-    pub(crate) fn check(&self, bytes: &[u8]) -> bool {
+    /// Whether the compact rules ([`encode`]) open at this moment.
+    pub fn check(&self, bytes: &[u8]) -> bool {
         let rules = bytes.chunks_exact(RULE_BYTES);
         // A closure wins over every opening.
         if rules

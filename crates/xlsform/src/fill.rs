@@ -1,6 +1,7 @@
 //! Filling in a form on the server: pages, answers, relevance, calculations, defaults,
-//! constraints and required fields, evaluated with [`crocevia_xlsform::expr`] after every
-//! page so the form works without JavaScript.
+//! constraints and required fields, evaluated with [`crate::expr`] after every page so the
+//! form works without JavaScript. The web layer renders the pages and reads the posts; this
+//! module decides what the answers become.
 //!
 //! Answers are a JSON object: each question's answer as text under its name (a
 //! select_multiple as its choices separated by spaces, as ODK stores it; `or_other`'s text
@@ -12,20 +13,24 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
-use crocevia_xlsform::expr::{self, Context};
-use crocevia_xlsform::{Choice, Element, ElementKind, Form, GroupKind, QuestionType};
 use serde_json::{Map, Value as Json};
 
+use crate::expr::{self, Context};
+use crate::{Choice, Element, ElementKind, Form, GroupKind, QuestionType};
+
+/// A submission's answers (see the module docs for their shape).
 pub type Answers = Map<String, Json>;
 
 /// Where an expression is evaluated: at the top, or in one instance of a repeat, given as
 /// the path of (repeat, index) from the outermost repeat in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct At<'a> {
+    /// (repeat name, instance index) pairs, outermost first; empty at the top.
     pub path: &'a [(&'a str, usize)],
 }
 
 impl<'a> At<'a> {
+    /// The top of the form, outside every repeat.
     pub const TOP: At<'static> = At { path: &[] };
 
     /// The path of instance `index` of `repeat` inside this place.
@@ -36,7 +41,7 @@ impl<'a> At<'a> {
     }
 
     /// The owned path, for lists of places.
-    pub fn owned(self) -> Vec<(String, usize)> {
+    fn owned(self) -> Vec<(String, usize)> {
         self.path
             .iter()
             .map(|(r, i)| ((*r).to_owned(), *i))
@@ -77,13 +82,13 @@ fn object_at_mut<'a>(answers: &'a mut Answers, path: &[(&str, usize)]) -> &'a mu
 
 /// A form prepared for filling in: its pages and where each name lives.
 pub struct Engine<'f> {
-    pub form: &'f Form,
+    form: &'f Form,
     /// Question or repeat name → the repeats it is in, outermost first (empty at the top).
     homes: HashMap<String, Vec<String>>,
     /// The names of the repeats.
     repeat_names: std::collections::HashSet<String>,
     /// Each page: the top-level elements it shows (a group alone, or loose questions).
-    pub pages: Vec<Vec<&'f Element>>,
+    pages: Vec<Vec<&'f Element>>,
 }
 
 /// The name of the text answer that goes with an `or_other` select.
@@ -91,6 +96,7 @@ pub fn other_name(name: &str) -> String {
     format!("{name}_other")
 }
 
+/// Whether a select offers "other" with a text answer of its own (see [`other_name`]).
 pub fn or_other(el: &Element) -> bool {
     matches!(
         el.question_type(),
@@ -105,7 +111,8 @@ fn is_group(el: &Element) -> bool {
     matches!(el.kind, ElementKind::Group(_))
 }
 
-fn is_repeat(el: &Element) -> bool {
+/// Whether a group is filled in as instances: a repeat, or a loop over a choice list.
+pub fn is_repeat(el: &Element) -> bool {
     matches!(
         el.kind,
         ElementKind::Group(GroupKind::Repeat | GroupKind::Loop { .. })
@@ -226,11 +233,15 @@ impl Context for Ctx<'_, '_> {
 pub struct FieldProblem {
     /// The form field (`name`, or `repeat.index.name` inside a repeat).
     pub field: String,
+    /// What is wrong with the answer.
     pub kind: ProblemKind,
     /// The form's own message (constraint_message, required_message) in the language.
     pub message: Option<String>,
 }
 
+/// Why an answer is refused, checked in this order: empty but required; not of the
+/// question's type (whole number, number, `YYYY-MM-DD`, `HH:MM`, an offered choice); then
+/// against the question's constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemKind {
     Required,
@@ -240,20 +251,6 @@ pub enum ProblemKind {
     NotDate,
     NotTime,
     NotChoice,
-}
-
-impl ProblemKind {
-    pub fn message_id(self) -> &'static str {
-        match self {
-            ProblemKind::Required => "respond-error-required",
-            ProblemKind::Constraint => "respond-error-constraint",
-            ProblemKind::NotInteger => "respond-error-integer",
-            ProblemKind::NotDecimal => "respond-error-decimal",
-            ProblemKind::NotDate => "respond-error-date",
-            ProblemKind::NotTime => "respond-error-time",
-            ProblemKind::NotChoice => "respond-error-choice",
-        }
-    }
 }
 
 /// The form field of a question at a place: `name`, `repeat.index.name`,
@@ -282,6 +279,7 @@ pub fn parse_repeat_field(field: &str) -> Option<(Vec<(&str, usize)>, &str)> {
 }
 
 impl<'f> Engine<'f> {
+    /// Prepares `form`: finds which repeats each name lives in and splits the form into pages.
     pub fn new(form: &'f Form) -> Self {
         let mut homes = HashMap::new();
         let mut repeat_names = std::collections::HashSet::new();
@@ -334,6 +332,12 @@ impl<'f> Engine<'f> {
             repeat_names,
             pages,
         }
+    }
+
+    /// The pages, in form order: each the top-level elements it shows (a group or repeat
+    /// alone, or a run of loose questions).
+    pub fn pages(&self) -> &[Vec<&'f Element>] {
+        &self.pages
     }
 
     /// How many instances of a repeat there are at a place (inside the instance `at`).
@@ -413,6 +417,7 @@ impl<'f> Engine<'f> {
         object_at_mut(answers, at.path).insert(name.to_owned(), Json::String(value));
     }
 
+    /// Whether an element is relevant at a place (no `relevant` column: always).
     pub fn relevant(
         &self,
         el: &Element,
@@ -426,6 +431,7 @@ impl<'f> Engine<'f> {
             .is_none_or(|r| self.condition(r, &self.ctx(answers, at, lang, now)))
     }
 
+    /// Whether a question must be answered at a place (no `required` column: never).
     pub fn required(
         &self,
         el: &Element,
@@ -469,7 +475,7 @@ impl<'f> Engine<'f> {
     }
 
     /// How many instances a repeat shows: its `repeat_count`, else those answered (at least one).
-    pub fn instance_count(
+    fn instance_count(
         &self,
         el: &Element,
         answers: &Answers,
@@ -631,7 +637,7 @@ impl<'f> Engine<'f> {
     }
 
     /// Whether a page shows anything with the current answers.
-    pub fn page_relevant(
+    fn page_relevant(
         &self,
         page: usize,
         answers: &Answers,
@@ -708,9 +714,8 @@ impl<'f> Engine<'f> {
                     kind,
                     message,
                 };
-                let text = |t: &crocevia_xlsform::Text| {
-                    t.get(lang).map(str::to_owned).filter(|s| !s.is_empty())
-                };
+                let text =
+                    |t: &crate::Text| t.get(lang).map(str::to_owned).filter(|s| !s.is_empty());
                 if value.trim().is_empty() {
                     if self.required(el, answers, at, lang, now) {
                         out.push(problem(ProblemKind::Required, text(&el.required_message)));
@@ -860,7 +865,7 @@ choices,list_name,name,label
 ,yn,yes,Yes
 ,yn,no,No
 ";
-        crocevia_xlsform::read_csv(csv.as_bytes()).unwrap()
+        crate::read_csv(csv.as_bytes()).unwrap()
     }
 
     fn now() -> DateTime<FixedOffset> {
@@ -880,7 +885,7 @@ choices,list_name,name,label,region
 ,city,milano,Milano,north
 ,city,napoli,Napoli,south
 ";
-        let form = crocevia_xlsform::read_csv(csv.as_bytes()).unwrap();
+        let form = crate::read_csv(csv.as_bytes()).unwrap();
         let e = Engine::new(&form);
         let mut a = Answers::new();
         e.set(&mut a, At::TOP, "region", "south".into());
@@ -977,7 +982,7 @@ survey,type,name,label,relevant,calculation,repeat_count
 ,calculate,all_ages,,,sum(${cage}),
 ,calculate,households,,,count(${household}),
 ";
-        crocevia_xlsform::read_csv(csv.as_bytes()).unwrap()
+        crate::read_csv(csv.as_bytes()).unwrap()
     }
 
     #[test]
