@@ -1,6 +1,7 @@
 //! `crocevia`: one binary for serving, migrating, importing, exporting and the demo.
 
 mod audit;
+#[cfg(feature = "bench")]
 mod bench;
 mod config;
 mod operations;
@@ -68,7 +69,8 @@ enum Command {
         action: users::UserAction,
     },
     /// Measure: `bench search` compares our search with the alternatives (see
-    /// docs/benchmarks.md).
+    /// docs/benchmarks.md). Built with `--features bench`.
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
         what: bench::BenchCommand,
@@ -317,6 +319,7 @@ async fn execute(
             Ok(ExitCode::SUCCESS)
         }
         Command::User { action } => users::run(action, store.as_ref(), clock.as_ref()).await,
+        #[cfg(feature = "bench")]
         Command::Bench { what } => bench::run(what).await,
         Command::Audit {
             what: AuditCommand::Verify { checkpoint },
