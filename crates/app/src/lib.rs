@@ -6,3 +6,4 @@
 //! A handler in `crocevia-web` parses the request, calls one use case and renders its result.
 
 pub mod desk;
+pub mod survey;

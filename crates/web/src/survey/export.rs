@@ -23,13 +23,14 @@ use crocevia_xlsform::{Form, QuestionType};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::analysis::{analysed, each_submission, questions, text};
+use super::analysis::analysed;
 use super::{form_language, form_of};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::backoffice::form::Denied;
 use crate::error::AppError;
 use crate::portal::lang_or_404;
+use crocevia_app::survey::{each_submission, questions, text};
 
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(default)]
@@ -557,7 +558,7 @@ pub async fn write_xlsx(
     let mut main_row: u32 = 0;
     let mut repeat_rows = vec![0u32; sheets.len()];
     let mut failure = None;
-    each_submission(state, version_id, |s| {
+    each_submission(state.store.as_ref(), version_id, |s| {
         if failure.is_some() {
             return;
         }
