@@ -88,3 +88,8 @@ common-too-many-body = Too many requests came from your connection. Try again in
     [one] one second
    *[other] { $seconds } seconds
 }.
+common-error-title = This page is not available
+common-error-not-found = The page you asked for does not exist.
+common-error-forbidden = You are not allowed to see this page.
+common-error-bad-request = The request is not valid: check the address or what you entered.
+common-error-server = Something went wrong on our side. Please try again in a few minutes.

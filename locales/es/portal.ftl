@@ -88,3 +88,8 @@ common-too-many-body = Han llegado demasiadas solicitudes desde su conexión. Vu
     [one] un segundo
    *[other] { $seconds } segundos
 }.
+common-error-title = Página no disponible
+common-error-not-found = La página que has pedido no existe.
+common-error-forbidden = No tienes permiso para ver esta página.
+common-error-bad-request = La solicitud no es válida: revisa la dirección o los datos introducidos.
+common-error-server = Algo ha fallado por nuestra parte. Inténtalo de nuevo dentro de unos minutos.

@@ -88,3 +88,8 @@ common-too-many-body = Trop de demandes sont arrivées depuis votre connexion. R
     [one] une seconde
    *[other] { $seconds } secondes
 }.
+common-error-title = Page non disponible
+common-error-not-found = La page demandée n'existe pas.
+common-error-forbidden = Vous n'êtes pas autorisé à voir cette page.
+common-error-bad-request = La demande n'est pas valide : vérifiez l'adresse ou les données saisies.
+common-error-server = Un problème est survenu de notre côté. Réessayez dans quelques minutes.

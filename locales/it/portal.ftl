@@ -88,3 +88,8 @@ common-too-many-body = Sono arrivate troppe richieste dalla tua connessione. Rip
     [one] un secondo
    *[other] { $seconds } secondi
 }.
+common-error-title = Pagina non disponibile
+common-error-not-found = La pagina richiesta non esiste.
+common-error-forbidden = Non hai il permesso di vedere questa pagina.
+common-error-bad-request = La richiesta non è valida: controlla l'indirizzo o i dati inseriti.
+common-error-server = Qualcosa non ha funzionato da parte nostra. Riprova tra qualche minuto.

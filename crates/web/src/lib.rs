@@ -10,6 +10,7 @@ pub mod client;
 pub mod desk;
 pub mod error;
 pub mod hsds_api;
+pub mod html_errors;
 pub mod indicators_api;
 pub mod observatory_api;
 pub mod observatory_table;
@@ -243,7 +244,8 @@ pub fn router(state: AppState) -> Router {
             "/{lang}/observatory/{dataset}",
             get(portal::observatory_views::page),
         )
-        .route("/language", axum::routing::post(portal::choose_language));
+        .route("/language", axum::routing::post(portal::choose_language))
+        .layer(axum::middleware::from_fn(html_errors::pages_answer_html));
     // Personal pages: never cached, never named in a Referer (see `security`).
     let personal_pages = Router::new()
         .route(
@@ -384,6 +386,7 @@ pub fn router(state: AppState) -> Router {
             "/{lang}/backoffice/password",
             get(backoffice::accounts::password_form).post(backoffice::accounts::change_password),
         )
+        .layer(axum::middleware::from_fn(html_errors::pages_answer_html))
         .layer(axum::middleware::map_response(security::personal));
     Router::new()
         .route("/", get(portal::root))

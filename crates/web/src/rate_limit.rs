@@ -15,7 +15,6 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use askama::Template;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -25,7 +24,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::portal::{Page, render};
+use crate::html_errors::{error_page, language_of_path};
+use crate::portal::Page;
 
 /// N requests per period, bursting up to N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,13 +218,6 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
-#[derive(Template)]
-#[template(path = "too_many.html")]
-struct TooManyTemplate {
-    page: Page,
-    message: String,
-}
-
 /// The 429 answer for `path`: JSON under `/api/`, else a page in the path's language.
 pub fn too_many_requests(path: &str, wait: Duration) -> Response {
     let seconds = retry_after_secs(wait);
@@ -236,23 +229,15 @@ pub fn too_many_requests(path: &str, wait: Duration) -> Response {
         )
         .into_response()
     } else {
-        let language = path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .and_then(crocevia_i18n::language)
-            .unwrap_or_else(|| {
-                crocevia_i18n::language(crocevia_i18n::DEFAULT_LANGUAGE)
-                    .expect("the default language exists")
-            });
-        let mut page = Page::new(language, "/");
-        page.title = page.t("common-too-many-title");
-        let message = page.tn("common-too-many-body", "seconds", &seconds);
-        (
+        let language = language_of_path(path);
+        let message = Page::new(language, "/").tn("common-too-many-body", "seconds", &seconds);
+        error_page(
+            language,
             StatusCode::TOO_MANY_REQUESTS,
-            render(&TooManyTemplate { page, message }),
+            "rate_limited",
+            "common-too-many-title",
+            message,
         )
-            .into_response()
     };
     response.headers_mut().insert(
         header::RETRY_AFTER,

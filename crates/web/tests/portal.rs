@@ -230,3 +230,44 @@ async fn a_service_page_says_whether_it_is_open_now() {
     let (_, html) = page(&app, &format!("/it/services/{}", closed_service.id)).await;
     assert!(html.contains("Chiuso adesso"), "closed on Friday");
 }
+
+#[tokio::test]
+async fn a_failed_page_is_a_page_in_the_visitors_language_never_json() {
+    let (app, _, _) = app().await;
+    let request = |uri: &str| {
+        let app = app.clone();
+        let request = Request::get(uri).body(Body::empty()).unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let kind = response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, kind, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let unknown = "/services/00000000-0000-4000-8000-000000000000";
+    let (status, kind, body) = request(&format!("/ar{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(body.contains(r#"data-error-code="not_found""#), "{body}");
+    assert!(body.contains("الصفحة التي طلبتها غير موجودة."), "{body}");
+    assert!(body.contains(r#"dir="rtl""#));
+    // No pages in Klingon: the error page is in the default language.
+    let (status, kind, body) = request(&format!("/tlh{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(
+        body.contains(r#"data-error-code="unknown_language""#),
+        "{body}"
+    );
+    assert!(body.contains("La pagina richiesta non esiste."), "{body}");
+    // The API keeps answering JSON.
+    let (status, kind, body) = request(&format!("/api/hsds{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("application/json"), "{kind}: {body}");
+}
