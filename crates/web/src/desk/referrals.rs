@@ -333,14 +333,13 @@ pub async fn refer_form(
         user,
         actor,
     } = desk;
-    let draft = match state
+    let found = state
         .desk()
         .prepare_referral(&actor, &contact_id, &need_id, &query.service)
-        .await
-    {
+        .await;
+    let draft = match draft_or_page(found, language)? {
         Ok(draft) => draft,
-        Err(DeskFlowError::NotFound) => return Ok(not_found(language)),
-        Err(e) => return Err(flow_error(e)),
+        Err(page) => return Ok(page),
     };
     let page = Page::new(language, refer_path(&contact_id, &need_id, &query.service));
     let choices = ReferralChoices {
@@ -375,14 +374,13 @@ pub async fn refer(
         user,
         actor,
     } = desk;
-    let flows = state.desk();
-    let draft = match flows
+    let found = state
+        .desk()
         .prepare_referral(&actor, &contact_id, &need_id, &query.service)
-        .await
-    {
+        .await;
+    let draft = match draft_or_page(found, language)? {
         Ok(draft) => draft,
-        Err(DeskFlowError::NotFound) => return Ok(not_found(language)),
-        Err(e) => return Err(flow_error(e)),
+        Err(page) => return Ok(page),
     };
     let page = Page::new(language, refer_path(&contact_id, &need_id, &query.service));
     let choices = ReferralChoices {
@@ -399,7 +397,8 @@ pub async fn refer(
         },
     };
     let role = user.account.role;
-    let error = match flows
+    let error = match state
+        .desk()
         .send_referral(&actor, role, &draft, choices.clone())
         .await
     {
@@ -423,6 +422,19 @@ pub async fn refer(
         error,
         StatusCode::UNPROCESSABLE_ENTITY,
     ))
+}
+
+/// The draft, or the "not found" page when the actor's organisation has no such contact,
+/// need or service.
+fn draft_or_page(
+    found: Result<ReferralDraft, DeskFlowError>,
+    language: &'static crocevia_i18n::Language,
+) -> Result<Result<ReferralDraft, Response>, AppError> {
+    match found {
+        Ok(draft) => Ok(Ok(draft)),
+        Err(DeskFlowError::NotFound) => Ok(Err(not_found(language))),
+        Err(e) => Err(flow_error(e)),
+    }
 }
 
 /// A desk workflow's failure that no page explains: the store's (or a bug's) error.
