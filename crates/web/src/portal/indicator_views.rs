@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
+use crocevia_app::statistics::labels::Tr;
 use crocevia_core::stat_table::{
     DimensionRole, StatTable, TableCategory, TableDimension, TableUnit, TableValue,
 };
@@ -22,7 +23,6 @@ use crate::charts::figure::{FigureKind, FigureLabels, figure};
 use crate::charts::maps;
 use crate::error::AppError;
 use crate::indicators_api::{IndicatorParams, table};
-use crate::observatory_table::Tr;
 use crate::{AppState, territories};
 
 /// The label of one category of a dimension, in `lang`.
@@ -88,7 +88,7 @@ fn stat_table(
     lang: &str,
     updated: String,
 ) -> StatTable {
-    let tr = Tr::new(lang);
+    let tr = Tr::new(lang, territories());
     let total_label = tr.t("ob-total");
     let dimension = |axis: &crocevia_observatory::indicators::Axis| {
         axis.dim.map(|dim| TableDimension {
@@ -238,7 +238,7 @@ pub async fn page(
     }
     let query = query_string(&params);
     let mut page = Page::new(language, format!("/observatory/indicators/{id}?{query}"));
-    let tr = Tr::new(lang);
+    let tr = Tr::new(lang, territories());
     let today = state.clock.now().date_naive();
     let table_data = match table(&state, &id, &params).await {
         Ok(t) => t,
