@@ -14,7 +14,7 @@ use crocevia_core::disclosure::DisclosureRule;
 use crocevia_core::statistics::{self, DATASETS};
 use crocevia_observatory::facts::{Codes, Needs, Referrals};
 use crocevia_observatory::indicators::{INDICATORS, Inputs, compute};
-use crocevia_web::indicators_api::IndicatorParams;
+use crocevia_app::statistics::indicators::IndicatorParams;
 use crocevia_app::statistics::official::{Catalog, Choice, TableParams};
 use libfuzzer_sys::fuzz_target;
 

@@ -131,6 +131,15 @@ impl AppState {
         }
     }
 
+    /// The network's indicators over this server's observatory, directory and clock.
+    pub fn indicators(&self) -> crocevia_app::statistics::indicators::Indicators<'_, dyn Store> {
+        crocevia_app::statistics::indicators::Indicators {
+            store: &*self.store,
+            observatory: &self.observatory,
+            clock: &*self.clock,
+        }
+    }
+
     /// A state whose search index lives in memory (filled from the store on first use).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         let index = SearchIndex::in_memory().expect("an in-memory index opens");
