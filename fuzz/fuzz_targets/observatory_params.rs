@@ -14,8 +14,8 @@ use crocevia_core::disclosure::DisclosureRule;
 use crocevia_core::statistics::{self, DATASETS};
 use crocevia_observatory::facts::{Codes, Needs, Referrals};
 use crocevia_observatory::indicators::{INDICATORS, Inputs, compute};
-use crocevia_web::indicators_api::IndicatorParams;
-use crocevia_web::observatory_table::{Catalog, Choice, TableParams};
+use crocevia_app::statistics::indicators::IndicatorParams;
+use crocevia_app::statistics::official::{Catalog, Choice, TableParams};
 use libfuzzer_sys::fuzz_target;
 
 static CATALOGS: LazyLock<Vec<Catalog>> = LazyLock::new(|| {
@@ -51,13 +51,14 @@ fuzz_target!(
         let Ok(params) = serde_urlencoded::from_str::<TableParams>(&query) else {
             return;
         };
-        let Ok(choice) = Choice::resolve(&DATASETS[i], &CATALOGS[i], &params) else {
+        let territories = crocevia_web::territories();
+        let Ok(choice) = Choice::resolve(&DATASETS[i], &CATALOGS[i], territories, &params) else {
             return;
         };
         let canonical = choice.query();
         let params: TableParams =
             serde_urlencoded::from_str(&canonical).expect("the canonical query reads");
-        let again = Choice::resolve(&DATASETS[i], &CATALOGS[i], &params)
+        let again = Choice::resolve(&DATASETS[i], &CATALOGS[i], territories, &params)
             .unwrap_or_else(|e| panic!("{canonical} does not resolve: {e:?}"));
         assert_eq!(again.query(), canonical);
     } else {

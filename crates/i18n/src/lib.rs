@@ -115,6 +115,13 @@ pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> &'stati
 
 type Bundle = FluentBundle<FluentResource>;
 
+/// The embedded messages, parsed once per process and shared by every crate that labels
+/// something (the web's pages, the observatory's tables in `crocevia-app`).
+pub fn messages() -> &'static Messages {
+    static MESSAGES: std::sync::OnceLock<Messages> = std::sync::OnceLock::new();
+    MESSAGES.get_or_init(Messages::embedded)
+}
+
 /// All messages of all languages, parsed once at start-up.
 pub struct Messages {
     bundles: HashMap<&'static str, Bundle>,

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use crocevia_app::statistics::StatisticsError;
 use crocevia_core::hsds::Problem;
 use crocevia_store::StoreError;
 use serde_json::json;
@@ -92,6 +93,23 @@ impl From<StoreError> for AppError {
                 )
             }
             other => AppError::new(StatusCode::CONFLICT, other.code(), other.to_string()),
+        }
+    }
+}
+
+/// A view's parameters refused name the parameter (400 `invalid_parameter`); a table an
+/// indicator cannot build keeps the observatory's code (400).
+impl From<StatisticsError> for AppError {
+    fn from(e: StatisticsError) -> Self {
+        match e {
+            StatisticsError::InvalidParameter { parameter, reason } => {
+                AppError::bad_parameter(parameter, reason)
+            }
+            StatisticsError::NotFound { what, id } => AppError::not_found(what, &id),
+            StatisticsError::Query(q) => {
+                AppError::new(StatusCode::BAD_REQUEST, q.code(), q.to_string())
+            }
+            StatisticsError::Store(s) => s.into(),
         }
     }
 }

@@ -4,230 +4,45 @@
 //!
 //! `GET /api/observatory/indicators` lists them; `GET /api/observatory/indicators/{id}` answers
 //! one as a table: `by` names up to two breakdowns (rows, then columns), every other parameter
-//! narrows; `format=csv` gives the same table as CSV.
+//! narrows; `format=csv` gives the same table as CSV. The parameters are read and the table
+//! computed and labelled by `crocevia_app::statistics::indicators`, as for the pages.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use crocevia_core::desk::{AgeBand, ReferralState, Sex};
-use crocevia_observatory::facts::{Codes, age_code, parse_month, sex_code, state_code};
-use crocevia_observatory::indicators::{
-    self, Cell, Dim, Filter, INDICATORS, IndicatorTable, Query as IndicatorQuery,
-};
+use crocevia_app::statistics::indicators::IndicatorParams;
+use crocevia_observatory::indicators::{self, Cell, Dim, INDICATORS, IndicatorTable};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::AppError;
 
-/// How stale the facts may be when a request reads them.
-pub const MAX_STALENESS: std::time::Duration = std::time::Duration::from_millis(500);
-
 /// `GET /api/observatory/indicators`: the built-in indicators and how each can be broken down.
 pub async fn list() -> Json<Value> {
     Json(json!({ "items": INDICATORS }))
 }
 
-/// The query string of an indicator; every code is the one the tables use.
+/// The query string of an indicator: its parameters, the format and the language of the
+/// labels.
 #[derive(Debug, Default, Deserialize)]
-pub struct IndicatorParams {
-    pub by: Option<String>,
-    pub region: Option<String>,
-    pub province: Option<String>,
-    pub comune: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub sex: Option<String>,
-    pub age_band: Option<String>,
-    pub citizenship_area: Option<String>,
-    pub category: Option<String>,
-    pub organisation: Option<String>,
-    pub state: Option<String>,
-    /// A second territory of the level of the territory filter, compared with it.
-    pub compare: Option<String>,
+pub struct IndicatorRequest {
+    #[serde(flatten)]
+    pub indicator: IndicatorParams,
     pub format: Option<String>,
     /// Language of the labels in JSON-stat (it by default).
     pub lang: Option<String>,
-}
-
-fn code<T>(
-    name: &str,
-    value: &Option<String>,
-    parse: impl Fn(&str) -> Option<T>,
-    expected: &str,
-) -> Result<Option<T>, AppError> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => parse(v)
-            .map(Some)
-            .ok_or_else(|| AppError::bad_parameter(name, format!("'{v}' is not {expected}"))),
-    }
-}
-
-impl IndicatorParams {
-    /// The query these parameters ask for, codes resolved against `codes`.
-    pub fn query(&self, id: &str, codes: &Codes) -> Result<IndicatorQuery, AppError> {
-        let indicator =
-            indicators::indicator(id).ok_or_else(|| AppError::not_found("indicator", id))?;
-        let mut by = Vec::new();
-        for name in self
-            .by
-            .iter()
-            .flat_map(|b| b.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            by.push(Dim::parse(name).ok_or_else(|| {
-                let known: Vec<&str> = indicator.dimensions.iter().map(|d| d.as_str()).collect();
-                AppError::bad_parameter(
-                    "by",
-                    format!("'{name}' is not one of {}", known.join(", ")),
-                )
-            })?);
-        }
-        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
-        let compare = match (
-            given(&self.region),
-            given(&self.province),
-            given(&self.comune),
-        ) {
-            _ if !given(&self.compare) => None,
-            (true, false, false) => code(
-                "compare",
-                &self.compare,
-                |c| codes.region(c).map(u16::from),
-                "an ISTAT region code (14), as the region is",
-            )?,
-            (false, true, false) => code(
-                "compare",
-                &self.compare,
-                |c| codes.province(c).map(u16::from),
-                "an ISTAT province code (067), as the province is",
-            )?,
-            (false, false, true) => code(
-                "compare",
-                &self.compare,
-                |c| codes.comune(c),
-                "an ISTAT comune code (067041), as the comune is",
-            )?,
-            _ => {
-                return Err(AppError::bad_parameter(
-                    "compare",
-                    "a comparison needs exactly one of region, province or comune",
-                ));
-            }
-        };
-        let filter = Filter {
-            compare,
-            region: code(
-                "region",
-                &self.region,
-                |c| codes.region(c),
-                "an ISTAT region code (13)",
-            )?,
-            province: code(
-                "province",
-                &self.province,
-                |c| codes.province(c),
-                "an ISTAT province code (066)",
-            )?,
-            comune: code(
-                "comune",
-                &self.comune,
-                |c| codes.comune(c),
-                "an ISTAT comune code (066049)",
-            )?,
-            from: code("from", &self.from, parse_month, "a month (2025-01)")?,
-            to: code("to", &self.to, parse_month, "a month (2025-12)")?,
-            sex: code(
-                "sex",
-                &self.sex,
-                |s| Sex::parse(s).map(sex_code),
-                "female, male or not_stated",
-            )?,
-            age: code(
-                "age_band",
-                &self.age_band,
-                |a| AgeBand::parse(a).map(age_code),
-                "an age band (25-34)",
-            )?,
-            area: code(
-                "citizenship_area",
-                &self.citizenship_area,
-                |a| codes.area(a),
-                "an ISTAT area of citizenship (12)",
-            )?,
-            category: code(
-                "category",
-                &self.category,
-                |c| {
-                    codes
-                        .term_by_code(c)
-                        .filter(|t| codes.top_category_of_term[usize::from(*t)] == *t)
-                },
-                "a top-level need category (health)",
-            )?,
-            organisation: code(
-                "organisation",
-                &self.organisation,
-                |o| codes.organisation(o),
-                "an organisation with desk records",
-            )?,
-            state: code(
-                "state",
-                &self.state,
-                |s| ReferralState::parse(s).map(state_code),
-                "a referral state (completed)",
-            )?,
-        };
-        Ok(IndicatorQuery {
-            indicator,
-            by,
-            filter,
-        })
-    }
-}
-
-/// Computes an indicator's table from facts at most [`MAX_STALENESS`] old.
-pub async fn table(
-    state: &AppState,
-    id: &str,
-    params: &IndicatorParams,
-) -> Result<IndicatorTable, AppError> {
-    state
-        .observatory
-        .sync_if_older(MAX_STALENESS)
-        .await
-        .map_err(observatory_error)?;
-    let query = state
-        .observatory
-        .with_facts(|facts| params.query(id, &facts.codes))
-        .await?;
-    let today = state.clock.now().date_naive();
-    state
-        .observatory
-        .compute(&query, today)
-        .await
-        .map_err(observatory_error)
-}
-
-pub fn observatory_error(e: crocevia_observatory::ObservatoryError) -> AppError {
-    match e {
-        crocevia_observatory::ObservatoryError::Query(q) => {
-            AppError::new(axum::http::StatusCode::BAD_REQUEST, q.code(), q.to_string())
-        }
-        crocevia_observatory::ObservatoryError::Store(s) => s.into(),
-    }
 }
 
 /// `GET /api/observatory/indicators/{id}`.
 pub async fn indicator(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(params): Query<IndicatorParams>,
+    Query(params): Query<IndicatorRequest>,
 ) -> Result<Response, AppError> {
-    let table = table(&state, &id, &params).await?;
+    let indicators = state.indicators();
+    let table = indicators.table(&id, &params.indicator).await?;
     match params.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(table_json(&table)).into_response()),
         "csv" => Ok((
@@ -244,8 +59,7 @@ pub async fn indicator(
         "jsonstat" => {
             let lang = crocevia_i18n::language(params.lang.as_deref().unwrap_or("it"))
                 .map_or("it", |l| l.code);
-            let stat =
-                crate::portal::indicator_views::indicator_stat_table(&state, &table, lang).await?;
+            let stat = indicators.stat_table(&table, lang).await?;
             Ok((
                 [(header::CONTENT_TYPE, "application/json")],
                 Json(stat.to_json_stat()),

@@ -95,7 +95,7 @@ pub struct AppState {
     /// The OpenID Connect provider, when one is configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
     /// What each observatory dataset holds, computed once.
-    pub statistics_catalog: Arc<observatory_table::CatalogCache>,
+    pub statistics_catalog: Arc<crocevia_app::statistics::official::CatalogCache>,
     /// The rate limits' counts per client address.
     pub limiters: Arc<rate_limit::Limiters>,
     /// Failed password logins per (e-mail, client address).
@@ -118,6 +118,26 @@ impl AppState {
             clock: &*self.clock,
             settings: &self.config.desk,
             public_url: &self.config.public_url,
+        }
+    }
+
+    /// The official statistics' views over this server's store and catalogues.
+    pub fn official_statistics(
+        &self,
+    ) -> crocevia_app::statistics::official::OfficialStatistics<'_, dyn Store> {
+        crocevia_app::statistics::official::OfficialStatistics {
+            store: &*self.store,
+            territories: territories(),
+            catalogs: &self.statistics_catalog,
+        }
+    }
+
+    /// The network's indicators over this server's observatory, directory and clock.
+    pub fn indicators(&self) -> crocevia_app::statistics::indicators::Indicators<'_, dyn Store> {
+        crocevia_app::statistics::indicators::Indicators {
+            store: &*self.store,
+            observatory: &self.observatory,
+            clock: &*self.clock,
         }
     }
 

@@ -19,12 +19,14 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Ids passed literally to `t(`, `tn(` or `ts(`.
+/// Ids passed literally to `t(`, `tn(` or `ts(`, in the web's templates and code and in the
+/// use cases whose labels it shows (`crocevia-app`).
 fn used_ids() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut sources = Vec::new();
     files(&root.join("templates"), "html", &mut sources);
     files(&root.join("src"), "rs", &mut sources);
+    files(&root.join("../app/src"), "rs", &mut sources);
     let mut ids = Vec::new();
     for path in sources {
         let text = std::fs::read_to_string(&path).unwrap();

@@ -9,187 +9,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
-use crocevia_core::stat_table::{
-    DimensionRole, StatTable, TableCategory, TableDimension, TableUnit, TableValue,
-};
+use crocevia_app::statistics::indicators::{self, IndicatorParams};
+use crocevia_app::statistics::labels::Tr;
+use crocevia_core::stat_table::StatTable;
 use crocevia_core::taxonomy;
-use crocevia_observatory::facts::{Codes, month_key, month_number};
-use crocevia_observatory::indicators::{Cell, Dim, IndicatorTable, Measure, indicator};
+use crocevia_observatory::facts::{month_key, month_number};
+use crocevia_observatory::indicators::Dim;
 
 use super::observatory_views::{Export, Select, SelectOption, Tab, ViewTemplate};
 use super::{Page, lang_or_404, render};
 use crate::charts::figure::{FigureKind, FigureLabels, figure};
 use crate::charts::maps;
 use crate::error::AppError;
-use crate::indicators_api::{IndicatorParams, table};
-use crate::observatory_table::Tr;
 use crate::{AppState, territories};
-
-/// The label of one category of a dimension, in `lang`.
-fn category_label(tr: &Tr, codes: &Codes, dim: Dim, code: &str, lang: &str) -> String {
-    if code == "unknown" {
-        return tr.t("ob-ind-unknown");
-    }
-    let t = territories();
-    match dim {
-        Dim::Region => t.region(code).map(|r| r.name.clone()),
-        Dim::Province => t.province(code).map(|p| p.name.clone()),
-        Dim::Comune => t.comune(code).map(|c| c.name.clone()),
-        Dim::Sex => Some(tr.t(&format!("ob-ind-sex-{code}"))),
-        Dim::CitizenshipArea => codes
-            .areas
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map(|(_, name)| (*name).to_owned()),
-        Dim::Category => taxonomy::term(code).map(|term| term.label(lang).name.clone()),
-        Dim::State => Some(tr.t(&format!("dk-state-{code}"))),
-        Dim::Reason => Some(tr.t(&format!("dk-code-{code}"))),
-        Dim::Month | Dim::Year | Dim::AgeBand | Dim::Organisation => None,
-    }
-    .unwrap_or_else(|| code.to_owned())
-}
-
-fn value(cell: &Cell) -> TableValue {
-    match cell {
-        Cell::Value(v) => TableValue::Number(*v),
-        Cell::Hidden => TableValue::Hidden,
-        Cell::Missing => TableValue::Missing,
-    }
-}
-
-/// An indicator's table as a [`StatTable`] (for charts and exports), labelled in `lang`,
-/// organisations named from the directory.
-pub async fn indicator_stat_table(
-    state: &AppState,
-    table: &IndicatorTable,
-    lang: &str,
-) -> Result<StatTable, AppError> {
-    let names = organisation_names(state, table).await?;
-    let updated = state.clock.now().date_naive().to_string();
-    Ok(state
-        .observatory
-        .with_facts(|facts| {
-            stat_table(
-                table,
-                &facts.codes,
-                &|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()),
-                lang,
-                updated,
-            )
-        })
-        .await)
-}
-
-/// The breakdowns, each with a last "total" category, so totals travel with the cells.
-fn stat_table(
-    t: &IndicatorTable,
-    codes: &Codes,
-    organisation_names: &dyn Fn(&str) -> String,
-    lang: &str,
-    updated: String,
-) -> StatTable {
-    let tr = Tr::new(lang);
-    let total_label = tr.t("ob-total");
-    let dimension = |axis: &crocevia_observatory::indicators::Axis| {
-        axis.dim.map(|dim| TableDimension {
-            id: dim.as_str().to_owned(),
-            label: tr.t(&format!("ob-ind-dim-{}", dim.as_str())),
-            role: match dim {
-                Dim::Region | Dim::Province | Dim::Comune => Some(DimensionRole::Geo),
-                Dim::Month | Dim::Year => Some(DimensionRole::Time),
-                _ => None,
-            },
-            categories: axis
-                .categories
-                .iter()
-                .map(|code| {
-                    let label = if dim == Dim::Organisation {
-                        organisation_names(code)
-                    } else {
-                        category_label(&tr, codes, dim, code, lang)
-                    };
-                    TableCategory::new(code.clone(), label)
-                })
-                .chain(std::iter::once(TableCategory::new(
-                    "total",
-                    total_label.clone(),
-                )))
-                .collect(),
-        })
-    };
-    let rows = dimension(&t.rows);
-    let columns = dimension(&t.columns);
-    let mut values = Vec::new();
-    match (&rows, &columns) {
-        (Some(_), Some(_)) => {
-            for (cells, total) in t.cells.iter().zip(&t.row_totals) {
-                values.extend(cells.iter().map(value));
-                values.push(value(total));
-            }
-            values.extend(t.column_totals.iter().map(value));
-            values.push(value(&t.total));
-        }
-        (Some(_), None) => {
-            values.extend(t.row_totals.iter().map(value));
-            values.push(value(&t.total));
-        }
-        _ => values.push(value(&t.total)),
-    }
-    let measure = indicator(t.indicator).map(|i| i.measure);
-    let (unit, decimals) = match measure {
-        Some(Measure::MedianHoursToFirstAnswer) => ("hours", 1),
-        Some(Measure::DeclinedShare) => ("percent", 1),
-        Some(Measure::ServicesPer10000) => ("per_10000", 2),
-        _ => ("count", 0),
-    };
-    StatTable {
-        id: t.indicator.to_owned(),
-        label: tr.t(&format!("ob-ind-{}", t.indicator)),
-        dimensions: rows.into_iter().chain(columns).collect(),
-        values,
-        unit: TableUnit {
-            code: unit.to_owned(),
-            label: tr.t(&format!("ob-ind-unit-{unit}")),
-            decimals,
-        },
-        source: tr.t("ob-ind-source"),
-        updated,
-        notes: t
-            .disclosure_threshold
-            .map(|n| {
-                super::messages().get(
-                    lang,
-                    "ob-ind-note-hidden",
-                    &[("threshold", crocevia_i18n::Arg::Number(f64::from(n)))],
-                )
-            })
-            .into_iter()
-            .collect(),
-        disclosure_threshold: t.disclosure_threshold,
-    }
-}
-
-/// Names of organisations from the directory, by id.
-async fn organisation_names(
-    state: &AppState,
-    table: &IndicatorTable,
-) -> Result<std::collections::HashMap<String, String>, AppError> {
-    let ids: Vec<String> = [&table.rows, &table.columns]
-        .into_iter()
-        .filter(|a| a.dim == Some(Dim::Organisation))
-        .flat_map(|a| a.categories.clone())
-        .collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(state
-        .store
-        .get_many(Some("organization"), &ids)
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r.id.clone(), r.text("name")?.to_owned())))
-        .collect())
-}
 
 /// The page's parameters: the API's, and the form's second breakdown (`then`), which joins
 /// `by` so that the URL the page gives is the API's.
@@ -211,7 +43,7 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
     let lang = language.code;
-    let info = indicator(&id).ok_or_else(|| AppError::not_found("indicator", &id))?;
+    let info = indicators::indicator(&id)?;
     if let Some(then) = then.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         params.by = match params.by.as_deref().map(str::trim) {
             Some(first) if first == then => Some(first.to_owned()),
@@ -238,9 +70,10 @@ pub async fn page(
     }
     let query = query_string(&params);
     let mut page = Page::new(language, format!("/observatory/indicators/{id}?{query}"));
-    let tr = Tr::new(lang);
+    let tr = Tr::new(lang, territories());
     let today = state.clock.now().date_naive();
-    let table_data = match table(&state, &id, &params).await {
+    let indicators = state.indicators();
+    let table_data = match indicators.table(&id, &params).await.map_err(AppError::from) {
         Ok(t) => t,
         // A question the indicator cannot answer: the form again, with what to change.
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
@@ -268,7 +101,7 @@ pub async fn page(
         }
         Err(e) => return Err(e),
     };
-    let table = indicator_stat_table(&state, &table_data, lang).await?;
+    let table = indicators.stat_table(&table_data, lang).await?;
     page.title = table.label.clone();
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),

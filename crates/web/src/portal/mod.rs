@@ -82,10 +82,7 @@ impl Page {
 }
 
 /// The messages, parsed once per process.
-pub fn messages() -> &'static Messages {
-    static MESSAGES: std::sync::OnceLock<Messages> = std::sync::OnceLock::new();
-    MESSAGES.get_or_init(Messages::embedded)
-}
+pub use crocevia_i18n::messages;
 
 pub(crate) fn lang_or_404(code: &str) -> Result<&'static Language, AppError> {
     crocevia_i18n::language(code).ok_or_else(|| {

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use crocevia_app::statistics::labels::{Tr, dataset_title};
 use crocevia_core::statistics::{
     ATTRIBUTION_ISTAT, ObservationFilter, Period, PermitType, Sex, Territory, TerritoryLevel,
 };
@@ -134,14 +135,14 @@ pub async fn page(
         .map(|d| {
             let view = |v: &str| page.href(&format!("/observatory/{}?view={v}", d.id));
             DatasetLink {
-                title: crate::observatory_table::dataset_title(d, language.code),
+                title: dataset_title(d, language.code),
                 map: view("map"),
                 series: view("series"),
                 table: view("table"),
             }
         })
         .collect();
-    let tr = crate::observatory_table::Tr::new(language.code);
+    let tr = Tr::new(language.code, territories());
     let indicators = crocevia_observatory::indicators::INDICATORS
         .iter()
         .map(|i| {

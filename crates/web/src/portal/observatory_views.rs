@@ -9,17 +9,19 @@
 use askama::Template;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use crocevia_app::statistics::labels::{
+    Tr, category_label, dataset_title, dimension_label, period_label, territory_label,
+};
+use crocevia_app::statistics::official::{
+    self, Catalog, Choice, TableParams, View, breakdowns, map_levels,
+};
 use crocevia_core::stat_table::StatTable;
-use crocevia_core::statistics::{Dimension, TerritoryLevel, dataset_info};
+use crocevia_core::statistics::{Dimension, TerritoryLevel};
 
 use super::{Page, lang_or_404, render};
 use crate::charts::figure::{Figure, FigureKind, FigureLabels, HtmlTable, figure};
 use crate::charts::maps;
 use crate::error::AppError;
-use crate::observatory_table::{
-    Catalog, Choice, TableParams, Tr, View, breakdowns, category_label, dataset_title,
-    dimension_label, map_levels, period_label, territory_label,
-};
 use crate::{AppState, territories};
 
 pub struct Tab {
@@ -246,17 +248,17 @@ pub async fn page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let language = lang_or_404(&lang)?;
-    let info = dataset_info(&id).ok_or_else(|| AppError::not_found("dataset", &id))?;
-    let catalog = state.statistics_catalog.get(&state, info.id).await?;
-    let choice = Choice::resolve(info, &catalog, &params)?;
+    let info = official::dataset(&id)?;
+    let statistics = state.official_statistics();
+    let (choice, catalog) = statistics.choose(info, &params).await?;
     let query = choice.query();
     if raw.as_deref() != Some(query.as_str()) {
         let to = format!("/{}/observatory/{}?{query}", language.code, info.id);
         return Ok(Redirect::to(&to).into_response());
     }
     let mut page = Page::new(language, format!("/observatory/{}?{query}", info.id));
-    let tr = Tr::new(language.code);
-    let table = choice.table(&state, &catalog, language.code).await?;
+    let tr = Tr::new(language.code, territories());
+    let table = statistics.table(&choice, &catalog, language.code).await?;
     let title = dataset_title(info, language.code);
     page.title = title.clone();
     let lang = language.code;
