@@ -37,7 +37,7 @@ pub fn language_of_path(path: &str) -> &'static Language {
         })
 }
 
-/// An error page: `title` and `message` are message ids, `code` the stable code.
+/// An error page: `title` is a message id, `message` the text under it, `code` the stable code.
 pub fn error_page(
     language: &'static Language,
     status: StatusCode,
