@@ -47,6 +47,17 @@ impl Role {
         matches!(self, Role::Admin | Role::Editor)
     }
 
+    /// Imports an HSDS package into the directory: editors and admins for their
+    /// organisation, coordinators for the network.
+    pub fn may_import_services(self) -> bool {
+        self.may_edit_services() || self == Role::Coordinator
+    }
+
+    /// Reads the audit trail: admins their organisation's, coordinators the network's.
+    pub fn may_read_audit(self) -> bool {
+        matches!(self, Role::Admin | Role::Coordinator)
+    }
+
     /// Sees the stale services of every organisation, grouped by organisation.
     pub fn may_review_network(self) -> bool {
         self == Role::Coordinator

@@ -60,7 +60,7 @@ fn located(problems: &[Problem]) -> Vec<(String, usize, String, &'static str)> {
                 p.origin.file.clone(),
                 p.origin.row,
                 p.field.clone().unwrap_or_default(),
-                p.code,
+                p.code.as_str(),
             )
         })
         .collect()

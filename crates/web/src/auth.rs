@@ -368,6 +368,11 @@ pub struct CurrentUser {
     pub session: Session,
 }
 
+/// The CSRF token of the request's session, left in the request's extensions by
+/// [`CurrentUser`]'s extractor for a form extractor after it ([`crate::kit::CsrfForm`]).
+#[derive(Clone)]
+pub struct SessionCsrf(pub String);
+
 impl CurrentUser {
     /// Whether a form sent the session's CSRF token.
     pub fn csrf_ok(&self, sent: &str) -> bool {
@@ -407,7 +412,12 @@ impl FromRequestParts<AppState> for CurrentUser {
             Ok::<_, StoreError>(account.map(|account| CurrentUser { account, session }))
         };
         match found.await {
-            Ok(Some(user)) => Ok(user),
+            Ok(Some(user)) => {
+                parts
+                    .extensions
+                    .insert(SessionCsrf(user.session.csrf_token.clone()));
+                Ok(user)
+            }
             Ok(None) => Err(to_login()),
             Err(e) => Err(crate::error::AppError::from(e).into_response()),
         }

@@ -14,16 +14,92 @@ use crocevia_core::hsds::Problem;
 use crocevia_store::StoreError;
 use serde_json::json;
 
+/// The stable codes of the errors this crate answers with; clients branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    AlreadyExists,
+    BadUpload,
+    BodyTooLarge,
+    DatabaseError,
+    ExpectedJson,
+    ExportFailed,
+    Forbidden,
+    IdMismatch,
+    Internal,
+    InvalidAccount,
+    InvalidData,
+    InvalidParameter,
+    MalformedJson,
+    MetricsForbidden,
+    MetricsUnauthorized,
+    NoLocation,
+    NotFound,
+    QueryTooLong,
+    RateLimited,
+    SearchFailed,
+    SearchUnavailable,
+    Unauthorized,
+    UnknownLanguage,
+    UnknownPath,
+    UnreadableBody,
+    UnreadableForm,
+    WrongShape,
+    /// The code of an error from another crate's enum (the store's, the observatory's, the
+    /// desk's), passed on as that crate names it.
+    Domain(&'static str),
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::BadUpload => "bad_upload",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::DatabaseError => "database_error",
+            ErrorCode::ExpectedJson => "expected_json",
+            ErrorCode::ExportFailed => "export_failed",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::IdMismatch => "id_mismatch",
+            ErrorCode::Internal => "internal",
+            ErrorCode::InvalidAccount => "invalid_account",
+            ErrorCode::InvalidData => "invalid_data",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::MetricsForbidden => "metrics_forbidden",
+            ErrorCode::MetricsUnauthorized => "metrics_unauthorized",
+            ErrorCode::NoLocation => "no_location",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::QueryTooLong => "query_too_long",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::SearchFailed => "search_failed",
+            ErrorCode::SearchUnavailable => "search_unavailable",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::UnknownLanguage => "unknown_language",
+            ErrorCode::UnknownPath => "unknown_path",
+            ErrorCode::UnreadableBody => "unreadable_body",
+            ErrorCode::UnreadableForm => "unreadable_form",
+            ErrorCode::WrongShape => "wrong_shape",
+            ErrorCode::Domain(code) => code,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub problems: Vec<Problem>,
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         AppError {
             status,
             code,
@@ -35,7 +111,7 @@ impl AppError {
     pub fn not_found(what: &str, id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no {what} with id {id}"),
         )
     }
@@ -43,7 +119,7 @@ impl AppError {
     pub fn bad_parameter(name: &str, reason: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
-            "invalid_parameter",
+            ErrorCode::InvalidParameter,
             format!("query parameter {name}: {reason}"),
         )
     }
@@ -51,7 +127,7 @@ impl AppError {
     pub fn invalid_data(problems: Vec<Problem>) -> Self {
         AppError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_data",
+            code: ErrorCode::InvalidData,
             message: format!(
                 "{} problem(s) found; nothing was saved. Fix them and send the data again.",
                 problems.len()
@@ -64,9 +140,9 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            tracing::error!(code = self.code, message = %self.message, "request failed");
+            tracing::error!(code = self.code.as_str(), message = %self.message, "request failed");
         }
-        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
         if !self.problems.is_empty() {
             body["error"]["problems"] = json!(self.problems);
         }
@@ -88,11 +164,15 @@ impl From<StoreError> for AppError {
                 tracing::error!(%message, "database error");
                 AppError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "database_error",
+                    ErrorCode::DatabaseError,
                     "the database could not complete the request; try again, and tell the administrator if it persists",
                 )
             }
-            other => AppError::new(StatusCode::CONFLICT, other.code(), other.to_string()),
+            other => AppError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Domain(other.code()),
+                other.to_string(),
+            ),
         }
     }
 }
@@ -106,9 +186,11 @@ impl From<StatisticsError> for AppError {
                 AppError::bad_parameter(parameter, reason)
             }
             StatisticsError::NotFound { what, id } => AppError::not_found(what, &id),
-            StatisticsError::Query(q) => {
-                AppError::new(StatusCode::BAD_REQUEST, q.code(), q.to_string())
-            }
+            StatisticsError::Query(q) => AppError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Domain(q.code()),
+                q.to_string(),
+            ),
             StatisticsError::Store(s) => s.into(),
         }
     }
@@ -117,15 +199,19 @@ impl From<StatisticsError> for AppError {
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         let (status, code) = match &r {
-            JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "wrong_shape"),
+            JsonRejection::JsonSyntaxError(_) => {
+                (StatusCode::BAD_REQUEST, ErrorCode::MalformedJson)
+            }
+            JsonRejection::JsonDataError(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::WrongShape)
+            }
             JsonRejection::MissingJsonContentType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected_json")
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::ExpectedJson)
             }
             _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge)
             }
-            _ => (StatusCode::BAD_REQUEST, "unreadable_body"),
+            _ => (StatusCode::BAD_REQUEST, ErrorCode::UnreadableBody),
         };
         AppError::new(status, code, r.body_text())
     }
@@ -133,6 +219,10 @@ impl From<JsonRejection> for AppError {
 
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> Self {
-        AppError::new(StatusCode::BAD_REQUEST, "invalid_parameter", r.body_text())
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter,
+            r.body_text(),
+        )
     }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Pages larger than this are refused rather than silently truncated.
 pub const MAX_PER_PAGE: u32 = 1000;
@@ -433,7 +433,7 @@ endpoints! {
 pub async fn unknown_path() -> AppError {
     AppError::new(
         StatusCode::NOT_FOUND,
-        "unknown_path",
+        ErrorCode::UnknownPath,
         "no such API path; see /api/openapi.json for the paths this server answers",
     )
 }

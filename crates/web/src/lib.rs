@@ -11,9 +11,8 @@ pub mod desk;
 pub mod error;
 pub mod hsds_api;
 pub mod html_errors;
-pub mod indicators_api;
-pub mod observatory_api;
-pub mod observatory_table;
+pub mod kit;
+pub mod observatory;
 pub mod oidc;
 pub mod openapi;
 pub mod ops;
@@ -232,19 +231,22 @@ pub fn router(state: AppState) -> Router {
             "/search",
             get(search_api::search).layer(limited(state.clone(), rate_limit::search)),
         )
-        .route("/observatory/datasets", get(observatory_api::datasets))
-        .route("/observatory/indicators", get(indicators_api::list))
+        .route("/observatory/datasets", get(observatory::api::datasets))
+        .route(
+            "/observatory/indicators",
+            get(observatory::indicators_api::list),
+        )
         .route(
             "/observatory/indicators/{id}",
-            get(indicators_api::indicator),
+            get(observatory::indicators_api::indicator),
         )
         .route(
             "/observatory/datasets/{id}/observations",
-            get(observatory_api::observations),
+            get(observatory::api::observations),
         )
         .route(
             "/observatory/datasets/{id}/table",
-            get(observatory_table::table_endpoint),
+            get(observatory::table::table_endpoint),
         )
         .fallback(hsds_api::unknown_path);
     let public_pages = Router::new()
@@ -255,14 +257,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{lang}/services/{id}", get(portal::service))
         .route("/{lang}/credits", get(portal::credits))
-        .route("/{lang}/observatory", get(portal::observatory::page))
+        .route("/{lang}/observatory", get(observatory::home::page))
         .route(
             "/{lang}/observatory/indicators/{id}",
-            get(portal::indicator_views::page),
+            get(observatory::indicator_views::page),
         )
         .route(
             "/{lang}/observatory/{dataset}",
-            get(portal::observatory_views::page),
+            get(observatory::views::page),
         )
         .route("/language", axum::routing::post(portal::choose_language))
         .layer(axum::middleware::from_fn(html_errors::pages_answer_html));

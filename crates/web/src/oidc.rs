@@ -16,7 +16,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -35,8 +35,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth;
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::error::{AppError, ErrorCode};
+use crate::kit::Lang;
+use crate::portal::{Page, render};
 
 /// The one callback path registered with the provider (the language travels in the cookie).
 pub const CALLBACK_PATH: &str = "/auth/oidc/callback";
@@ -261,7 +262,7 @@ fn clear_flow_cookie(state: &AppState) -> header::HeaderValue {
 fn not_found() -> AppError {
     AppError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         "OpenID Connect login is not configured",
     )
 }
@@ -269,9 +270,8 @@ fn not_found() -> AppError {
 /// `GET /{lang}/login/oidc`: to the provider.
 pub async fn start(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Lang(language): Lang,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let Some(oidc) = state.oidc.clone() else {
         return Err(not_found());
     };

@@ -57,8 +57,8 @@ pub fn document() -> Value {
         }));
     }
     paths.extend(crate::territory_api::openapi_paths());
-    paths.extend(crate::observatory_api::openapi_paths());
-    paths.extend(crate::indicators_api::openapi_paths());
+    paths.extend(crate::observatory::api::openapi_paths());
+    paths.extend(crate::observatory::indicators_api::openapi_paths());
     paths.insert("/api/search".into(), json!({"get": {
         "operationId": "search",
         "summary": "Searches services in any supported language, with typo tolerance, facet counts and how the query was understood.",

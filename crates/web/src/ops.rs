@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::{AppState, client};
 
 /// (method, route template, status).
@@ -128,7 +128,7 @@ fn metrics_allowed(
             } else {
                 Err(AppError::new(
                     StatusCode::UNAUTHORIZED,
-                    "metrics_unauthorized",
+                    ErrorCode::MetricsUnauthorized,
                     "the metrics need the bearer token configured as [metrics] token (CROCEVIA_METRICS_TOKEN)",
                 ))
             }
@@ -141,7 +141,7 @@ fn metrics_allowed(
             } else {
                 Err(AppError::new(
                     StatusCode::FORBIDDEN,
-                    "metrics_forbidden",
+                    ErrorCode::MetricsForbidden,
                     "the metrics answer only this host unless a bearer token is configured ([metrics] token or CROCEVIA_METRICS_TOKEN)",
                 ))
             }

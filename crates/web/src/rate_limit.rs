@@ -23,7 +23,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::html_errors::{error_page, language_of_path};
 use crate::portal::Page;
 
@@ -224,7 +224,7 @@ pub fn too_many_requests(path: &str, wait: Duration) -> Response {
     let mut response = if path.starts_with("/api/") {
         AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!("too many requests from your address: try again in {seconds} s"),
         )
         .into_response()

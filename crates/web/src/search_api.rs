@@ -13,7 +13,7 @@ use crocevia_search::{Near, SearchQuery, SearchResults};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Writes through this server sync the index themselves; this bounds how stale a search can
 /// be when another app server wrote.
@@ -50,8 +50,13 @@ pub const MAX_PER_PAGE: usize = crocevia_search::query::MAX_LIMIT;
 /// Refuses a search text beyond [`crocevia_search::query::MAX_QUERY_CHARS`]: 400
 /// `query_too_long`, saying the limit (the API's `q`, the HSDS `search` parameter).
 pub fn check_text(text: &str) -> Result<(), AppError> {
-    crocevia_search::query::check_text(text.trim())
-        .map_err(|e| AppError::new(StatusCode::BAD_REQUEST, "query_too_long", e.to_string()))
+    crocevia_search::query::check_text(text.trim()).map_err(|e| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::QueryTooLong,
+            e.to_string(),
+        )
+    })
 }
 const MAX_FACET_LIMIT: usize = 10_000;
 
@@ -190,7 +195,7 @@ pub async fn run_shared(
             tracing::error!(error = %e, "search index could not follow the directory");
             AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "search_unavailable",
+                ErrorCode::SearchUnavailable,
                 "search is catching up with the directory; try again in a moment",
             )
         })?;
@@ -208,7 +213,7 @@ pub async fn run_shared(
         tracing::error!(error = %e, "search failed");
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "search_failed",
+            ErrorCode::SearchFailed,
             "the search could not be run; try again",
         )
     })?);
@@ -228,7 +233,7 @@ pub async fn search(
         tracing::error!(error = %e, "search answer could not be written");
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "search_failed",
+            ErrorCode::SearchFailed,
             "the search could not be run; try again",
         )
     })?;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 pub const DEFAULT_COMUNI_LIMIT: u32 = 20;
 pub const DEFAULT_NEAR_LIMIT: u32 = 100;
@@ -141,7 +141,7 @@ pub async fn comuni_near(
     let Some(centre) = origin.centroid else {
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "no_location",
+            ErrorCode::NoLocation,
             format!(
                 "comune {code} has no centroid in the boundary data, so distances from it are unknown"
             ),
@@ -172,7 +172,7 @@ async fn find_comune(state: &AppState, code: &str) -> Result<Comune, AppError> {
     let not_found = || {
         AppError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no comune with ISTAT code {code} (6 digits, e.g. 066049 for L'Aquila)"),
         )
     };

@@ -12,14 +12,14 @@ use axum::response::{IntoResponse, Response};
 use crocevia_core::hsds::nested::{RecordIndex, flatten};
 use crocevia_core::hsds::validate::ExistingRows;
 use crocevia_core::hsds::views::owned_rows;
-use crocevia_core::hsds::{Origin, SourcedRecord};
+use crocevia_core::hsds::{Origin, ProblemCode, SourcedRecord};
 use crocevia_store::import::{ImportError, Writer, validate_and_apply};
 use crocevia_store::{ApiToken, ChangeSet, load_nested};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// The SHA-256 of a token, as stored.
 pub fn token_hash(token: &str) -> String {
@@ -38,7 +38,8 @@ pub fn new_token() -> (String, String) {
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<ApiToken, AppError> {
-    let unauthorized = |m: &str| AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+    let unauthorized =
+        |m: &str| AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, m);
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -69,7 +70,7 @@ fn owner(table: &str, object: &Value) -> Option<String> {
 fn forbidden(table: &str) -> AppError {
     AppError::new(
         StatusCode::FORBIDDEN,
-        "forbidden",
+        ErrorCode::Forbidden,
         format!("this token may only write the {table}s of its own organisation"),
     )
 }
@@ -78,7 +79,7 @@ fn body_rows(table: &str, body: &Value) -> Result<Vec<SourcedRecord>, AppError> 
     let flat = flatten(table, body, "").map_err(|e| {
         AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "wrong_shape",
+            ErrorCode::WrongShape,
             format!(
                 "{}: {}",
                 if e.path.is_empty() { "body" } else { &e.path },
@@ -101,26 +102,32 @@ fn body_rows(table: &str, body: &Value) -> Result<Vec<SourcedRecord>, AppError> 
 
 fn import_error(e: ImportError) -> AppError {
     match e {
-        ImportError::Invalid(problems) if problems.iter().all(|p| p.code == "already_exists") => {
+        ImportError::Invalid(problems)
+            if problems
+                .iter()
+                .all(|p| p.code == ProblemCode::AlreadyExists) =>
+        {
             AppError::new(
                 StatusCode::CONFLICT,
-                "already_exists",
+                ErrorCode::AlreadyExists,
                 "a record with this id exists already; use PUT to replace it",
             )
         }
         ImportError::AlreadyImported(_) => AppError::new(
             StatusCode::CONFLICT,
-            "already_exists",
+            ErrorCode::AlreadyExists,
             "a record with this id exists already; use PUT to replace it",
         ),
         ImportError::Invalid(problems)
-            if problems.iter().any(|p| p.code == "not_your_organisation") =>
+            if problems
+                .iter()
+                .any(|p| p.code == ProblemCode::NotYourOrganisation) =>
         {
             AppError {
                 problems,
                 ..AppError::new(
                     StatusCode::FORBIDDEN,
-                    "forbidden",
+                    ErrorCode::Forbidden,
                     "this token may only write its own organisation's records, nested ones included",
                 )
             }
@@ -184,7 +191,7 @@ pub(crate) async fn save_nested(
     if !body.is_object() {
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "wrong_shape",
+            ErrorCode::WrongShape,
             format!("the body must be a {table} object"),
         ));
     }
@@ -195,7 +202,7 @@ pub(crate) async fn save_nested(
             Some(_) => {
                 return Err(AppError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "id_mismatch",
+                    ErrorCode::IdMismatch,
                     "the id in the body differs from the id in the path",
                 ));
             }

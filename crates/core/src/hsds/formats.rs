@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::nested::{RecordIndex, ShapeError, flatten, group_by_table};
 use super::record::{Record, cell_text, parse_cell};
 use super::schema::{FieldKind, registry};
-use super::validate::{Origin, Problem, SourcedRecord};
+use super::validate::{Origin, Problem, ProblemCode, SourcedRecord};
 
 /// What was read, and what could not be read at all. Rows with unreadable cells are left out
 /// of `records` and their cells reported, so validation can still report every other row.
@@ -32,7 +32,7 @@ fn file_problem(
     file: &str,
     row: usize,
     field: Option<&str>,
-    code: &'static str,
+    code: ProblemCode,
     message: String,
 ) -> Problem {
     Problem {
@@ -75,7 +75,7 @@ pub fn read_tabular(files: &[(String, Vec<u8>)]) -> ReadOutcome {
                     name,
                     1,
                     None,
-                    "invalid_json",
+                    ProblemCode::InvalidJson,
                     "datapackage.json is not valid JSON".to_owned(),
                 ));
             }
@@ -101,8 +101,13 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
     let headers = match reader.byte_headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            out.problems
-                .push(file_problem(file, 1, None, "invalid_csv", e.to_string()));
+            out.problems.push(file_problem(
+                file,
+                1,
+                None,
+                ProblemCode::InvalidCsv,
+                e.to_string(),
+            ));
             return;
         }
     };
@@ -115,7 +120,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
                     file,
                     1,
                     None,
-                    "invalid_utf8",
+                    ProblemCode::InvalidUtf8,
                     format!(
                         "the header of column {} is not UTF-8 text; save the file as UTF-8",
                         i + 1
@@ -130,7 +135,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
             file,
             1,
             Some("id"),
-            "missing_column",
+            ProblemCode::MissingColumn,
             "the file has no id column".to_owned(),
         ));
         return;
@@ -147,8 +152,13 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
                 let row = e
                     .position()
                     .map_or(0, |p| line_at(bytes, p.byte() as usize));
-                out.problems
-                    .push(file_problem(file, row, None, "invalid_csv", e.to_string()));
+                out.problems.push(file_problem(
+                    file,
+                    row,
+                    None,
+                    ProblemCode::InvalidCsv,
+                    e.to_string(),
+                ));
                 continue;
             }
         };
@@ -163,7 +173,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
                     file,
                     row,
                     Some(column),
-                    "invalid_utf8",
+                    ProblemCode::InvalidUtf8,
                     "the cell is not UTF-8 text; save the file as UTF-8".to_owned(),
                 ));
                 readable = false;
@@ -190,7 +200,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
                 file,
                 row,
                 Some("id"),
-                "missing_required",
+                ProblemCode::MissingRequired,
                 "every row needs an id".to_owned(),
             ));
             readable = false;
@@ -308,7 +318,7 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
                 file,
                 row,
                 None,
-                "invalid_utf8",
+                ProblemCode::InvalidUtf8,
                 "the file is not UTF-8 text".to_owned(),
             ));
             return out;
@@ -326,7 +336,7 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
             file,
             1,
             None,
-            "unexpected_json",
+            ProblemCode::UnexpectedJson,
             "expected a service object, a list of them or one per line".to_owned(),
         )),
         Err(whole) => {
@@ -336,7 +346,7 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
                     file,
                     whole.line(),
                     None,
-                    "invalid_json",
+                    ProblemCode::InvalidJson,
                     format!("not valid JSON: {whole}"),
                 ));
                 return out;
@@ -351,7 +361,7 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
                         file,
                         i + 1,
                         None,
-                        "invalid_json",
+                        ProblemCode::InvalidJson,
                         format!("line {} is not valid JSON: {e}", i + 1),
                     )),
                 }
@@ -385,7 +395,7 @@ fn read_bundle(file: &str, map: &Map<String, Value>, out: &mut ReadOutcome) {
                     file,
                     1,
                     None,
-                    "unknown_table",
+                    ProblemCode::UnknownTable,
                     format!("records.{table} is not an HSDS table"),
                 ));
                 continue;
@@ -498,7 +508,7 @@ fn read_object(table: &str, file: &str, row: usize, value: &Value, out: &mut Rea
                 path,
             },
             field: None,
-            code: "unexpected_json",
+            code: ProblemCode::UnexpectedJson,
             message,
         }),
     }
@@ -551,7 +561,7 @@ mod tests {
         assert_eq!(out.problems.len(), 1);
         let p = &out.problems[0];
         assert_eq!(
-            (p.origin.row, p.field.as_deref(), p.code),
+            (p.origin.row, p.field.as_deref(), p.code.as_str()),
             (3, Some("minimum_age"), "not_a_number")
         );
     }

@@ -10,4 +10,4 @@ pub mod validate;
 pub mod views;
 
 pub use record::Record;
-pub use validate::{ExistingRows, Origin, Problem, SourcedRecord};
+pub use validate::{ExistingRows, Origin, Problem, ProblemCode, SourcedRecord};

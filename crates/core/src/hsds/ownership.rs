@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use super::nested::{Link, children, root_children};
 use super::record::Record;
-use super::validate::{Origin, Problem, SourcedRecord};
+use super::validate::{Origin, Problem, ProblemCode, SourcedRecord};
 
 /// How far up a row's parents are followed (a language of a phone of a contact of a
 /// service at a location of a service of an organisation is six steps).
@@ -146,7 +146,7 @@ pub fn foreign_rows(
             problems.push(Problem {
                 origin: s.origin.clone(),
                 field: None,
-                code: "not_your_organisation",
+                code: ProblemCode::NotYourOrganisation,
                 message,
             });
         }
@@ -164,7 +164,7 @@ pub fn foreign_rows(
                     path: format!("{table} {id}"),
                 },
                 field: None,
-                code: "not_your_organisation",
+                code: ProblemCode::NotYourOrganisation,
                 message: if owners.is_empty() {
                     shared(table)
                 } else {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::schema::{EntitySpec, FieldKind, Reference, registry};
+use super::validate::ProblemCode;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -106,11 +107,11 @@ pub fn searchable_text(record: &Record) -> String {
 /// Why a single value is not acceptable for a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {
-    pub code: &'static str,
+    pub code: ProblemCode,
     pub message: String,
 }
 
-fn value_error(code: &'static str, message: impl Into<String>) -> ValueError {
+fn value_error(code: ProblemCode, message: impl Into<String>) -> ValueError {
     ValueError {
         code,
         message: message.into(),
@@ -129,9 +130,9 @@ pub fn parse_cell(kind: FieldKind, cell: &str) -> Result<Option<Value>, ValueErr
     let cell = cell.trim();
     let value = match kind {
         FieldKind::Number => {
-            let n: serde_json::Number = cell
-                .parse()
-                .map_err(|_| value_error("not_a_number", format!("'{cell}' is not a number")))?;
+            let n: serde_json::Number = cell.parse().map_err(|_| {
+                value_error(ProblemCode::NotANumber, format!("'{cell}' is not a number"))
+            })?;
             Value::Number(n)
         }
         FieldKind::Boolean => match cell.to_ascii_lowercase().as_str() {
@@ -139,7 +140,7 @@ pub fn parse_cell(kind: FieldKind, cell: &str) -> Result<Option<Value>, ValueErr
             "false" | "0" | "no" => Value::Bool(false),
             _ => {
                 return Err(value_error(
-                    "not_a_boolean",
+                    ProblemCode::NotABoolean,
                     format!("'{cell}' is not true or false"),
                 ));
             }
@@ -169,7 +170,7 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
     let text = || {
         value.as_str().ok_or_else(|| {
             value_error(
-                "wrong_type",
+                ProblemCode::WrongType,
                 format!("expected text, found {}", json_type(value)),
             )
         })
@@ -177,12 +178,12 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
     match kind {
         FieldKind::Number if value.is_number() => Ok(value.clone()),
         FieldKind::Number => Err(value_error(
-            "wrong_type",
+            ProblemCode::WrongType,
             format!("expected a number, found {}", json_type(value)),
         )),
         FieldKind::Boolean if value.is_boolean() => Ok(value.clone()),
         FieldKind::Boolean => Err(value_error(
-            "wrong_type",
+            ProblemCode::WrongType,
             format!("expected true or false, found {}", json_type(value)),
         )),
         FieldKind::Text => text().map(|_| value.clone()),
@@ -190,7 +191,7 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
             let s = text()?;
             uuid::Uuid::parse_str(s)
                 .map(|u| Value::String(u.hyphenated().to_string()))
-                .map_err(|_| value_error("not_a_uuid", format!("'{s}' is not a UUID")))
+                .map_err(|_| value_error(ProblemCode::NotAUuid, format!("'{s}' is not a UUID")))
         }
         FieldKind::Email => {
             let s = text()?;
@@ -199,7 +200,10 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
                 .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
                 && !s.contains(char::is_whitespace);
             ok.then(|| value.clone()).ok_or_else(|| {
-                value_error("not_an_email", format!("'{s}' is not an e-mail address"))
+                value_error(
+                    ProblemCode::NotAnEmail,
+                    format!("'{s}' is not an e-mail address"),
+                )
             })
         }
         FieldKind::Uri => {
@@ -214,9 +218,12 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
                 ok.then(|| scheme.to_ascii_lowercase())
             });
             match scheme {
-                None => Err(value_error("not_a_uri", format!("'{s}' is not a URI"))),
+                None => Err(value_error(
+                    ProblemCode::NotAUri,
+                    format!("'{s}' is not a URI"),
+                )),
                 Some(scheme) if !URI_SCHEMES.contains(&scheme.as_str()) => Err(value_error(
-                    "uri_scheme_not_allowed",
+                    ProblemCode::UriSchemeNotAllowed,
                     format!(
                         "'{scheme}:' addresses are not accepted; use an http:// or https:// address"
                     ),
@@ -228,14 +235,24 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
             let s = text()?;
             chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map(|_| value.clone())
-                .map_err(|_| value_error("not_a_date", format!("'{s}' is not a date (YYYY-MM-DD)")))
+                .map_err(|_| {
+                    value_error(
+                        ProblemCode::NotADate,
+                        format!("'{s}' is not a date (YYYY-MM-DD)"),
+                    )
+                })
         }
         FieldKind::Time => {
             let s = text()?;
             chrono::NaiveTime::parse_from_str(s, "%H:%M:%S")
                 .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
                 .map(|t| Value::String(t.format("%H:%M:%S").to_string()))
-                .map_err(|_| value_error("not_a_time", format!("'{s}' is not a time (HH:MM:SS)")))
+                .map_err(|_| {
+                    value_error(
+                        ProblemCode::NotATime,
+                        format!("'{s}' is not a time (HH:MM:SS)"),
+                    )
+                })
         }
         FieldKind::DateTime => {
             let s = text()?;
@@ -244,7 +261,7 @@ pub fn check_value(kind: FieldKind, value: &Value) -> Result<Value, ValueError> 
                 || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").is_ok();
             ok.then(|| value.clone()).ok_or_else(|| {
                 value_error(
-                    "not_a_datetime",
+                    ProblemCode::NotADatetime,
                     format!("'{s}' is not a date and time (RFC 3339)"),
                 )
             })

@@ -19,6 +19,84 @@ pub struct Origin {
     pub path: String,
 }
 
+/// The stable code of a [`Problem`]: what kind of thing is wrong, for clients to branch on
+/// and for the back office to explain in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemCode {
+    AlreadyExists,
+    ConflictingDuplicate,
+    DanglingReference,
+    InvalidCsv,
+    InvalidJson,
+    InvalidUtf8,
+    MissingColumn,
+    MissingRequired,
+    NotABoolean,
+    NotADate,
+    NotADatetime,
+    NotANumber,
+    NotATime,
+    NotAUri,
+    NotAUuid,
+    NotAllowed,
+    NotAnEmail,
+    NotYourOrganisation,
+    UnexpectedJson,
+    UnexpectedNesting,
+    UnknownTable,
+    UriSchemeNotAllowed,
+    WrongType,
+}
+
+impl ProblemCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::AlreadyExists => "already_exists",
+            ProblemCode::ConflictingDuplicate => "conflicting_duplicate",
+            ProblemCode::DanglingReference => "dangling_reference",
+            ProblemCode::InvalidCsv => "invalid_csv",
+            ProblemCode::InvalidJson => "invalid_json",
+            ProblemCode::InvalidUtf8 => "invalid_utf8",
+            ProblemCode::MissingColumn => "missing_column",
+            ProblemCode::MissingRequired => "missing_required",
+            ProblemCode::NotABoolean => "not_a_boolean",
+            ProblemCode::NotADate => "not_a_date",
+            ProblemCode::NotADatetime => "not_a_datetime",
+            ProblemCode::NotANumber => "not_a_number",
+            ProblemCode::NotATime => "not_a_time",
+            ProblemCode::NotAUri => "not_a_uri",
+            ProblemCode::NotAUuid => "not_a_uuid",
+            ProblemCode::NotAllowed => "not_allowed",
+            ProblemCode::NotAnEmail => "not_an_email",
+            ProblemCode::NotYourOrganisation => "not_your_organisation",
+            ProblemCode::UnexpectedJson => "unexpected_json",
+            ProblemCode::UnexpectedNesting => "unexpected_nesting",
+            ProblemCode::UnknownTable => "unknown_table",
+            ProblemCode::UriSchemeNotAllowed => "uri_scheme_not_allowed",
+            ProblemCode::WrongType => "wrong_type",
+        }
+    }
+}
+
+impl fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ProblemCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Tests and reports compare a code with its text.
+impl PartialEq<&str> for ProblemCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One thing wrong with the input, precise enough to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -27,7 +105,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Stable code (`missing_required`, `dangling_reference`, …).
-    pub code: &'static str,
+    pub code: ProblemCode,
     pub message: String,
 }
 
@@ -124,7 +202,7 @@ pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Prob
                 problems.push(problem(
                     s,
                     Some(field),
-                    "dangling_reference",
+                    ProblemCode::DanglingReference,
                     format!(
                         "{target} refers to no {} in this import or in the directory",
                         table.unwrap_or("row")
@@ -143,7 +221,7 @@ pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Prob
     problems
 }
 
-fn problem(s: &SourcedRecord, field: Option<&str>, code: &'static str, message: String) -> Problem {
+fn problem(s: &SourcedRecord, field: Option<&str>, code: ProblemCode, message: String) -> Problem {
     Problem {
         origin: s.origin.clone(),
         field: field.map(str::to_owned),
@@ -162,7 +240,7 @@ fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
         _ => problems.push(problem(
             s,
             Some("id"),
-            "not_a_uuid",
+            ProblemCode::NotAUuid,
             format!("'{}' is not a UUID", s.record.id),
         )),
     }
@@ -176,7 +254,7 @@ fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
                     problems.push(problem(
                         s,
                         Some(&field.name),
-                        "missing_required",
+                        ProblemCode::MissingRequired,
                         format!("{} is required for a {}", field.name, spec.name),
                     ));
                 }
@@ -189,7 +267,7 @@ fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
                         problems.push(problem(
                             s,
                             Some(&field.name),
-                            "not_allowed",
+                            ProblemCode::NotAllowed,
                             format!("'{text}' is not one of: {}", allowed.join(", ")),
                         ));
                     }
@@ -204,7 +282,7 @@ fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
             problems.push(problem(
                 s,
                 Some(name),
-                "unexpected_nesting",
+                ProblemCode::UnexpectedNesting,
                 format!(
                     "{name} is not a field of {} that can hold a list or object",
                     spec.name
@@ -243,7 +321,7 @@ fn dedupe(batch: &mut Vec<SourcedRecord>, problems: &mut Vec<Problem>) {
                     problems.push(problem(
                         &batch[i],
                         Some(&field),
-                        "conflicting_duplicate",
+                        ProblemCode::ConflictingDuplicate,
                         message,
                     ));
                 }
@@ -289,7 +367,7 @@ pub fn compare_with_stored(
                 outcome.problems.push(problem(
                     s,
                     None,
-                    "already_exists",
+                    ProblemCode::AlreadyExists,
                     format!(
                         "a {} with id {} and other values is already in the directory; import with --replace to update it",
                         s.record.table, s.record.id
@@ -369,7 +447,7 @@ mod tests {
         let mut batch = vec![sourced(bad, 3)];
         let codes: Vec<_> = validate(&mut batch, &Existing::new())
             .into_iter()
-            .map(|p| p.code)
+            .map(|p| p.code.as_str())
             .collect();
         for code in [
             "not_a_uuid",

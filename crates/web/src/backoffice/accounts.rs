@@ -4,21 +4,20 @@
 //! thing to do).
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
 use crocevia_core::desk::audit::AuditAction;
 use crocevia_i18n::Language;
-use crocevia_store::Account;
+use crocevia_store::{Account, StoreError};
 
-use super::error_page;
-use super::form::{Denied, Errors, FieldError, Posted, require_csrf};
+use super::form::{Errors, FieldError};
 use crate::AppState;
 use crate::auth::{self, AccountError, CurrentUser};
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::error::{AppError, ErrorCode};
+use crate::kit::{Admin, CsrfForm, Denied, Signed};
+use crate::portal::{Page, render};
 
 pub struct AccountRow {
     pub id: String,
@@ -153,39 +152,20 @@ async fn accounts_page(
     Ok((status, render(&template)).into_response())
 }
 
-fn require_admin(user: &CurrentUser) -> Result<(), Denied> {
-    if user.account.role.may_manage_accounts() {
-        Ok(())
-    } else {
-        Err(Denied::Forbidden)
-    }
-}
-
 /// `GET /{lang}/backoffice/accounts`: the organisation's people (admins).
 pub async fn list(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Admin { language, user, .. }: Admin,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_admin(&user) {
-        return Ok(denied.page(language));
-    }
     accounts_page(&state, language, &user, StatusCode::OK, Outcome::default()).await
 }
 
 /// `POST /{lang}/backoffice/accounts`: adds a person with a temporary password.
 pub async fn create(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
-    body: Bytes,
+    Admin { language, user, .. }: Admin,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    if let Err(denied) = require_csrf(&user, &posted).and_then(|()| require_admin(&user)) {
-        return Ok(denied.page(language));
-    }
     let page = Page::new(language, "/backoffice/accounts");
     let mut outcome = Outcome {
         name: posted.get("name"),
@@ -239,7 +219,7 @@ pub async fn create(
             )
             .await
         }
-        Err(AccountError::Store(e)) if e.code() == "already_exists" => {
+        Err(AccountError::Store(StoreError::AlreadyExists(_))) => {
             outcome.errors.add("email", page.t("ac-error-email-taken"));
             accounts_page(
                 &state,
@@ -253,7 +233,7 @@ pub async fn create(
         Err(AccountError::Store(e)) => Err(e.into()),
         Err(e) => Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_account",
+            ErrorCode::InvalidAccount,
             e.to_string(),
         )),
     }
@@ -263,22 +243,17 @@ pub async fn create(
 /// admin's organisation, shown once; their sessions end.
 pub async fn reset(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
-    body: Bytes,
+    Path((_, id)): Path<(String, String)>,
+    Admin { language, user, .. }: Admin,
+    _: CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    if let Err(denied) = require_csrf(&user, &posted).and_then(|()| require_admin(&user)) {
-        return Ok(denied.page(language));
-    }
     let Some(account) = state
         .store
         .account(&id)
         .await?
         .filter(|a| a.organization_id == user.account.organization_id)
     else {
-        return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
+        return Ok(Denied::NotFound.page(language));
     };
     if !user.account.role.may_manage(account.role) {
         tracing::warn!(admin = %user.account.id, account = %account.id, role = %account.role, "password reset refused: the account's role is above what the admin may grant");
@@ -341,11 +316,7 @@ fn password_page(
 }
 
 /// `GET /{lang}/backoffice/password`.
-pub async fn password_form(
-    Path(lang): Path<String>,
-    user: CurrentUser,
-) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
+pub async fn password_form(Signed { language, user, .. }: Signed) -> Result<Response, AppError> {
     Ok(password_page(
         language,
         &user,
@@ -359,25 +330,17 @@ pub async fn password_form(
 /// sessions of the account end; this one goes on.
 pub async fn change_password(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
-    body: Bytes,
+    Signed { language, user, .. }: Signed,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    if let Err(denied) = require_csrf(&user, &posted) {
-        return Ok(denied.page(language));
-    }
     let page = Page::new(language, "/backoffice/password");
     let mut errors = Errors::default();
     // Not trimmed: spaces may be part of a password.
-    let raw = |name: &str| -> String {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    let (current, new, repeat) = (raw("current"), raw("new"), raw("repeat"));
+    let (current, new, repeat) = (
+        posted.untrimmed("current"),
+        posted.untrimmed("new"),
+        posted.untrimmed("repeat"),
+    );
     if !auth::verify_password(&current, &user.account.password_hash) {
         errors.add("current", page.t("ac-error-current"));
     }

@@ -13,8 +13,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use crocevia_core::access::Role;
 use crocevia_core::desk::audit::AuditAction;
@@ -22,11 +21,11 @@ use crocevia_core::schedule::rome_time;
 use crocevia_store::{Account, Operation};
 use serde::Deserialize;
 
-use super::error_page;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::kit::Auditor;
+use crate::portal::{Page, render};
 
 /// Entries per page.
 const PER_PAGE: u32 = 50;
@@ -187,15 +186,10 @@ async fn personal(
 /// `GET /{lang}/backoffice/audit`.
 pub async fn page(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
     Query(params): Query<AuditParams>,
-    user: CurrentUser,
+    Auditor { language, user, .. }: Auditor,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let role = user.account.role;
-    if !matches!(role, Role::Coordinator | Role::Admin) {
-        return Ok(error_page(language, StatusCode::FORBIDDEN, "forbidden"));
-    }
     let mut page = Page::new(language, "/backoffice/audit");
     if params.trail == "personal" {
         return personal(&state, page, &user, params.before).await;

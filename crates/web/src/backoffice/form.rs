@@ -2,13 +2,7 @@
 //! `application/x-www-form-urlencoded` allows and checkbox groups need), field errors for the
 //! page, and the check every editing page starts with.
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use crocevia_core::hsds::Problem;
-use crocevia_i18n::Language;
-
-use super::error_page;
-use crate::auth::CurrentUser;
 
 /// The fields of a posted form, in order.
 pub struct Posted(Vec<(String, String)>);
@@ -24,6 +18,16 @@ impl Posted {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The first value of `name` as sent (a password's spaces are part of it); empty when
+    /// absent.
+    pub fn untrimmed(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
 
@@ -92,42 +96,5 @@ impl Errors {
             errors.add(&field, message);
         }
         errors
-    }
-}
-
-/// Why a back-office request is refused, shown as the error page in the user's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Denied {
-    /// The form did not carry the session's CSRF token.
-    Csrf,
-    /// The user's role does not allow it.
-    Forbidden,
-}
-
-impl Denied {
-    pub fn page(self, language: &'static Language) -> Response {
-        let code = match self {
-            Denied::Csrf => "csrf",
-            Denied::Forbidden => "forbidden",
-        };
-        error_page(language, StatusCode::FORBIDDEN, code)
-    }
-}
-
-/// The editing pages are for admins and editors.
-pub fn require_editor(user: &CurrentUser) -> Result<(), Denied> {
-    if user.account.role.may_edit_services() {
-        Ok(())
-    } else {
-        Err(Denied::Forbidden)
-    }
-}
-
-/// Every form must carry the session's token.
-pub fn require_csrf(user: &CurrentUser, posted: &Posted) -> Result<(), Denied> {
-    if user.csrf_ok(&posted.get("csrf")) {
-        Ok(())
-    } else {
-        Err(Denied::Csrf)
     }
 }

@@ -9,19 +9,19 @@
 //! reported with the other problems.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
 use crocevia_core::hsds::formats::read_files;
-use crocevia_core::hsds::validate::{ExistingRows, Problem, extra_fields};
+use crocevia_core::hsds::validate::{ExistingRows, Problem, ProblemCode, extra_fields};
 use crocevia_store::import::{ImportError, Writer, import_read};
 
-use super::form::{Denied, require_editor};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::error::{AppError, ErrorCode};
+use crate::kit::{Denied, Importer};
+use crate::portal::{Page, render};
 
 /// The largest upload, all files together. The demo network's whole package is about
 /// 1 MB; a region's directory of a few thousand services fits many times over, and larger
@@ -47,21 +47,29 @@ pub struct ProblemRow {
 
 /// A problem code in words, so the report reads in the user's language; the validator's
 /// English message stays beside it for the detail.
-fn reason(page: &Page, code: &str) -> String {
-    match code {
-        "already_exists" => page.t("im-code-already-exists"),
-        "conflicting_duplicate" => page.t("im-code-conflicting-duplicate"),
-        "dangling_reference" => page.t("im-code-dangling-reference"),
-        "invalid_csv" => page.t("im-code-invalid-csv"),
-        "invalid_json" | "unexpected_json" | "unexpected_nesting" => page.t("im-code-invalid-json"),
-        "missing_column" | "missing_required" => page.t("im-code-missing-required"),
-        "not_a_uuid" => page.t("im-code-not-a-uuid"),
-        "uri_scheme_not_allowed" => page.t("im-code-uri-scheme-not-allowed"),
-        "not_allowed" | "wrong_type" => page.t("im-code-wrong-value"),
-        "unknown_table" => page.t("im-code-unknown-table"),
-        "not_your_organisation" => page.t("im-code-not-your-organisation"),
-        _ => page.t("im-code-other"),
-    }
+fn reason(page: &Page, code: ProblemCode) -> String {
+    use ProblemCode as C;
+    page.t(match code {
+        C::AlreadyExists => "im-code-already-exists",
+        C::ConflictingDuplicate => "im-code-conflicting-duplicate",
+        C::DanglingReference => "im-code-dangling-reference",
+        C::InvalidCsv => "im-code-invalid-csv",
+        C::InvalidJson | C::UnexpectedJson | C::UnexpectedNesting => "im-code-invalid-json",
+        C::MissingColumn | C::MissingRequired => "im-code-missing-required",
+        C::NotAUuid => "im-code-not-a-uuid",
+        C::UriSchemeNotAllowed => "im-code-uri-scheme-not-allowed",
+        C::NotAllowed | C::WrongType => "im-code-wrong-value",
+        C::UnknownTable => "im-code-unknown-table",
+        C::NotYourOrganisation => "im-code-not-your-organisation",
+        C::InvalidUtf8
+        | C::NotABoolean
+        | C::NotADate
+        | C::NotADatetime
+        | C::NotANumber
+        | C::NotATime
+        | C::NotAUri
+        | C::NotAnEmail => "im-code-other",
+    })
 }
 
 #[derive(Template)]
@@ -103,38 +111,24 @@ fn import_page(
     (status, render(&template)).into_response()
 }
 
-fn may_import(user: &CurrentUser) -> Result<(), Denied> {
-    if user.account.role == Role::Coordinator {
-        Ok(())
-    } else {
-        require_editor(user)
-    }
-}
-
 /// `GET /{lang}/backoffice/import`.
-pub async fn form(Path(lang): Path<String>, user: CurrentUser) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = may_import(&user) {
-        return Ok(denied.page(language));
-    }
+pub async fn form(Importer { language, user, .. }: Importer) -> Result<Response, AppError> {
     Ok(import_page(language, &user, StatusCode::OK, |_, _| {}))
 }
 
 /// `POST /{lang}/backoffice/import` (multipart: `csrf`, `replace`, one or more `files`).
 pub async fn upload(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Importer { language, user, .. }: Importer,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let mut csrf = String::new();
     let mut replace = false;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let bad_upload = |e: axum::extract::multipart::MultipartError| {
         AppError::new(
             StatusCode::BAD_REQUEST,
-            "bad_upload",
+            ErrorCode::BadUpload,
             format!("the upload could not be read ({e}); send the files again"),
         )
     };
@@ -192,9 +186,6 @@ pub async fn upload(
         over_limit.is_some_and(|(status, _, _)| status == StatusCode::PAYLOAD_TOO_LARGE);
     if !too_large_body && !user.csrf_ok(&csrf) {
         return Ok(Denied::Csrf.page(language));
-    }
-    if let Err(denied) = may_import(&user) {
-        return Ok(denied.page(language));
     }
     if let Some((status, message, max)) = over_limit {
         return Ok(import_page(language, &user, status, |page, t| {
@@ -302,7 +293,7 @@ fn refused(
                     row: p.origin.row,
                     path: p.origin.path,
                     field: p.field.unwrap_or_default(),
-                    code: p.code,
+                    code: p.code.as_str(),
                     reason: reason(page, p.code),
                     message: p.message,
                 })

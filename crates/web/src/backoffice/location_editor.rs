@@ -3,7 +3,6 @@
 //! address is confidential (shelters: the public sees "address given on contact").
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,12 +12,13 @@ use crocevia_core::territory::Comune;
 use crocevia_store::load_nested;
 use serde_json::{Map, Value, json};
 
-use super::form::{Errors, FieldError, Posted, require_csrf, require_editor};
+use super::all_rows;
+use super::form::{Errors, FieldError, Posted};
 use super::service_editor::{SavedFlag, TextInput};
-use super::{all_rows, error_page};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::kit::{CsrfForm, Denied, Editor};
+use crate::portal::{Page, render};
 use crate::write_api::save_nested;
 use crate::{AppState, territories};
 
@@ -380,13 +380,8 @@ struct ListTemplate {
 /// `GET /{lang}/backoffice/locations`.
 pub async fn list(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Editor { language, user, .. }: Editor,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_editor(&user) {
-        return Ok(denied.page(language));
-    }
     let org = user.account.organization_id.as_str();
     let mut page = Page::new(language, "/backoffice/locations");
     page.title = page.t("ed-locations-title");
@@ -419,16 +414,12 @@ pub async fn list(
 /// `GET /{lang}/backoffice/locations/{id}/edit`.
 pub async fn edit_form(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(flag): Query<SavedFlag>,
-    user: CurrentUser,
+    Editor { language, user, .. }: Editor,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_editor(&user) {
-        return Ok(denied.page(language));
-    }
     let Some(location) = own_location(&state, &user, &id).await? else {
-        return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
+        return Ok(Denied::NotFound.page(language));
     };
     Ok(edit_page(
         Page::new(language, format!("/backoffice/locations/{id}/edit")),
@@ -442,11 +433,7 @@ pub async fn edit_form(
 }
 
 /// `GET /{lang}/backoffice/locations/new`.
-pub async fn new_form(Path(lang): Path<String>, user: CurrentUser) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_editor(&user) {
-        return Ok(denied.page(language));
-    }
+pub async fn new_form(Editor { language, user, .. }: Editor) -> Result<Response, AppError> {
     Ok(edit_page(
         Page::new(language, "/backoffice/locations/new"),
         &user,
@@ -461,33 +448,23 @@ pub async fn new_form(Path(lang): Path<String>, user: CurrentUser) -> Result<Res
 /// `POST /{lang}/backoffice/locations/{id}/edit`.
 pub async fn save(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
-    body: Bytes,
+    Path((_, id)): Path<(String, String)>,
+    Editor { language, user, .. }: Editor,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let Some(location) = own_location(&state, &user, &id).await? else {
-        return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
+        return Ok(Denied::NotFound.page(language));
     };
-    store_location(
-        &state,
-        language,
-        &user,
-        Some(location),
-        &Posted::parse(&body),
-    )
-    .await
+    store_location(&state, language, &user, Some(location), &posted).await
 }
 
 /// `POST /{lang}/backoffice/locations/new`.
 pub async fn create(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
-    body: Bytes,
+    Editor { language, user, .. }: Editor,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    store_location(&state, language, &user, None, &Posted::parse(&body)).await
+    store_location(&state, language, &user, None, &posted).await
 }
 
 async fn store_location(
@@ -497,9 +474,6 @@ async fn store_location(
     existing: Option<Map<String, Value>>,
     posted: &Posted,
 ) -> Result<Response, AppError> {
-    if let Err(denied) = require_csrf(user, posted).and_then(|()| require_editor(user)) {
-        return Ok(denied.page(language));
-    }
     let org = user.account.organization_id.as_str();
     let is_new = existing.is_none();
     let mut location = existing.unwrap_or_else(|| {

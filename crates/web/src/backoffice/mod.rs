@@ -27,9 +27,10 @@ pub mod location_editor;
 pub mod service_editor;
 
 use crate::AppState;
-use crate::auth::{self, CurrentUser};
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::auth::{self};
+use crate::error::{AppError, ErrorCode};
+use crate::kit::{Coordinator, CsrfForm, Denied, Lang, Signed};
+use crate::portal::{Page, render};
 
 /// A service not verified for more than this many days is stale (about six months).
 pub const STALE_AFTER_DAYS: i64 = 183;
@@ -94,38 +95,6 @@ async fn all_rows(
     Ok(rows)
 }
 
-#[derive(Template)]
-#[template(path = "backoffice_error.html")]
-struct ErrorTemplate {
-    page: Page,
-    code: &'static str,
-    message: String,
-}
-
-/// A back-office error as a page in the user's language, with its stable code.
-pub(crate) fn error_page(
-    language: &'static Language,
-    status: StatusCode,
-    code: &'static str,
-) -> Response {
-    let mut page = Page::new(language, "/backoffice");
-    let message = match code {
-        "csrf" => page.t("bo-error-csrf"),
-        "forbidden" => page.t("bo-error-forbidden"),
-        _ => page.t("bo-error-not-found"),
-    };
-    page.title = page.t("bo-error-title");
-    (
-        status,
-        render(&ErrorTemplate {
-            page,
-            code,
-            message,
-        }),
-    )
-        .into_response()
-}
-
 /// What the login page says above the form.
 enum LoginProblem {
     None,
@@ -185,9 +154,8 @@ fn login_page(
 /// `GET /{lang}/login`.
 pub async fn login_form(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Lang(language): Lang,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     Ok(login_page(
         &state,
         language,
@@ -220,15 +188,14 @@ pub fn landing(language: &Language, role: Role) -> String {
 /// for every kind of failure.
 pub async fn login(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Lang(language): Lang,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let expected = auth::cookie(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::same_secret(&form.csrf, expected) {
-        return Ok(error_page(language, StatusCode::FORBIDDEN, "csrf"));
+        return Ok(Denied::Csrf.page(language));
     }
     let now = state.clock.now();
     let client = crate::client::address(&extensions, &headers, &state.config.trusted_proxies);
@@ -294,24 +261,12 @@ pub async fn login(
     Ok(response)
 }
 
-/// A form that only carries the CSRF token.
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /{lang}/logout`: ends the session.
 pub async fn logout(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
-    Form(form): Form<CsrfForm>,
+    Signed { language, user, .. }: Signed,
+    _: CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if !user.csrf_ok(&form.csrf) {
-        return Ok(error_page(language, StatusCode::FORBIDDEN, "csrf"));
-    }
     state.store.delete_session(&user.session.token_hash).await?;
     let mut response = Redirect::to(&format!("/{}/login", language.code)).into_response();
     response.headers_mut().append(
@@ -339,10 +294,8 @@ struct ServicesTemplate {
 /// `GET /{lang}/backoffice`: the services of the user's organisation.
 pub async fn services(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Signed { language, user, .. }: Signed,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let org_id = user.account.organization_id.as_str();
     let mut page = Page::new(language, "/backoffice");
     page.title = page.t("bo-services-title");
@@ -377,23 +330,19 @@ pub async fn services(
 /// `POST /{lang}/backoffice/services/{id}/confirm`: the service is still valid as of today.
 pub async fn confirm(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
-    Form(form): Form<CsrfForm>,
+    Path((_, id)): Path<(String, String)>,
+    Signed { language, user, .. }: Signed,
+    _: CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if !user.csrf_ok(&form.csrf) {
-        return Ok(error_page(language, StatusCode::FORBIDDEN, "csrf"));
-    }
     let service = state.store.get("service", &id).await?;
     // Another organisation's service is not even acknowledged.
     let Some(mut service) = service
         .filter(|s| s.text("organization_id") == Some(user.account.organization_id.as_str()))
     else {
-        return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
+        return Ok(Denied::NotFound.page(language));
     };
     if !user.account.role.may_edit_services() {
-        return Ok(error_page(language, StatusCode::FORBIDDEN, "forbidden"));
+        return Ok(Denied::Forbidden.page(language));
     }
     let now = state.clock.now();
     service.fields.insert(
@@ -422,7 +371,11 @@ pub async fn confirm(
     .map_err(|e| match e {
         ImportError::Invalid(problems) => AppError::invalid_data(problems),
         ImportError::Store(e) => e.into(),
-        other => AppError::new(StatusCode::CONFLICT, other.code(), other.to_string()),
+        other => AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Domain(other.code()),
+            other.to_string(),
+        ),
     })?;
     tracing::info!(account = %user.account.id, service = %id, "service confirmed still valid");
     Ok(Redirect::to(&format!("/{}/backoffice", language.code)).into_response())
@@ -446,13 +399,8 @@ struct StaleTemplate {
 /// `GET /{lang}/backoffice/stale`: coordinators see every organisation's stale services.
 pub async fn stale(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Coordinator { language, user, .. }: Coordinator,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if !user.account.role.may_review_network() {
-        return Ok(error_page(language, StatusCode::FORBIDDEN, "forbidden"));
-    }
     let mut page = Page::new(language, "/backoffice/stale");
     page.title = page.t("bo-stale-title");
     let store = state.store.as_ref();

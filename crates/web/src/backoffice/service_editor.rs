@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,12 +20,13 @@ use crocevia_store::load_nested;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::form::{Errors, Posted, require_csrf, require_editor};
-use super::{all_rows, error_page};
+use super::all_rows;
+use super::form::{Errors, Posted};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, language_name, render};
+use crate::kit::{CsrfForm, Denied, Editor};
+use crate::portal::{Page, language_name, render};
 use crate::write_api::save_nested;
 
 /// The service's own text fields the form edits, in the order shown.
@@ -794,16 +794,12 @@ impl SavedFlag {
 /// `GET /{lang}/backoffice/services/{id}/edit`.
 pub async fn edit_form(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(flag): Query<SavedFlag>,
-    user: CurrentUser,
+    Editor { language, user, .. }: Editor,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_editor(&user) {
-        return Ok(denied.page(language));
-    }
     let Some(service) = own_service(&state, &user, &id).await? else {
-        return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
+        return Ok(Denied::NotFound.page(language));
     };
     let locations = own_locations(&state, &user.account.organization_id).await?;
     let ctx = Context {
@@ -826,13 +822,8 @@ pub async fn edit_form(
 /// `GET /{lang}/backoffice/services/new`.
 pub async fn new_form(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Editor { language, user, .. }: Editor,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = require_editor(&user) {
-        return Ok(denied.page(language));
-    }
     let locations = own_locations(&state, &user.account.organization_id).await?;
     let input = ServiceInput {
         texts: TEXT_FIELDS
@@ -857,33 +848,23 @@ pub async fn new_form(
 /// `POST /{lang}/backoffice/services/{id}/edit`.
 pub async fn save(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
-    body: Bytes,
+    Path((_, id)): Path<(String, String)>,
+    Editor { language, user, .. }: Editor,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let Some(service) = own_service(&state, &user, &id).await? else {
-        return Ok(error_page(language, StatusCode::NOT_FOUND, "not_found"));
+        return Ok(Denied::NotFound.page(language));
     };
-    store_service(
-        &state,
-        language,
-        &user,
-        Some(service),
-        &Posted::parse(&body),
-    )
-    .await
+    store_service(&state, language, &user, Some(service), &posted).await
 }
 
 /// `POST /{lang}/backoffice/services/new`.
 pub async fn create(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
-    body: Bytes,
+    Editor { language, user, .. }: Editor,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    store_service(&state, language, &user, None, &Posted::parse(&body)).await
+    store_service(&state, language, &user, None, &posted).await
 }
 
 async fn store_service(
@@ -893,9 +874,6 @@ async fn store_service(
     existing: Option<Map<String, Value>>,
     posted: &Posted,
 ) -> Result<Response, AppError> {
-    if let Err(denied) = require_csrf(user, posted).and_then(|()| require_editor(user)) {
-        return Ok(denied.page(language));
-    }
     let org = user.account.organization_id.as_str();
     let locations = own_locations(state, org).await?;
     let input = ServiceInput::from_post(posted);

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,12 +21,13 @@ use crocevia_store::StoreError;
 use crocevia_store::desk::Direction;
 use serde::Deserialize;
 
-use super::{Choice, DeskUser, Labels, NeedGroup, need_groups, not_found};
+use super::{Choice, DeskUser, Labels, NeedGroup, need_groups};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::backoffice::form::{Errors, FieldError, Posted};
 use crate::backoffice::location_editor::{comune_label, comune_or_error};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::kit::{CsrfForm, Denied};
 use crate::portal::{Page, render};
 
 /// Languages offered as checkboxes (the most spoken among the people the network serves);
@@ -93,7 +93,6 @@ pub struct HomeQuery {
 /// `GET /{lang}/desk`: find a person again (by reference or name), recent contacts, notices.
 pub async fn home(
     State(state): State<AppState>,
-    Path(_): Path<String>,
     Query(query): Query<HomeQuery>,
     desk: DeskUser,
 ) -> Result<Response, AppError> {
@@ -101,6 +100,7 @@ pub async fn home(
         language,
         user,
         actor,
+        ..
     } = desk;
     let mut page = Page::new(language, "/desk");
     page.title = page.t("dk-home-title");
@@ -471,18 +471,14 @@ pub async fn new_form(desk: DeskUser) -> Result<Response, AppError> {
 /// `POST /{lang}/desk/contacts/new`: the contact with its consents, then its page.
 pub async fn create(
     State(state): State<AppState>,
-    Path(_): Path<String>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language,
         user,
         actor,
+        ..
     } = desk;
     let page = Page::new(language, "/desk/contacts/new");
     let now = state.clock.now();
@@ -539,7 +535,7 @@ pub async fn create(
     }
     Err(AppError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
+        ErrorCode::Internal,
         "could not draw a free contact reference",
     ))
 }
@@ -656,9 +652,10 @@ pub async fn show(
         language,
         user,
         actor,
+        ..
     } = desk;
     let Some(contact) = state.store.contact(&actor, &id).await? else {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     let base = format!("/desk/contacts/{id}");
     let mut page = Page::new(language, base.clone());
@@ -755,12 +752,8 @@ pub async fn record_consent(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language, actor, ..
     } = desk;
@@ -777,7 +770,7 @@ pub async fn record_consent(
         recorded_by: actor.account_id.clone(),
     };
     if !state.store.record_consent(&actor, &id, &record).await? {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     }
     Ok(Redirect::to(&format!(
         "/{}/desk/contacts/{id}?done=consent#consents",
@@ -791,12 +784,8 @@ pub async fn add_need(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language, actor, ..
     } = desk;
@@ -817,7 +806,7 @@ pub async fn add_need(
         created_by: actor.account_id.clone(),
     };
     if !state.store.add_need(&actor, &need).await? {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     }
     Ok(Redirect::to(&format!(
         "/{}/desk/contacts/{id}?done=need#needs",
@@ -837,10 +826,15 @@ pub async fn export(
         language, actor, ..
     } = desk;
     let Some(export) = state.store.export_person(&actor, &id).await? else {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
-    let body = serde_json::to_vec_pretty(&export)
-        .map_err(|e| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let body = serde_json::to_vec_pretty(&export).map_err(|e| {
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            e.to_string(),
+        )
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
@@ -863,12 +857,8 @@ pub async fn erase(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language, actor, ..
     } = desk;
@@ -882,7 +872,7 @@ pub async fn erase(
         .erase_contact(&actor, &id, state.clock.now())
         .await?
     {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     }
     Ok(Redirect::to(&format!(
         "/{}/desk/contacts/{id}?done=erased",
@@ -901,9 +891,10 @@ pub async fn edit_form(
         language,
         user,
         actor,
+        ..
     } = desk;
     let Some(contact) = state.store.contact(&actor, &id).await? else {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     let contact_consent = consent_holds(&state.store.consents(&id).await?, Purpose::Contact);
     let page = Page::new(language, format!("/desk/contacts/{id}/edit"));
@@ -927,19 +918,16 @@ pub async fn update(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language,
         user,
         actor,
+        ..
     } = desk;
     let Some(mut contact) = state.store.contact(&actor, &id).await? else {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     let contact_consent = consent_holds(&state.store.consents(&id).await?, Purpose::Contact);
     let mut input = ContactInput::from_post(&posted);

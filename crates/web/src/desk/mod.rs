@@ -10,22 +10,13 @@ pub mod jobs;
 pub mod mail;
 pub mod referrals;
 
-use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use crocevia_core::desk::audit::Actor;
 use crocevia_core::desk::{AgeBand, Purpose, ReferralState, Sex, SharedField, Urgency};
 use crocevia_core::taxonomy::{self, TermCode};
 use crocevia_core::territory::countries;
-use crocevia_i18n::Language;
 
-use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::backoffice::error_page;
-use crate::backoffice::form::{Denied, Posted, require_csrf};
 use crate::backoffice::location_editor::comune_label;
-use crate::error::AppError;
 use crate::portal::Page;
 use crate::territories;
 
@@ -39,62 +30,7 @@ pub fn actor(user: &CurrentUser) -> Actor {
     }
 }
 
-/// Desk pages are for admins, coordinators and operators.
-pub fn require_desk(user: &CurrentUser) -> Result<Actor, Denied> {
-    if user.account.role.may_use_desk() {
-        Ok(actor(user))
-    } else {
-        Err(Denied::Forbidden)
-    }
-}
-
-/// A signed-in account whose role has a desk, with the page's language from the URL: what
-/// every desk handler starts from. Without a session it redirects to the login page; a role
-/// without a desk gets the "forbidden" page.
-pub struct DeskUser {
-    pub language: &'static Language,
-    pub user: CurrentUser,
-    pub actor: Actor,
-}
-
-impl FromRequestParts<AppState> for DeskUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Some(language) = parts
-            .uri
-            .path()
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .and_then(crocevia_i18n::language)
-        else {
-            return Err(AppError::not_found("page", parts.uri.path()).into_response());
-        };
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        match require_desk(&user) {
-            Ok(actor) => Ok(DeskUser {
-                language,
-                user,
-                actor,
-            }),
-            Err(denied) => Err(denied.page(language)),
-        }
-    }
-}
-
-impl DeskUser {
-    /// The posted form, if it carries the session's CSRF token.
-    pub fn form(&self, body: &[u8]) -> Result<Posted, Denied> {
-        let posted = Posted::parse(body);
-        require_csrf(&self.user, &posted).map(|()| posted)
-    }
-}
-
-/// The answer for any desk record the user may not see, or that does not exist.
-pub fn not_found(language: &'static Language) -> Response {
-    error_page(language, StatusCode::NOT_FOUND, "not_found")
-}
+pub use crate::kit::DeskUser;
 
 /// Coded values in the page's language.
 pub struct Labels<'p> {

@@ -3,7 +3,6 @@
 //! answers each side may give, the inbox and sent lists, and the coordinators' overdue list.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,10 +25,11 @@ use crocevia_store::load_nested;
 use serde::Deserialize;
 
 use super::contacts::{ReferralRow, referral_rows};
-use super::{Choice, DeskUser, Labels, not_found};
+use super::{Choice, DeskUser, Labels};
 use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::error::{AppError, ErrorCode};
+use crate::kit::{Coordinator, CsrfForm, Denied};
+use crate::portal::{Page, render};
 use crate::{AppState, search_api, territories};
 
 /// Candidates are searched within this distance of the person's comune.
@@ -113,10 +113,11 @@ pub async fn proposals(
         language,
         user,
         actor,
+        ..
     } = desk;
     let Some((contact, need)) = contact_and_need(&state, &actor, &contact_id, &need_id).await?
     else {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     let base = format!("/desk/contacts/{contact_id}/needs/{need_id}");
     let mut page = Page::new(language, format!("{base}/proposals"));
@@ -332,6 +333,7 @@ pub async fn refer_form(
         language,
         user,
         actor,
+        ..
     } = desk;
     let found = state
         .desk()
@@ -363,16 +365,13 @@ pub async fn refer(
     Path((_, contact_id, need_id)): Path<(String, String, String)>,
     Query(query): Query<ReferQuery>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language,
         user,
         actor,
+        ..
     } = desk;
     let found = state
         .desk()
@@ -432,7 +431,7 @@ fn draft_or_page(
 ) -> Result<Result<ReferralDraft, Response>, AppError> {
     match found {
         Ok(draft) => Ok(Ok(draft)),
-        Err(DeskFlowError::NotFound) => Ok(Err(not_found(language))),
+        Err(DeskFlowError::NotFound) => Ok(Err(Denied::NotFound.page(language))),
         Err(e) => Err(flow_error(e)),
     }
 }
@@ -443,7 +442,7 @@ fn flow_error(error: DeskFlowError) -> AppError {
         DeskFlowError::Store(e) => e.into(),
         other => AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            other.code(),
+            ErrorCode::Domain(other.code()),
             other.to_string(),
         ),
     }
@@ -552,7 +551,7 @@ async fn referral_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let Some(view) = state.store.referral(actor, id).await? else {
-        return Ok(not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     let r = &view.referral;
     let mut page = Page::new(language, format!("/desk/referrals/{id}"));
@@ -654,6 +653,7 @@ pub async fn show(
         language,
         user,
         actor,
+        ..
     } = desk;
     referral_page(
         &state,
@@ -672,16 +672,13 @@ pub async fn act(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
     desk: DeskUser,
-    body: Bytes,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let posted = match desk.form(&body) {
-        Ok(posted) => posted,
-        Err(denied) => return Ok(denied.page(desk.language)),
-    };
     let DeskUser {
         language,
         user,
         actor,
+        ..
     } = desk;
     let page = Page::new(language, format!("/desk/referrals/{id}"));
     let code = posted.get("code");
@@ -703,7 +700,7 @@ pub async fn act(
                 let shown = page.href(&format!("/desk/referrals/{id}"));
                 return Ok(Redirect::to(&shown).into_response());
             }
-            Err(DeskFlowError::NotFound) => return Ok(not_found(language)),
+            Err(DeskFlowError::NotFound) => return Ok(Denied::NotFound.page(language)),
             Err(DeskFlowError::Refused(e)) => {
                 tracing::info!(referral = %id, error = %e, "referral transition refused");
                 (page.t("dk-error-transition"), StatusCode::CONFLICT)
@@ -746,6 +743,7 @@ async fn list(
         language,
         user,
         actor,
+        ..
     } = desk;
     let (path, heading, counterpart) = match direction {
         Direction::Received => ("/desk/inbox", "dk-inbox-title", Direction::Sent),
@@ -811,13 +809,8 @@ const DUE_SOON: Duration = Duration::hours(12);
 /// answer past or near their deadline (no personal data: services, organisations, dates).
 pub async fn overdue(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Coordinator { language, user, .. }: Coordinator,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if !user.account.role.may_review_network() {
-        return Ok(crate::backoffice::form::Denied::Forbidden.page(language));
-    }
     let mut page = Page::new(language, "/desk/overdue");
     page.title = page.t("dk-overdue-title");
     let now = state.clock.now();

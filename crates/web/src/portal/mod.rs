@@ -2,9 +2,6 @@
 //! without JavaScript. Service content shows in the visitor's language where a translation
 //! exists, else in Italian with a note saying so.
 
-pub mod indicator_views;
-pub mod observatory;
-pub mod observatory_views;
 mod views;
 
 use askama::Template;
@@ -22,6 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::kit::Lang;
 pub use views::{NeedCard, ServiceCard, ServiceView, language_name};
 
 /// What every page needs: its language, direction, messages and where it is.
@@ -84,16 +82,6 @@ impl Page {
 /// The messages, parsed once per process.
 pub use crocevia_i18n::messages;
 
-pub(crate) fn lang_or_404(code: &str) -> Result<&'static Language, AppError> {
-    crocevia_i18n::language(code).ok_or_else(|| {
-        AppError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_language",
-            format!("no pages in language '{code}'"),
-        )
-    })
-}
-
 pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
@@ -139,9 +127,8 @@ struct HomeTemplate {
 
 pub async fn home(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Lang(language): Lang,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let mut page = Page::new(language, "/");
     page.title = page.t("portal-home-title");
     let total = state
@@ -231,10 +218,9 @@ const RESULTS_PER_PAGE: u32 = 20;
 
 pub async fn search(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Lang(language): Lang,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let page_number = params.page.unwrap_or(1).max(1);
     let need = params.need.trim();
     // A person who pasted too much still gets results, for the beginning, and is told so
@@ -347,9 +333,9 @@ struct ServiceTemplate {
 
 pub async fn service(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
+    Lang(language): Lang,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let record = state
         .store
         .get("service", &id)
@@ -376,8 +362,7 @@ struct CreditsTemplate {
     sources: Vec<(String, String, String, String)>,
 }
 
-pub async fn credits(Path(lang): Path<String>) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
+pub async fn credits(Lang(language): Lang) -> Result<Response, AppError> {
     let mut page = Page::new(language, "/credits");
     page.title = page.t("portal-credits-title");
     let credits = crate::ops::credits();
@@ -404,7 +389,8 @@ pub struct LanguageChoice {
 }
 
 pub async fn choose_language(Form(choice): Form<LanguageChoice>) -> Result<Response, AppError> {
-    let language = lang_or_404(&choice.lang)?;
+    let language = crocevia_i18n::language(&choice.lang)
+        .ok_or_else(|| crate::kit::unknown_language(&choice.lang))?;
     let rest = if choice.rest.starts_with('/') && !choice.rest.starts_with("//") {
         choice.rest
     } else {

@@ -19,17 +19,9 @@ use super::disclosure::{DisclosureRule, Shown};
 use super::{form_language, form_of};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::backoffice::form::Denied;
 use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
-
-pub fn may_analyse(user: &CurrentUser) -> Result<(), Denied> {
-    if user.account.role.may_analyse_surveys() {
-        Ok(())
-    } else {
-        Err(Denied::Forbidden)
-    }
-}
+use crate::kit::{Analyst, Denied};
+use crate::portal::{Page, render};
 
 /// The survey and one of its versions, if the user's organisation owns it and may read it.
 pub async fn analysed(
@@ -142,16 +134,12 @@ fn round2(v: f64) -> String {
 /// `GET /{lang}/surveys/{id}/versions/{number}/analysis?by=QUESTION&language=CODE`.
 pub async fn page(
     State(state): State<AppState>,
-    Path((lang, id, number)): Path<(String, String, u32)>,
+    Path((_, id, number)): Path<(String, String, u32)>,
     Query(params): Query<AnalysisParams>,
-    user: CurrentUser,
+    Analyst { language, user, .. }: Analyst,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = may_analyse(&user) {
-        return Ok(denied.page(language));
-    }
     let Some((survey, version)) = analysed(&state, &user, &id, number).await? else {
-        return Ok(crate::desk::not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     crate::audit_trail::record(
         state.store.as_ref(),

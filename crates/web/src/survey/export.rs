@@ -26,10 +26,9 @@ use serde_json::Value as Json;
 use super::analysis::analysed;
 use super::{form_language, form_of};
 use crate::AppState;
-use crate::auth::CurrentUser;
-use crate::backoffice::form::Denied;
-use crate::error::AppError;
-use crate::portal::lang_or_404;
+use crate::error::{AppError, ErrorCode};
+use crate::kit::Denied;
+use crate::kit::SurveyManager;
 use crocevia_app::survey::{each_submission, questions, text};
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -240,16 +239,12 @@ fn file_name(form_id: &str, number: u32, ext: &str) -> String {
 /// `GET /{lang}/surveys/{id}/versions/{number}/export.csv`: the main sheet, streamed.
 pub async fn csv(
     State(state): State<AppState>,
-    Path((lang, id, number)): Path<(String, String, u32)>,
+    Path((_, id, number)): Path<(String, String, u32)>,
     Query(params): Query<ExportParams>,
-    user: CurrentUser,
+    SurveyManager { language, user, .. }: SurveyManager,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if !user.account.role.may_export_survey_answers() {
-        return Ok(Denied::Forbidden.page(language));
-    }
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
-        return Ok(crate::desk::not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     crate::audit_trail::record(
         state.store.as_ref(),
@@ -355,16 +350,12 @@ pub fn csv_stream(
 /// repeat (`_index` is the row of the main sheet's submission, `_submission` its id).
 pub async fn xlsx(
     State(state): State<AppState>,
-    Path((lang, id, number)): Path<(String, String, u32)>,
+    Path((_, id, number)): Path<(String, String, u32)>,
     Query(params): Query<ExportParams>,
-    user: CurrentUser,
+    SurveyManager { language, user, .. }: SurveyManager,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if !user.account.role.may_export_survey_answers() {
-        return Ok(Denied::Forbidden.page(language));
-    }
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
-        return Ok(crate::desk::not_found(language));
+        return Ok(Denied::NotFound.page(language));
     };
     crate::audit_trail::record(
         state.store.as_ref(),
@@ -512,7 +503,7 @@ pub async fn write_xlsx(
     let xlsx_error = |e: rust_xlsxwriter::XlsxError| {
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "export_failed",
+            ErrorCode::ExportFailed,
             format!("the XLSX export failed: {e}"),
         )
     };

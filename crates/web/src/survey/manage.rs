@@ -16,9 +16,9 @@ use crocevia_xlsform::{Limit, LimitExceeded, ReadError, Severity};
 use super::{form_title, read_form};
 use crate::AppState;
 use crate::auth::{CurrentUser, random_token};
-use crate::backoffice::form::{Denied, Posted};
-use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::error::{AppError, ErrorCode};
+use crate::kit::{Analyst, CsrfForm, Denied, SurveyManager};
+use crate::portal::{Page, render};
 
 /// The largest form upload (the HTTP body): the reader's own cap on a form file
 /// ([`crocevia_xlsform::limits::MAX_FILE_BYTES`]) plus room for the multipart envelope and
@@ -34,14 +34,6 @@ pub struct ProblemRow {
     pub message: String,
     /// The message is in the page's language (else it is the validator's English).
     pub translated: bool,
-}
-
-pub fn may_manage(user: &CurrentUser) -> Result<(), Denied> {
-    if user.account.role.may_manage_surveys() {
-        Ok(())
-    } else {
-        Err(Denied::Forbidden)
-    }
 }
 
 /// A form that passed validation, with what the version row needs.
@@ -196,13 +188,8 @@ async fn list_page(
 /// read-only, with links to each version's analysis and exports.
 pub async fn list(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    Analyst { language, user, .. }: Analyst,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    if let Err(denied) = super::analysis::may_analyse(&user) {
-        return Ok(denied.page(language));
-    }
     list_page(
         &state,
         language,
@@ -229,7 +216,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<(String, Upload), AppEr
     let bad_upload = |e: axum::extract::multipart::MultipartError| {
         AppError::new(
             StatusCode::BAD_REQUEST,
-            "bad_upload",
+            ErrorCode::BadUpload,
             format!("the upload could not be read ({e}); send the file again"),
         )
     };
@@ -324,17 +311,12 @@ fn version_row(
 /// `POST /{lang}/surveys` (multipart: `csrf`, `file`): a new survey from a valid form.
 pub async fn create(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-    user: CurrentUser,
+    SurveyManager { language, user, .. }: SurveyManager,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let (csrf, file) = read_upload(multipart).await?;
     if !file.is_too_large() && !user.csrf_ok(&csrf) {
         return Ok(Denied::Csrf.page(language));
-    }
-    if let Err(denied) = may_manage(&user) {
-        return Ok(denied.page(language));
     }
     let page = Page::new(language, "/surveys");
     let (name, bytes) = match file.file(&page) {
@@ -447,16 +429,13 @@ async fn show_page(
         .into_response())
 }
 
-/// The survey if the user may manage it; else the page to show.
+/// The survey if it is the user's organisation's; else the "not found" page.
 async fn managed(
     state: &AppState,
     language: &'static Language,
     user: &CurrentUser,
     id: &str,
 ) -> Result<Result<Survey, Response>, AppError> {
-    if let Err(denied) = may_manage(user) {
-        return Ok(Err(denied.page(language)));
-    }
     Ok(
         match state
             .store
@@ -464,32 +443,17 @@ async fn managed(
             .await?
         {
             Some(s) => Ok(s),
-            None => Err(crate::desk::not_found(language)),
+            None => Err(Denied::NotFound.page(language)),
         },
     )
-}
-
-/// [`managed`] for a form post: its CSRF token checked first.
-async fn managed_post(
-    state: &AppState,
-    language: &'static Language,
-    user: &CurrentUser,
-    id: &str,
-    csrf: &str,
-) -> Result<Result<Survey, Response>, AppError> {
-    if !user.csrf_ok(csrf) {
-        return Ok(Err(Denied::Csrf.page(language)));
-    }
-    managed(state, language, user, id).await
 }
 
 /// `GET /{lang}/surveys/{id}`.
 pub async fn show(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    SurveyManager { language, user, .. }: SurveyManager,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let survey = match managed(&state, language, &user, &id).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
@@ -510,18 +474,15 @@ pub async fn show(
 /// `POST /{lang}/surveys/{id}/versions` (multipart: `csrf`, `file`): a new version.
 pub async fn add_version(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
+    Path((_, id)): Path<(String, String)>,
+    SurveyManager { language, user, .. }: SurveyManager,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let (csrf, file) = read_upload(multipart).await?;
-    let survey = if file.is_too_large() {
-        managed(&state, language, &user, &id).await?
-    } else {
-        managed_post(&state, language, &user, &id, &csrf).await?
-    };
-    let survey = match survey {
+    if !file.is_too_large() && !user.csrf_ok(&csrf) {
+        return Ok(Denied::Csrf.page(language));
+    }
+    let survey = match managed(&state, language, &user, &id).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
@@ -577,13 +538,11 @@ pub async fn add_version(
 /// `POST /{lang}/surveys/{id}/deploy` (`csrf`, `version`, or `version` empty to close).
 pub async fn deploy(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
-    body: axum::body::Bytes,
+    Path((_, id)): Path<(String, String)>,
+    SurveyManager { language, user, .. }: SurveyManager,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let survey = match managed_post(&state, language, &user, &id, &posted.get("csrf")).await? {
+    let survey = match managed(&state, language, &user, &id).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
@@ -591,7 +550,7 @@ pub async fn deploy(
     if version.is_empty() {
         state.store.undeploy(&survey.id).await?;
     } else if !state.store.deploy(&survey.id, &version).await? {
-        return Ok(crate::desk::not_found(language));
+        return Ok(Denied::NotFound.page(language));
     }
     Ok(Redirect::to(&format!("/{}/surveys/{}", language.code, survey.id)).into_response())
 }
@@ -599,20 +558,18 @@ pub async fn deploy(
 /// `POST /{lang}/surveys/{id}/audience` (`csrf`, `audience` = `public` | `operators`).
 pub async fn audience(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
-    user: CurrentUser,
-    body: axum::body::Bytes,
+    Path((_, id)): Path<(String, String)>,
+    SurveyManager { language, user, .. }: SurveyManager,
+    CsrfForm(posted): CsrfForm,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
-    let posted = Posted::parse(&body);
-    let survey = match managed_post(&state, language, &user, &id, &posted.get("csrf")).await? {
+    let survey = match managed(&state, language, &user, &id).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
     let Some(audience) = Audience::parse(&posted.get("audience")) else {
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_parameter",
+            ErrorCode::InvalidParameter,
             "audience must be public or operators",
         ));
     };

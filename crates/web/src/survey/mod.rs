@@ -16,7 +16,7 @@ use crocevia_store::survey::FormVersion;
 use crocevia_xlsform::Form;
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// The parsed form of a version, read from its stored file once per process (versions never
 /// change once uploaded).
@@ -34,7 +34,7 @@ pub async fn form_of(state: &AppState, version: &FormVersion) -> Result<Arc<Form
     let form = Arc::new(read_form(&version.file_name, &bytes).map_err(|e| {
         AppError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "unreadable_form",
+            ErrorCode::UnreadableForm,
             format!("the stored form could not be read: {e}"),
         )
     })?);

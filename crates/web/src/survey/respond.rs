@@ -9,7 +9,8 @@ use crate::AppState;
 use crate::auth::{CurrentUser, cookie, random_token};
 use crate::backoffice::form::Posted;
 use crate::error::AppError;
-use crate::portal::{Page, lang_or_404, render};
+use crate::kit::Lang;
+use crate::portal::{Page, render};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -336,10 +337,10 @@ async fn optional_user(state: &AppState, headers: &HeaderMap) -> Option<CurrentU
 /// `GET /{lang}/s/{token}`: the page the respondent is on (the first for a new one).
 pub async fn show(
     State(state): State<AppState>,
-    Path((lang, token)): Path<(String, String)>,
+    Lang(language): Lang,
+    Path((_, token)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let user = optional_user(&state, &headers).await;
     let survey = match open_survey(&state, language, &token, user.as_ref()).await? {
         Ok(s) => s,
@@ -409,9 +410,9 @@ fn closed(language: &'static Language) -> Response {
 
 /// `GET /{lang}/s/{token}/resume/{resume}`: remembers the draft and shows it.
 pub async fn resume(
-    Path((lang, token, resume)): Path<(String, String, String)>,
+    Lang(language): Lang,
+    Path((_, token, resume)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let mut response = Redirect::to(&format!("/{}/s/{token}", language.code)).into_response();
     set_resume_cookie(&mut response, &token, &resume);
     Ok(response)
@@ -445,24 +446,24 @@ fn clear_resume_cookie(response: &mut Response, token: &str) {
 /// on, answering with only the questions whose state changed.
 pub async fn submit(
     State(state): State<AppState>,
-    Path((lang, token)): Path<(String, String)>,
+    Lang(language): Lang,
+    Path((_, token)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let hx = is_htmx(&headers);
-    let response = submit_page(&state, &lang, &token, &headers, &body, hx).await?;
+    let response = submit_page(&state, language, &token, &headers, &body, hx).await?;
     Ok(if hx { for_htmx(response) } else { response })
 }
 
 async fn submit_page(
     state: &AppState,
-    lang: &str,
+    language: &'static Language,
     token: &str,
     headers: &HeaderMap,
     body: &[u8],
     hx: bool,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(lang)?;
     let user = optional_user(state, headers).await;
     let survey = match open_survey(state, language, token, user.as_ref()).await? {
         Ok(s) => s,

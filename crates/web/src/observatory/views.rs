@@ -18,10 +18,11 @@ use crocevia_app::statistics::official::{
 use crocevia_core::stat_table::StatTable;
 use crocevia_core::statistics::{Dimension, TerritoryLevel};
 
-use super::{Page, lang_or_404, render};
 use crate::charts::figure::{Figure, FigureKind, FigureLabels, HtmlTable, figure};
 use crate::charts::maps;
 use crate::error::AppError;
+use crate::kit::Lang;
+use crate::portal::{Page, render};
 use crate::{AppState, territories};
 
 pub struct Tab {
@@ -243,11 +244,11 @@ fn selection(table: &StatTable, skip: &[&str]) -> String {
 /// showing the same figures when newer ones are shipped.
 pub async fn page(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
+    Lang(language): Lang,
+    Path((_, id)): Path<(String, String)>,
     Query(params): Query<TableParams>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let info = official::dataset(&id)?;
     let statistics = state.official_statistics();
     let (choice, catalog) = statistics.choose(info, &params).await?;
@@ -285,7 +286,7 @@ pub async fn page(
     let date = period_label(lang, &choice.period);
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),
-        hidden: super::messages().get(
+        hidden: crate::portal::messages().get(
             lang,
             "ob-legend-hidden",
             &[("threshold", crocevia_i18n::Arg::Number(5.0))],

@@ -3,7 +3,7 @@
 //! it, with its source. Maps, series and the network's own indicators come next.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use crocevia_app::statistics::labels::{Tr, dataset_title};
 use crocevia_core::statistics::{
@@ -11,8 +11,9 @@ use crocevia_core::statistics::{
 };
 use serde::Deserialize;
 
-use super::{Page, lang_or_404, render};
 use crate::error::AppError;
+use crate::kit::Lang;
+use crate::portal::{Page, render};
 use crate::{AppState, territories};
 
 /// Years with figures on 1 January in the shipped data.
@@ -77,10 +78,9 @@ fn number(lang: &str, n: Option<i64>) -> String {
 /// `GET /{lang}/observatory?year=2023`.
 pub async fn page(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    Lang(language): Lang,
     Query(query): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let year = query
         .year
         .filter(|y| YEARS.contains(y))

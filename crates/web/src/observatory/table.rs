@@ -1,6 +1,6 @@
 //! `GET /api/observatory/datasets/{id}/table`: the table behind one of the observatory's
 //! views, as JSON, CSV or JSON-stat. The view's parameters are checked and laid out as a table
-//! by `crocevia_app::statistics::official`, which the HTML views (`portal::observatory_views`)
+//! by `crocevia_app::statistics::official`, which the HTML views (`observatory::views`)
 //! share, so a view's export is exactly the table beside its chart.
 
 use axum::extract::{Path, Query, State};

@@ -16,11 +16,12 @@ use crocevia_core::taxonomy;
 use crocevia_observatory::facts::{month_key, month_number};
 use crocevia_observatory::indicators::Dim;
 
-use super::observatory_views::{Export, Select, SelectOption, Tab, ViewTemplate};
-use super::{Page, lang_or_404, render};
+use super::views::{Export, Select, SelectOption, Tab, ViewTemplate};
 use crate::charts::figure::{FigureKind, FigureLabels, figure};
 use crate::charts::maps;
 use crate::error::AppError;
+use crate::kit::Lang;
+use crate::portal::{Page, render};
 use crate::{AppState, territories};
 
 /// The page's parameters: the API's, and the form's second breakdown (`then`), which joins
@@ -35,13 +36,13 @@ pub struct PageParams {
 /// `GET /{lang}/observatory/indicators/{id}`.
 pub async fn page(
     State(state): State<AppState>,
-    Path((lang, id)): Path<(String, String)>,
+    Lang(language): Lang,
+    Path((_, id)): Path<(String, String)>,
     Query(PageParams {
         api: mut params,
         then,
     }): Query<PageParams>,
 ) -> Result<Response, AppError> {
-    let language = lang_or_404(&lang)?;
     let lang = language.code;
     let info = indicators::indicator(&id)?;
     if let Some(then) = then.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -105,7 +106,7 @@ pub async fn page(
     page.title = table.label.clone();
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),
-        hidden: super::messages().get(
+        hidden: crate::portal::messages().get(
             lang,
             "ob-legend-hidden",
             &[(
