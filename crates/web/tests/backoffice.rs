@@ -1033,3 +1033,82 @@ async fn logins_and_password_resets_are_audited() {
     );
     assert!(html.contains(&editor_id), "{html}");
 }
+
+/// Every page starts from the kit's extractors: an unknown language is a 404 page, no session
+/// goes to the login page, a role without the right gets the "forbidden" page, a form without
+/// the session's token the "csrf" page, each before the handler runs.
+#[tokio::test]
+async fn every_page_refuses_by_language_session_role_and_token_before_it_runs() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    let roles = ["admin", "coordinator", "editor", "operator", "analyst"];
+    let mut sessions = Vec::new();
+    for role in roles {
+        let email = format!("{role}@example.it");
+        w.account(&org, &email, role).await;
+        sessions.push((role, w.session(&email).await));
+    }
+    let pages: [(&str, &[&str]); 9] = [
+        ("/backoffice/password", &roles),
+        ("/backoffice/services/new", &["admin", "editor"]),
+        ("/backoffice/locations", &["admin", "editor"]),
+        ("/backoffice/accounts", &["admin"]),
+        ("/backoffice/import", &["admin", "coordinator", "editor"]),
+        ("/backoffice/audit", &["admin", "coordinator"]),
+        ("/desk", &["admin", "coordinator", "operator"]),
+        ("/desk/overdue", &["coordinator"]),
+        ("/surveys", &["admin", "coordinator", "analyst"]),
+    ];
+    let mut wrong = Vec::new();
+    for (path, allowed) in pages {
+        let (status, headers, _) = w.get(&format!("/en{path}"), None).await;
+        if status != StatusCode::SEE_OTHER || !headers.contains(&"location: /en/login".to_owned()) {
+            wrong.push(format!("{path} without a session: {status} {headers:?}"));
+        }
+        for (role, session) in &sessions {
+            let (status, _, html) = w.get(&format!("/xx{path}"), Some(session)).await;
+            if status != StatusCode::NOT_FOUND
+                || !html.contains(r#"data-error-code="unknown_language""#)
+            {
+                wrong.push(format!("/xx{path} as {role}: {status}"));
+            }
+            let (status, _, html) = w.get(&format!("/en{path}"), Some(session)).await;
+            let expected = if allowed.contains(role) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            if status != expected
+                || (expected == StatusCode::FORBIDDEN
+                    && !(html.contains(r#"data-error-code="forbidden""#)
+                        && html.contains(r#"lang="en""#)))
+            {
+                wrong.push(format!("{path} as {role}: {status}, expected {expected}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // A form without the session's token, or with another session's, changes nothing.
+    let (_, editor) = &sessions[2];
+    let (_, admin) = &sessions[0];
+    let admin_token = w.csrf(admin).await;
+    for csrf in ["", admin_token.as_str()] {
+        let (status, _, html) = w
+            .post(
+                "/it/backoffice/password",
+                Some(format!("crocevia_session={editor}")),
+                &[
+                    ("csrf", csrf),
+                    ("current", PASSWORD),
+                    ("new", "un'altra password lunga"),
+                    ("repeat", "un'altra password lunga"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(html.contains(r#"data-error-code="csrf""#), "{html}");
+    }
+    let (status, _, _) = w.login("editor@example.it", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the password is unchanged");
+}

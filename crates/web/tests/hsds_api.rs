@@ -21,6 +21,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod common;
+
 const SERVICE: &str = "ac148810-d857-441c-9679-408f346de14b";
 const ORG: &str = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610";
 const TERM: &str = "3f7b145d-84af-42d7-8fae-eaca714b02b2";
@@ -30,17 +32,10 @@ fn conformance() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance/hsds")
 }
 
-/// A server on a fresh SQLite database holding the official `service_full` example and the
-/// rows it refers to without containing them.
+/// A server on a fresh database holding the official `service_full` example and the rows it
+/// refers to without containing them.
 async fn app() -> (axum::Router, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = crocevia_store_sql::open(
-        &format!("sqlite://{}", dir.path().join("t.db").display()),
-        crocevia_store_sql::test_support::audit_seal(),
-    )
-    .await
-    .unwrap();
-    std::mem::forget(dir);
+    let store = common::fresh_store().await;
     let example = std::fs::read(conformance().join("examples/service_full.json")).unwrap();
     let mut batch = read_json("service_full.json", &example).records;
     let supplement = conformance().join("supplement/missing_rows.json");

@@ -9,10 +9,10 @@ use chrono::{TimeZone, Utc};
 use serde_json::Value;
 
 mod common;
-use common::{app_on, get_json, temp_store};
+use common::{app_on, fresh_store, get_json};
 
 async fn app() -> axum::Router {
-    let store = temp_store().await;
+    let store = fresh_store().await;
     for dataset in crocevia_core::statistics::load_embedded().expect("the shipped statistics parse")
     {
         store.replace_dataset(&dataset).await.unwrap();

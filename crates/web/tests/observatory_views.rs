@@ -11,10 +11,10 @@ use crocevia_core::stat_table::json_stat_problems;
 use serde_json::Value;
 
 mod common;
-use common::{app_on, escaped, get_json, get_text, temp_store};
+use common::{app_on, escaped, fresh_store, get_json, get_text};
 
 async fn app() -> axum::Router {
-    app_with(temp_store().await).await
+    app_with(fresh_store().await).await
 }
 
 async fn app_with(store: std::sync::Arc<dyn crocevia_store::Store>) -> axum::Router {
@@ -90,21 +90,6 @@ fn json_stat_cell(doc: &Value, codes: &[(&str, &str)]) -> Value {
 #[tokio::test]
 async fn the_acceptance_figures_come_out_of_the_table_api_in_every_format() {
     acceptance_figures(&app().await).await;
-}
-
-#[tokio::test]
-async fn the_table_api_gives_the_same_figures_on_postgres() {
-    let Ok(base) = std::env::var("CROCEVIA_TEST_PG") else {
-        eprintln!("CROCEVIA_TEST_PG is not set: the PostgreSQL run is skipped");
-        return;
-    };
-    let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
-        .await
-        .expect("a test schema on CROCEVIA_TEST_PG");
-    let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
-        .await
-        .expect("open postgres");
-    acceptance_figures(&app_with(store).await).await;
 }
 
 async fn acceptance_figures(app: &axum::Router) {
@@ -382,7 +367,7 @@ async fn a_dataset_with_comune_figures_is_mapped_by_comune_within_a_region() {
     };
     // The official datasets stop at provinces; a dataset with figures for three comuni of
     // Abruzzo shows the comune level, with the region's other comuni drawn as missing.
-    let store = temp_store().await;
+    let store = fresh_store().await;
     let observation = |code: &str, value: i64| Observation {
         territory: Territory::new(TerritoryLevel::Comune, code),
         period: Period::january_first(2023),

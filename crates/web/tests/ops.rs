@@ -12,15 +12,21 @@ use crocevia_core::secret::Secret;
 use crocevia_web::WebConfig;
 
 async fn app() -> axum::Router {
-    common::app_on(common::temp_store().await, Utc::now())
+    common::app_on(common::fresh_store().await, Utc::now())
 }
 
 #[tokio::test]
 async fn healthz_reports_the_database() {
-    let app = app().await;
+    let store = common::fresh_store().await;
+    let backend = store.backend();
+    let app = common::app_on(store, Utc::now());
     let (status, body) = get_text(&app, "/healthz").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("\"database\":\"sqlite\""), "{body}");
+    assert!(["sqlite", "postgres"].contains(&backend), "{backend}");
+    assert!(
+        body.contains(&format!("\"database\":\"{backend}\"")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -92,7 +98,7 @@ async fn without_a_token_metrics_answer_this_host_only_and_healthz_everyone() {
 #[tokio::test]
 async fn with_a_token_metrics_answer_the_bearer_of_it_from_anywhere() {
     let app = common::app_with(
-        common::temp_store().await,
+        common::fresh_store().await,
         Utc::now(),
         WebConfig {
             metrics_token: Secret::new("s3cret-scrape"),

@@ -10,22 +10,16 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::TimeZone;
 use crocevia_core::clock::FixedClock;
-use crocevia_store::Store;
 use crocevia_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// A router over a fresh SQLite database with the territories loaded; the directory lives as
-/// long as the test process.
+mod common;
+
+/// A router over a fresh database with the territories loaded.
 async fn app() -> axum::Router {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store: Arc<dyn Store> =
-        crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
-            .await
-            .expect("open sqlite");
-    std::mem::forget(dir);
+    let store = common::fresh_store().await;
     store
         .replace_territories(crocevia_store::contract::territories())
         .await

@@ -1,5 +1,6 @@
-//! What the web test binaries share: a server over a fresh SQLite database, with or without
-//! the demo network, and requests that return status and body.
+//! What the web test binaries share: a server over a fresh database of the suite's backend
+//! ([`fresh_store`]), with the demo network ([`world::World`]) or what the test loads, and
+//! requests that return status and body.
 #![allow(dead_code)]
 
 pub mod world;
@@ -11,28 +12,42 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
 use crocevia_core::clock::FixedClock;
 use crocevia_core::hsds::Record;
-use crocevia_core::hsds::validate::{ExistingRows, sourced};
-use crocevia_core::{demo, taxonomy};
 use crocevia_store::Store;
-use crocevia_store::import::{Writer, validate_and_apply};
 use crocevia_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// A store on a new SQLite file (its directory lives as long as the process).
-pub async fn temp_store() -> Arc<dyn Store> {
-    let dir = tempfile::tempdir().unwrap();
-    let store = crocevia_store_sql::open(
-        &format!("sqlite://{}", dir.path().join("t.db").display()),
-        crocevia_store_sql::test_support::audit_seal(),
-    )
-    .await
-    .unwrap();
-    std::mem::forget(dir);
-    store
+/// A fresh, empty database on the backend the suite runs on: SQLite by default, PostgreSQL
+/// (a schema of its own on `CROCEVIA_TEST_PG`) when `CROCEVIA_TEST_BACKEND=postgres`, as
+/// `scripts/test` runs the web suite a second time. A SQLite file's directory lives as long
+/// as the process.
+pub async fn fresh_store() -> Arc<dyn Store> {
+    let seal = crocevia_store_sql::test_support::audit_seal();
+    match std::env::var("CROCEVIA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let base = std::env::var("CROCEVIA_TEST_PG")
+                .expect("CROCEVIA_TEST_BACKEND=postgres needs CROCEVIA_TEST_PG, a PostgreSQL URL");
+            let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
+                .await
+                .expect("a test schema on CROCEVIA_TEST_PG");
+            crocevia_store_sql::open(&url, seal)
+                .await
+                .expect("open PostgreSQL")
+        }
+        Ok("sqlite") | Err(_) => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("t.db").display());
+            std::mem::forget(dir);
+            crocevia_store_sql::open(&url, seal)
+                .await
+                .expect("open SQLite")
+        }
+        Ok(other) => panic!("CROCEVIA_TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
 }
 
+/// A server over a store the test filled, its clock standing at `now`.
 pub fn app_on(store: Arc<dyn Store>, now: DateTime<Utc>) -> axum::Router {
     app_with(store, now, WebConfig::default())
 }
@@ -64,25 +79,10 @@ pub async fn get_from(
 }
 
 /// A server holding the needs taxonomy and the demo network as of `now`, with its clock
-/// standing at `now`; also the store and the demo rows.
+/// standing at `now`; also the store and the demo rows (a [`world::World`] taken apart).
 pub async fn demo_app(now: DateTime<Utc>) -> (axum::Router, Arc<dyn Store>, Vec<Record>) {
-    let store = temp_store().await;
-    let records: Vec<Record> = taxonomy::to_hsds_records()
-        .into_iter()
-        .chain(demo::network(now.date_naive()))
-        .collect();
-    validate_and_apply(
-        store.as_ref(),
-        sourced(records.clone(), "demo"),
-        ExistingRows::Refuse,
-        Vec::new(),
-        Writer::Network,
-        "test",
-        now,
-    )
-    .await
-    .unwrap();
-    (app_on(store.clone(), now), store, records)
+    let world = world::World::builder().at(now).build().await;
+    (world.app, world.store, world.records)
 }
 
 pub async fn get_text(app: &axum::Router, uri: &str) -> (StatusCode, String) {

@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use crocevia_core::clock::Clock;
-use crocevia_core::hsds::validate::ExistingRows;
-use crocevia_core::hsds::{Origin, Record, SourcedRecord};
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::validate::{ExistingRows, sourced};
 use crocevia_core::{demo, taxonomy};
 use crocevia_store::Store;
 use crocevia_store::import::{Writer, validate_and_apply};
@@ -42,89 +42,71 @@ pub struct World {
     pub today: NaiveDate,
 }
 
-impl World {
-    pub async fn new(public_url: &str) -> Self {
-        Self::with_config(WebConfig {
-            public_url: public_url.into(),
-            ..WebConfig::default()
-        })
-        .await
+/// How a [`World`] is made: the demo network (or nothing) as of a moment, served with a
+/// configuration, on the backend the suite runs on ([`super::fresh_store`]).
+pub struct Builder {
+    config: WebConfig,
+    now: DateTime<Utc>,
+    demo: bool,
+}
+
+impl Builder {
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.config.public_url = url.into();
+        self
     }
 
-    /// The demo world on a new SQLite file, served with `config`.
-    pub async fn with_config(config: WebConfig) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crocevia_store_sql::open(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            crocevia_store_sql::test_support::audit_seal(),
-        )
-        .await
-        .unwrap();
-        std::mem::forget(dir);
-        Self::on_config(store, config).await
+    pub fn config(mut self, config: WebConfig) -> Self {
+        self.config = config;
+        self
     }
 
-    /// The demo world on a fresh PostgreSQL schema, when `CROCEVIA_TEST_PG` names a server.
-    pub async fn on_postgres() -> Option<Self> {
-        let base = std::env::var("CROCEVIA_TEST_PG").ok()?;
-        let url = crocevia_store_sql::test_support::fresh_postgres_schema(&base)
-            .await
-            .expect("a test schema on CROCEVIA_TEST_PG");
-        let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
-            .await
-            .expect("open postgres");
-        Some(Self::on(store, "http://localhost:8080").await)
+    /// The clock's start, and the day the demo's dates are relative to.
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = now;
+        self
     }
 
-    /// The demo network (and its protocols) loaded into `store`.
-    pub async fn on(store: Arc<dyn Store>, public_url: &str) -> Self {
-        Self::on_config(
-            store,
-            WebConfig {
-                public_url: public_url.into(),
-                ..WebConfig::default()
-            },
-        )
-        .await
+    /// An empty database: the test loads what it needs.
+    pub fn empty(mut self) -> Self {
+        self.demo = false;
+        self
     }
 
-    /// The demo network loaded into `store`, served with `config`.
-    pub async fn on_config(store: Arc<dyn Store>, config: WebConfig) -> Self {
-        let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
-        let records: Vec<Record> = taxonomy::to_hsds_records()
-            .into_iter()
-            .chain(demo::network(now.date_naive()))
-            .collect();
-        let batch = records
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(i, record)| SourcedRecord {
-                record,
-                origin: Origin {
-                    file: "demo".into(),
-                    row: i + 1,
-                    path: String::new(),
-                },
-            })
-            .collect();
-        validate_and_apply(
-            store.as_ref(),
-            batch,
-            ExistingRows::Refuse,
-            Vec::new(),
-            Writer::Network,
-            "test",
-            now,
-        )
-        .await
-        .unwrap();
-        store
-            .save_pathways(&crocevia_store::desk::Pathway::demo())
+    pub async fn build(self) -> World {
+        self.on(super::fresh_store().await).await
+    }
+
+    /// The world on a store the test opened (two servers on one database).
+    pub async fn on(self, store: Arc<dyn Store>) -> World {
+        let now = self.now;
+        let records: Vec<Record> = if self.demo {
+            taxonomy::to_hsds_records()
+                .into_iter()
+                .chain(demo::network(now.date_naive()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if self.demo {
+            validate_and_apply(
+                store.as_ref(),
+                sourced(records.clone(), "demo"),
+                ExistingRows::Refuse,
+                Vec::new(),
+                Writer::Network,
+                "test",
+                now,
+            )
             .await
             .unwrap();
+            store
+                .save_pathways(&crocevia_store::desk::Pathway::demo())
+                .await
+                .unwrap();
+        }
         let clock = Arc::new(TestClock(Mutex::new(now)));
-        let state = AppState::new(store.clone(), clock.clone(), config);
+        let state = AppState::new(store.clone(), clock.clone(), self.config);
         World {
             app: router(state.clone()),
             state,
@@ -133,6 +115,26 @@ impl World {
             records,
             today: now.date_naive(),
         }
+    }
+}
+
+impl World {
+    pub fn builder() -> Builder {
+        Builder {
+            config: WebConfig::default(),
+            now: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+            demo: true,
+        }
+    }
+
+    /// The demo world served at `public_url`.
+    pub async fn new(public_url: &str) -> Self {
+        Self::builder().public_url(public_url).build().await
+    }
+
+    /// The demo world served with `config`.
+    pub async fn with_config(config: WebConfig) -> Self {
+        Self::builder().config(config).build().await
     }
 
     /// The server's state, for running its background jobs.
