@@ -15,6 +15,7 @@
 
 mod bare;
 mod corpus;
+mod directory;
 mod fts5;
 mod observatory;
 mod pg;
@@ -55,6 +56,10 @@ pub enum BenchCommand {
     /// The observatory's dashboard queries over a synthetic national history (10 million
     /// needs, 3 million referrals), against DuckDB with --duckdb.
     Observatory(observatory::ObservatoryArgs),
+    /// The directory's bulk paths on a synthetic national directory: import (NDJSON and CSV),
+    /// export (CSV and JSON), reindex and the first start of a server, on SQLite and
+    /// PostgreSQL, beside COPY, pg_dump and sqlite3 .dump.
+    Directory(directory::DirectoryArgs),
 }
 
 #[derive(Args)]
@@ -133,6 +138,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
         BenchCommand::SearchWorker(args) => tokio::task::block_in_place(|| worker(&args)),
         BenchCommand::Xlsform(args) => xlsform::run(args).await,
         BenchCommand::Observatory(args) => tokio::task::block_in_place(|| observatory::run(&args)),
+        BenchCommand::Directory(args) => tokio::task::block_in_place(|| directory::run(&args)),
     }
 }
 

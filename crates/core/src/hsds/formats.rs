@@ -145,13 +145,12 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
             "{file}: column {extra} is not in HSDS 3.0; kept as an extension"
         ));
     }
+    let mut lines = Lines::new(bytes);
     for result in reader.byte_records() {
         let row_bytes = match result {
             Ok(r) => r,
             Err(e) => {
-                let row = e
-                    .position()
-                    .map_or(0, |p| line_at(bytes, p.byte() as usize));
+                let row = e.position().map_or(0, |p| lines.at(p.byte() as usize));
                 out.problems.push(file_problem(
                     file,
                     row,
@@ -164,7 +163,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         };
         let row = row_bytes
             .position()
-            .map_or(0, |p| line_at(bytes, p.byte() as usize));
+            .map_or(0, |p| lines.at(p.byte() as usize));
         let mut record = Record::new(table, String::new());
         let mut readable = true;
         for (column, raw) in columns.iter().zip(row_bytes.iter()) {
@@ -220,15 +219,43 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
     }
 }
 
-/// The 1-based line of the record the csv crate places at `offset`. Its own line count, and
-/// its offset, are one short after CRLF line ends (which spreadsheets on Windows write): the
-/// offset then points at the `\n` ending the previous line, so the byte after it is counted.
-fn line_at(bytes: &[u8], offset: usize) -> usize {
-    bytes[..(offset + 1).min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// The 1-based lines of the records the csv crate places at increasing offsets in one file.
+/// The crate's own line count, and its offset, are one short after CRLF line ends (which
+/// spreadsheets on Windows write): the offset then points at the `\n` ending the previous
+/// line, so the byte after it is counted. Each call counts only the bytes since the last, so
+/// a file's newlines are counted once (counting from the start for every record made reading
+/// a CSV file quadratic).
+struct Lines<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    newlines: usize,
+    /// Bytes looked at so far: the work, which tests keep to one pass.
+    scanned: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            counted_to: 0,
+            newlines: 0,
+            scanned: 0,
+        }
+    }
+
+    fn at(&mut self, offset: usize) -> usize {
+        let end = (offset + 1).min(self.bytes.len());
+        if end < self.counted_to {
+            // The reader never goes back; should it, count again from the start.
+            self.counted_to = 0;
+            self.newlines = 0;
+        }
+        let new = &self.bytes[self.counted_to..end];
+        self.newlines += new.iter().filter(|b| **b == b'\n').count();
+        self.scanned += new.len();
+        self.counted_to = end;
+        self.newlines + 1
+    }
 }
 
 /// Writes a tabular package: one CSV per table (header only when empty) and a
@@ -518,7 +545,11 @@ fn read_object(table: &str, file: &str, row: usize, value: &Value, out: &mut Rea
 /// `*_full` responses show them, taxonomies and terms, and under `records` whatever no nested
 /// object holds, so nothing is lost.
 pub fn write_json(records: &[Record]) -> Value {
-    let index = RecordIndex::new(records);
+    bundle(&RecordIndex::new(records), records)
+}
+
+/// [`write_json`] over an index of `records` (tests read the work it did from the index).
+fn bundle(index: &RecordIndex, records: &[Record]) -> Value {
     let grouped = group_by_table(records);
     let mut placed: HashSet<(String, String)> = HashSet::new();
     let mut bundle = Map::new();
@@ -549,6 +580,66 @@ pub fn write_json(records: &[Record]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One organisation with `n` services, each with a phone: the shape that made the JSON
+    /// export quadratic (every service nests its organisation, whose children were looked
+    /// for among everything pointing at it).
+    fn one_organisation_with(n: usize) -> Vec<Record> {
+        let org = "00000000-0000-4000-8000-000000000000";
+        let mut records = vec![Record::new("organization", org).with("name", "Comune")];
+        for i in 0..n {
+            let service = format!("10000000-0000-4000-8000-{i:012}");
+            records.push(
+                Record::new("service", service.as_str())
+                    .with("organization_id", org)
+                    .with("name", "Sportello")
+                    .with("status", "active"),
+            );
+            records.push(
+                Record::new("phone", format!("20000000-0000-4000-8000-{i:012}"))
+                    .with("service_id", service.as_str())
+                    .with("number", "0862 1"),
+            );
+        }
+        records
+    }
+
+    #[test]
+    fn the_json_export_does_work_linear_in_the_rows() {
+        let work = |n: usize| {
+            let records = one_organisation_with(n);
+            let index = RecordIndex::new(&records);
+            let document = bundle(&index, &records);
+            assert_eq!(document["services"].as_array().unwrap().len(), n);
+            index.rows_examined()
+        };
+        let (small, large) = (work(500), work(1000));
+        assert!(
+            large <= small * 2 + 100,
+            "twice the rows took {large} lookups against {small}"
+        );
+    }
+
+    #[test]
+    fn reading_a_csv_file_counts_its_lines_once() {
+        let mut csv = String::from("id,name\r\n");
+        for i in 0..2000 {
+            csv.push_str(&format!("ac148810-d857-441c-9679-{i:012},\"A\r\nB\"\r\n"));
+        }
+        let bytes = csv.as_bytes();
+        let mut lines = Lines::new(bytes);
+        let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+        let rows: Vec<usize> = reader
+            .byte_records()
+            .map(|r| lines.at(r.unwrap().position().unwrap().byte() as usize))
+            .collect();
+        // Each record spans two lines (a quoted line break) after the header's one.
+        assert_eq!(rows[..3], [2, 4, 6]);
+        assert_eq!(rows[1999], 4000);
+        assert!(lines.scanned <= bytes.len(), "every byte is looked at once");
+        let out = read_tabular(&[("services.csv".into(), bytes.to_vec())]);
+        assert_eq!(out.records[1999].origin.row, 4000);
+    }
 
     #[test]
     fn csv_cells_are_typed_and_bad_ones_located() {
