@@ -39,13 +39,7 @@ pub async fn rebuild(
 ) -> Result<usize, SyncError> {
     // The position first: changes made while we read are then replayed, never missed.
     let position = last_position(store).await?;
-    let ids: Vec<String> = store
-        .all_records()
-        .await?
-        .into_iter()
-        .filter(|r| r.table == "service")
-        .map(|r| r.id)
-        .collect();
+    let ids = store.ids_of("service").await?;
     reindex(store, index, territories, &ids).await?;
     index.commit_at(&position.to_string())?;
     // One segment: per-segment search costs paid once (see `SearchIndex::merge_segments`).

@@ -45,6 +45,10 @@ pub async fn open(
 /// Most ids bound in one statement: far below SQLite's and PostgreSQL's limits.
 const CHUNK: usize = 500;
 
+/// A directory write this large refreshes the planner's statistics where the backend needs it
+/// (`ANALYZE_AFTER_BULK`).
+pub(crate) const BULK_ROWS: usize = 10_000;
+
 pub(crate) fn db_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
 }
@@ -1052,6 +1056,15 @@ macro_rules! sql_store {
                 rows.iter().map(record_of).collect()
             }
 
+            async fn ids_of(&self, table: &str) -> Result<Vec<String>> {
+                let rows = sqlx::query("SELECT id FROM hsds_record WHERE table_name = $1 ORDER BY id")
+                    .bind(table)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(|r| r.try_get(0).map_err(db_error)).collect()
+            }
+
             async fn modified_at(&self, table: &str, ids: &[String]) -> Result<Vec<(String, DateTime<Utc>)>> {
                 let mut out = Vec::new();
                 for chunk in ids.chunks(CHUNK) {
@@ -1123,6 +1136,14 @@ macro_rules! sql_store {
                     return Err(StoreError::StillReferenced { table, id: target, referrer_table, referrer_id });
                 }
                 tx.commit().await.map_err(db_error)?;
+                if let Some(analyze) = $store::ANALYZE_AFTER_BULK
+                    && upserts.len() + changes.deletes.len() >= $crate::BULK_ROWS
+                {
+                    // The write is committed; fresh statistics only make later reads fast.
+                    if let Err(e) = sqlx::query(analyze).execute(&self.write).await {
+                        tracing::warn!(error = %e, "statistics not refreshed after a bulk write");
+                    }
+                }
                 Ok(log)
             }
 

@@ -26,6 +26,13 @@ impl PostgresStore {
 
     const BACKEND: &'static str = "postgres";
 
+    /// Run after a directory write of [`BULK_ROWS`](crate::BULK_ROWS) rows or more. Until
+    /// autovacuum gets to a freshly loaded table, the planner believes it nearly empty and
+    /// picks plans that scan it: rebuilding the search index after importing 100,000
+    /// services took 188 s, 7 times SQLite's; with statistics, the queries take milliseconds.
+    const ANALYZE_AFTER_BULK: Option<&'static str> =
+        Some("ANALYZE hsds_record, hsds_ref, change_log");
+
     /// Most values bound in one multi-row `INSERT` (the protocol allows 65,535): fewer,
     /// larger statements mean fewer round trips. Loading the 7,901 comuni locally took
     /// 0.19 s at 10,000 values per statement, 0.4 s at 100, 1.6 s with one row per statement.

@@ -19,6 +19,9 @@ impl SqliteStore {
     /// Taken at the start of every directory write. SQLite has one writer connection: writes are already serial.
     const WRITE_LOCK: Option<&'static str> = None;
 
+    /// SQLite plans these queries by their indexes alone; it needs no statistics refreshed.
+    const ANALYZE_AFTER_BULK: Option<&'static str> = None;
+
     /// Taken before linking entries onto the audit chain (SQLite has one writer already).
     const AUDIT_LOCK: Option<&'static str> = None;
 

@@ -150,6 +150,16 @@ pub async fn written_rows_read_back_equal(store: &dyn Store) {
         None,
         "ids are per table"
     );
+    for table in ["organization", "service", "phone"] {
+        let mut expected: Vec<String> = sample()
+            .into_iter()
+            .filter(|r| r.table == table)
+            .map(|r| r.id)
+            .collect();
+        expected.sort();
+        assert_eq!(store.ids_of(table).await.unwrap(), expected, "{table}");
+    }
+    assert!(store.ids_of("no_such_table").await.unwrap().is_empty());
 }
 
 pub async fn every_write_is_in_the_change_log(store: &dyn Store) {

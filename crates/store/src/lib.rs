@@ -234,6 +234,10 @@ pub trait DirectoryRead: Send + Sync {
     /// Every row of every table, for export.
     async fn all_records(&self) -> Result<Vec<Record>>;
 
+    /// The ids of every row of `table`, in id order: what a rebuild walks, without reading
+    /// the rows.
+    async fn ids_of(&self, table: &str) -> Result<Vec<String>>;
+
     /// When each row was last written (for `modified_after` and `last_modified`).
     async fn modified_at(
         &self,

@@ -8,7 +8,8 @@
 //!    as an HSDS tabular package (CSV files and `datapackage.json`).
 //! 2. For each backend, this binary's own commands as child processes on a fresh database:
 //!    `import hsds` of each format, then on the NDJSON one `export hsds` (CSV and JSON),
-//!    `reindex`, and the first start of `serve` until `/healthz` answers. Each step's wall
+//!    `reindex`, and `serve` until `/healthz` answers: restarted with its index, and as a
+//!    new app server without one (it builds the index first). Each step's wall
 //!    time, rows per second and peak resident memory (the child's `VmHWM`, read while it
 //!    runs).
 //! 3. The ceilings, on the same rows: PostgreSQL's `\copy` of the CSV files into plain text
@@ -358,7 +359,14 @@ impl Backend<'_> {
             )?);
         }
         steps.push(self.crocevia(&db, &["reindex"], "reindex", None)?);
-        steps.push(self.first_start(&db)?);
+        steps.push(self.start(&db, "restart (index kept)")?);
+        // A new app server on the same database: no index of its own yet.
+        let new_server = Database {
+            dir: self.work.join(format!("{}-new-server", self.name)),
+            url: db.url.clone(),
+        };
+        copy_without_index(&db.dir, &new_server.dir)?;
+        steps.push(self.start(&new_server, "first start (no index)")?);
         steps.extend(self.ceilings(csv, &db)?);
         if self.name == "postgres" {
             for format in ["csv", "ndjson"] {
@@ -468,7 +476,7 @@ impl Backend<'_> {
 
     /// `serve` on an existing database: the time until `/healthz` answers, and the memory
     /// then.
-    fn first_start(&self, db: &Database) -> Result<Step> {
+    fn start(&self, db: &Database, step: &str) -> Result<Step> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -500,7 +508,7 @@ impl Backend<'_> {
             .args(["-TERM", &pid.to_string()])
             .status();
         let _ = child.wait();
-        Ok(self.step("first start", seconds, None, peak, note))
+        Ok(self.step(step, seconds, None, peak, note))
     }
 
     /// What the database tools do with the same rows.
@@ -548,6 +556,23 @@ impl Backend<'_> {
 struct Database {
     dir: PathBuf,
     url: String,
+}
+
+/// A data directory as another app server would have it: the database (SQLite) and the
+/// audit key, without the search index.
+fn copy_without_index(from: &Path, to: &Path) -> Result<()> {
+    if to.exists() {
+        std::fs::remove_dir_all(to)?;
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        if path.is_file() {
+            let name = path.file_name().context("a file name")?;
+            std::fs::copy(&path, to.join(name))?;
+        }
+    }
+    Ok(())
 }
 
 fn pg_name(format: &str) -> String {
