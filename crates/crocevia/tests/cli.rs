@@ -369,7 +369,7 @@ fn audit_verify_detects_a_changed_or_deleted_entry() {
         let store = crocevia_store_sql::open(&url, install.audit_seal())
             .await
             .unwrap();
-        crocevia_store::desk_contract::seed_desk(store.as_ref()).await;
+        crocevia_store::contract::desk::seed_desk(store.as_ref()).await;
         store.close().await;
     });
     let intact = install.ok(&["audit", "verify"]);
@@ -553,7 +553,7 @@ fn demo_with_desk(install: &Install, url: &str) {
         let store = crocevia_store_sql::open(url, install_seal(install))
             .await
             .unwrap();
-        crocevia_store::desk_contract::seed_desk(store.as_ref()).await;
+        crocevia_store::contract::desk::seed_desk(store.as_ref()).await;
         store.close().await;
     });
 }

@@ -24,7 +24,7 @@ use crocevia_core::schedule::OpenAt;
 use crocevia_core::territory::Point;
 
 use crate::facets::{DocRow, FacetTables, SegmentData};
-use crate::index::{Meta, names};
+use crate::fields::{Meta, names};
 use crate::{Facets, geo};
 
 /// How hits are ordered.

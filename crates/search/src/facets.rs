@@ -17,7 +17,7 @@ use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 
 use crate::Facets;
-use crate::index::{EMPTY_SET, names};
+use crate::fields::{EMPTY_SET, names};
 
 /// What a facet value counts towards, in the order of [`Facets`]'s lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,7 +83,7 @@ pub(crate) struct DecodedSets {
 pub(crate) const NONE: u32 = u32::MAX;
 
 /// What the collector reads about one document, in one place: its packed [`Meta`]
-/// (`crate::index::Meta`), its set ordinal per [`SET_FIELDS`] field and its schedule
+/// (`crate::fields::Meta`), its set ordinal per [`SET_FIELDS`] field and its schedule
 /// ordinal ([`NONE`] when missing). Plain memory instead of bit-packed columns behind a
 /// dynamic call: the collector visits every match.
 #[derive(Debug, Clone, Copy)]

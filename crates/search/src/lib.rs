@@ -36,6 +36,7 @@
 pub mod analysis;
 mod collect;
 mod facets;
+mod fields;
 mod geo;
 pub mod index;
 pub mod matching;

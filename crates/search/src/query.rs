@@ -73,7 +73,8 @@ use crocevia_core::text::primary_subtag;
 
 use crate::analysis::{self, LANGS, analyze_into, is_stopword, lang_group};
 use crate::collect::{Collect, Order, Settings};
-use crate::index::{SearchIndex, UNIT_SEPARATOR};
+use crate::fields::UNIT_SEPARATOR;
+use crate::index::SearchIndex;
 use crate::text_query::{CategoryClause, TextQuery};
 use crate::{Result, geo};
 

@@ -207,6 +207,8 @@ impl SearchService {
         index: SearchIndex,
         territories: &'static Territories,
     ) -> Self {
+        // The query side's taxonomy tables, built now rather than by the first search.
+        crate::query::warm_up();
         SearchService {
             store,
             index,

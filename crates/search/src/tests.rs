@@ -425,7 +425,7 @@ fn confidential_locations_never_reach_the_index() {
             let reader = searcher.segment_reader(address.segment_ord);
             let column = reader
                 .fast_fields()
-                .column_opt::<u64>(index::names::POINT)
+                .column_opt::<u64>(crate::fields::names::POINT)
                 .unwrap();
             if let Some(column) = column {
                 assert_eq!(column.values_for_doc(address.doc_id).count(), 0, "{id}");

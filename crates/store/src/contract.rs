@@ -12,12 +12,15 @@ use std::sync::OnceLock;
 use crocevia_core::statistics::Dataset;
 use crocevia_core::territory::{self, Territories};
 
-pub use crate::desk_contract::*;
-pub use crate::survey_contract::*;
+pub mod desk;
+pub mod survey;
+
 use crate::{
     Account, ApiToken, ChangeSet, ComuneFilter, ListQuery, Near, OidcLink, Operation, Session,
     Store, StoreError, load_nested,
 };
+pub use desk::*;
+pub use survey::*;
 
 pub const ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c01";
 pub const OTHER_ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c02";

@@ -4,13 +4,9 @@
 #[cfg(feature = "testing")]
 pub mod contract;
 pub mod desk;
-#[cfg(feature = "testing")]
-pub mod desk_contract;
 pub mod import;
 mod nested;
 pub mod survey;
-#[cfg(feature = "testing")]
-pub mod survey_contract;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use crocevia_i18n::Language;
 
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// An error body larger than this is not read for its code (ours are a few hundred bytes).
 const MAX_ERROR_BODY: usize = 64 * 1024;

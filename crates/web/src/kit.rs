@@ -1,4 +1,5 @@
-//! What every HTML page handler starts from, as extractors: the page's language from the URL
+//! The HTML kit: what every page is made with ([`Page`], [`render`], a posted form's fields
+//! as [`Posted`]) and what every page handler starts from, as extractors: the page's language from the URL
 //! ([`Lang`]), the signed-in account whose role the page allows ([`Signed`] and its aliases
 //! [`Editor`], [`Admin`], [`DeskUser`], [`Analyst`], [`SurveyManager`], [`Coordinator`]), and
 //! a posted form that carried the session's CSRF token ([`CsrfForm`]).
@@ -15,16 +16,14 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use crocevia_core::access::Role;
 use crocevia_core::desk::audit::Actor;
-use crocevia_i18n::Language;
+use crocevia_i18n::{Arg, LANGUAGES, Language, Messages};
 
 use crate::AppState;
 use crate::auth::{CurrentUser, SessionCsrf, same_secret};
-use crate::backoffice::form::Posted;
 use crate::error::{AppError, ErrorCode};
-use crate::portal::{Page, render};
 
 /// The language of a page: the URL's first segment (`/ar/…`).
 pub fn language_of(parts: &Parts) -> Option<&'static Language> {
@@ -186,7 +185,7 @@ impl<P: Permission> FromRequestParts<AppState> for Signed<P> {
         }
         Ok(Signed {
             language,
-            actor: crate::desk::actor(&user),
+            actor: crate::audit_trail::account_actor(&user.account),
             user,
             right: PhantomData,
         })
@@ -223,5 +222,120 @@ impl FromRequest<AppState> for CsrfForm {
         } else {
             Err(Denied::Csrf.page(language))
         }
+    }
+}
+
+/// What every page needs: its language, direction, messages and where it is.
+pub struct Page {
+    pub lang: &'static str,
+    pub dir: &'static str,
+    messages: &'static Messages,
+    /// The path without the language prefix (`/search?q=…`), for the language switcher.
+    pub path_rest: String,
+    pub title: String,
+}
+
+impl Page {
+    pub(crate) fn new(lang: &'static Language, path_rest: impl Into<String>) -> Self {
+        Page {
+            lang: lang.code,
+            dir: crocevia_i18n::direction(lang.code),
+            messages: messages(),
+            path_rest: path_rest.into(),
+            title: String::new(),
+        }
+    }
+
+    /// A message in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        self.messages.get(self.lang, id, &[])
+    }
+
+    /// A message with one numeric argument (`count`, …).
+    pub fn tn(&self, id: &str, name: &str, value: &u64) -> String {
+        self.messages
+            .get(self.lang, id, &[(name, Arg::Number(*value as f64))])
+    }
+
+    /// A message with one text argument.
+    pub fn ts(&self, id: &str, name: &str, value: &str) -> String {
+        self.messages
+            .get(self.lang, id, &[(name, Arg::Text(value))])
+    }
+
+    pub fn languages(&self) -> &'static [Language] {
+        LANGUAGES
+    }
+
+    /// `/xx/…` for the same page in another language.
+    pub fn url_in(&self, code: &str) -> String {
+        format!("/{code}{}", self.path_rest)
+    }
+
+    /// The URL of a static file, versioned so browsers refetch it after an upgrade.
+    pub fn asset(&self, path: &str) -> String {
+        crate::assets::url(path)
+    }
+
+    pub fn href(&self, rest: &str) -> String {
+        format!("/{}{rest}", self.lang)
+    }
+}
+
+/// The messages, parsed once per process.
+pub use crocevia_i18n::messages;
+
+pub(crate) fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The fields of a posted form, in order.
+pub struct Posted(Vec<(String, String)>);
+
+impl Posted {
+    pub fn parse(body: &[u8]) -> Self {
+        Posted(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, trimmed; empty when absent.
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The first value of `name` as sent (a password's spaces are part of it); empty when
+    /// absent.
+    pub fn untrimmed(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every non-empty value of `name` (a group of checkboxes), trimmed.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
     }
 }

@@ -37,7 +37,7 @@ use crate::AppState;
 use crate::auth;
 use crate::error::{AppError, ErrorCode};
 use crate::kit::Lang;
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// The one callback path registered with the provider (the language travels in the cookie).
 pub const CALLBACK_PATH: &str = "/auth/oidc/callback";

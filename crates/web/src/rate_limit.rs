@@ -25,7 +25,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::html_errors::{error_page, language_of_path};
-use crate::portal::Page;
+use crate::kit::Page;
 
 /// N requests per period, bursting up to N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

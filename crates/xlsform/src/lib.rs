@@ -18,6 +18,7 @@ pub mod expr;
 pub mod fill;
 pub mod form;
 pub mod limits;
+mod names;
 mod params;
 pub mod report;
 pub mod validate;

@@ -4,8 +4,8 @@
 //! Types that define no parameters ignore the column, as ODK's tools do.
 
 use crate::form::{Element, Form, QuestionType};
+use crate::names::is_xml_name;
 use crate::report::{Code, Problem, Report};
-use crate::validate::is_xml_name;
 
 /// Parses `start=1 end=10, step=1; placeholder = 5` into lowercase keys and values.
 /// Pairs may be separated by spaces, commas or semicolons; spaces around `=` are allowed.
@@ -151,7 +151,7 @@ pub(crate) fn check(form: &Form, e: &Element, report: &mut Report) {
                 {
                     err(format!(
                         "The parameter {key}='{v}' must be a column name of the choices file. {}",
-                        crate::validate::NAME_RULE
+                        crate::names::NAME_RULE
                     ));
                 }
             }

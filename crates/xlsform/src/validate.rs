@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::expr;
 use crate::form::{Cell, Element, ElementKind, Form, GroupKind, QuestionType, similar};
+use crate::names::NAME_RULE;
+pub use crate::names::is_xml_name;
 use crate::params;
 use crate::report::{Code, Problem, Report};
 
@@ -738,25 +740,6 @@ impl<'a> Validator<'a> {
             );
         }
     }
-}
-
-/// The naming rule, as a form author reads it.
-pub(crate) const NAME_RULE: &str = "Names must begin with a letter or underscore; after the first character they may contain letters, digits, underscores, hyphens and periods.";
-
-/// XML's name rule (names become element names in the XForm).
-pub fn is_xml_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    (first.is_alphabetic() || first == '_' || first == ':')
-        && chars.all(|c| {
-            c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '\u{B7}') || is_combining(c)
-        })
-}
-
-fn is_combining(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x203F..=0x2040)
 }
 
 fn is_simple_ref(s: &str) -> bool {

@@ -3,8 +3,8 @@
 use crocevia_core::disclosure::{DisclosureRule, Shown};
 use crocevia_store::Store;
 use crocevia_store::contract::ORG;
+use crocevia_store::contract::survey::{VERSION_1, form_version, submission, survey};
 use crocevia_store::survey::{Submission, SubmissionStatus};
-use crocevia_store::survey_contract::{VERSION_1, form_version, submission, survey};
 use serde_json::json;
 
 use super::*;

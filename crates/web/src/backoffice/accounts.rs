@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::{self, AccountError, CurrentUser};
 use crate::error::{AppError, ErrorCode};
 use crate::kit::{Admin, CsrfForm, Denied, Signed};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 pub struct AccountRow {
     pub id: String,

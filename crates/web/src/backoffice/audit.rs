@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::kit::Auditor;
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// Entries per page.
 const PER_PAGE: u32 = 50;

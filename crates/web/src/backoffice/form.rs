@@ -4,47 +4,6 @@
 
 use crocevia_core::hsds::Problem;
 
-/// The fields of a posted form, in order.
-pub struct Posted(Vec<(String, String)>);
-
-impl Posted {
-    pub fn parse(body: &[u8]) -> Self {
-        Posted(form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    /// The first value of `name`, trimmed; empty when absent.
-    pub fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-
-    /// The first value of `name` as sent (a password's spaces are part of it); empty when
-    /// absent.
-    pub fn untrimmed(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    }
-
-    /// Every non-empty value of `name` (a group of checkboxes), trimmed.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_owned())
-            .collect()
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-}
-
 /// A message about one field, shown beside it and in the summary at the top of the page.
 #[derive(Debug, Clone)]
 pub struct FieldError {

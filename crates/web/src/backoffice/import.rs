@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::kit::{Denied, Importer};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// The largest upload, all files together. The demo network's whole package is about
 /// 1 MB; a region's directory of a few thousand services fits many times over, and larger

@@ -13,12 +13,13 @@ use crocevia_store::load_nested;
 use serde_json::{Map, Value, json};
 
 use super::all_rows;
-use super::form::{Errors, FieldError, Posted};
+use super::form::{Errors, FieldError};
 use super::service_editor::{SavedFlag, TextInput};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::kit::Posted;
 use crate::kit::{CsrfForm, Denied, Editor};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 use crate::write_api::save_nested;
 use crate::{AppState, territories};
 

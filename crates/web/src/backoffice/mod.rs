@@ -30,7 +30,7 @@ use crate::AppState;
 use crate::auth::{self};
 use crate::error::{AppError, ErrorCode};
 use crate::kit::{Coordinator, CsrfForm, Denied, Lang, Signed};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// A service not verified for more than this many days is stale (about six months).
 pub const STALE_AFTER_DAYS: i64 = 183;

@@ -21,12 +21,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::all_rows;
-use super::form::{Errors, Posted};
+use super::form::Errors;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::kit::Posted;
 use crate::kit::{CsrfForm, Denied, Editor};
-use crate::portal::{Page, language_name, render};
+use crate::kit::{Page, render};
+use crate::portal::language_name;
 use crate::write_api::save_nested;
 
 /// The service's own text fields the form edits, in the order shown.

@@ -24,11 +24,12 @@ use serde::Deserialize;
 use super::{Choice, DeskUser, Labels, NeedGroup, need_groups};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::backoffice::form::{Errors, FieldError, Posted};
+use crate::backoffice::form::{Errors, FieldError};
 use crate::backoffice::location_editor::{comune_label, comune_or_error};
 use crate::error::{AppError, ErrorCode};
+use crate::kit::Posted;
 use crate::kit::{CsrfForm, Denied};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// Languages offered as checkboxes (the most spoken among the people the network serves);
 /// others are typed as codes.

@@ -8,7 +8,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::portal::messages;
+use crate::kit::messages;
 
 /// How the connection to the SMTP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,25 +10,15 @@ pub mod jobs;
 pub mod mail;
 pub mod referrals;
 
-use crocevia_core::desk::audit::Actor;
 use crocevia_core::desk::{AgeBand, Purpose, ReferralState, Sex, SharedField, Urgency};
 use crocevia_core::taxonomy::{self, TermCode};
 use crocevia_core::territory::countries;
 
-use crate::auth::CurrentUser;
 use crate::backoffice::location_editor::comune_label;
-use crate::portal::Page;
+use crate::kit::Page;
 use crate::territories;
 
 pub use crocevia_app::desk::DeskSettings;
-
-/// The account acting, as the audit trail records it.
-pub fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        account_id: user.account.id.clone(),
-        organization_id: user.account.organization_id.clone(),
-    }
-}
 
 pub use crate::kit::DeskUser;
 

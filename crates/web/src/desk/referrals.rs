@@ -29,7 +29,7 @@ use super::{Choice, DeskUser, Labels};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::kit::{Coordinator, CsrfForm, Denied};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 use crate::{AppState, search_api, territories};
 
 /// Candidates are searched within this distance of the person's comune.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::kit::Lang;
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 use crate::{AppState, territories};
 
 /// Years with figures on 1 January in the shipped data.

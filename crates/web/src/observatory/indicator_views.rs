@@ -21,7 +21,7 @@ use crate::charts::figure::{FigureKind, FigureLabels, figure};
 use crate::charts::maps;
 use crate::error::AppError;
 use crate::kit::Lang;
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 use crate::{AppState, territories};
 
 /// The page's parameters: the API's, and the form's second breakdown (`then`), which joins
@@ -106,7 +106,7 @@ pub async fn page(
     page.title = table.label.clone();
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),
-        hidden: crate::portal::messages().get(
+        hidden: crate::kit::messages().get(
             lang,
             "ob-legend-hidden",
             &[(

@@ -22,7 +22,7 @@ use crate::charts::figure::{Figure, FigureKind, FigureLabels, HtmlTable, figure}
 use crate::charts::maps;
 use crate::error::AppError;
 use crate::kit::Lang;
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 use crate::{AppState, territories};
 
 pub struct Tab {
@@ -286,7 +286,7 @@ pub async fn page(
     let date = period_label(lang, &choice.period);
     let labels = FigureLabels {
         caption_id: "ob-caption".into(),
-        hidden: crate::portal::messages().get(
+        hidden: crate::kit::messages().get(
             lang,
             "ob-legend-hidden",
             &[("threshold", crocevia_i18n::Arg::Number(5.0))],

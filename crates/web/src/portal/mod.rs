@@ -7,12 +7,11 @@ mod views;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::hsds::views::redact_for_public;
 use crocevia_core::taxonomy;
-use crocevia_i18n::{Arg, LANGUAGES, Language, Messages};
 use crocevia_search::SearchQuery;
 use crocevia_store::{ListQuery, load_nested};
 use serde::Deserialize;
@@ -22,79 +21,7 @@ use crate::error::AppError;
 use crate::kit::Lang;
 pub use views::{NeedCard, ServiceCard, ServiceView, language_name};
 
-/// What every page needs: its language, direction, messages and where it is.
-pub struct Page {
-    pub lang: &'static str,
-    pub dir: &'static str,
-    messages: &'static Messages,
-    /// The path without the language prefix (`/search?q=…`), for the language switcher.
-    pub path_rest: String,
-    pub title: String,
-}
-
-impl Page {
-    pub(crate) fn new(lang: &'static Language, path_rest: impl Into<String>) -> Self {
-        Page {
-            lang: lang.code,
-            dir: crocevia_i18n::direction(lang.code),
-            messages: messages(),
-            path_rest: path_rest.into(),
-            title: String::new(),
-        }
-    }
-
-    /// A message in the page's language.
-    pub fn t(&self, id: &str) -> String {
-        self.messages.get(self.lang, id, &[])
-    }
-
-    /// A message with one numeric argument (`count`, …).
-    pub fn tn(&self, id: &str, name: &str, value: &u64) -> String {
-        self.messages
-            .get(self.lang, id, &[(name, Arg::Number(*value as f64))])
-    }
-
-    /// A message with one text argument.
-    pub fn ts(&self, id: &str, name: &str, value: &str) -> String {
-        self.messages
-            .get(self.lang, id, &[(name, Arg::Text(value))])
-    }
-
-    pub fn languages(&self) -> &'static [Language] {
-        LANGUAGES
-    }
-
-    /// `/xx/…` for the same page in another language.
-    pub fn url_in(&self, code: &str) -> String {
-        format!("/{code}{}", self.path_rest)
-    }
-
-    /// The URL of a static file, versioned so browsers refetch it after an upgrade.
-    pub fn asset(&self, path: &str) -> String {
-        crate::assets::url(path)
-    }
-
-    pub fn href(&self, rest: &str) -> String {
-        format!("/{}{rest}", self.lang)
-    }
-}
-
-/// The messages, parsed once per process.
-pub use crocevia_i18n::messages;
-
-pub(crate) fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the page could not be shown",
-            )
-                .into_response()
-        }
-    }
-}
+use crate::kit::{Page, render};
 
 /// `/`: to the visitor's language, from the cookie or `Accept-Language`.
 pub async fn root(headers: HeaderMap) -> Redirect {

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::kit::{Analyst, Denied};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// The survey and one of its versions, if the user's organisation owns it and may read it.
 pub async fn analysed(
@@ -136,7 +136,12 @@ pub async fn page(
     State(state): State<AppState>,
     Path((_, id, number)): Path<(String, String, u32)>,
     Query(params): Query<AnalysisParams>,
-    Analyst { language, user, .. }: Analyst,
+    Analyst {
+        language,
+        user,
+        actor,
+        ..
+    }: Analyst,
 ) -> Result<Response, AppError> {
     let Some((survey, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(Denied::NotFound.page(language));
@@ -144,7 +149,7 @@ pub async fn page(
     crate::audit_trail::record(
         state.store.as_ref(),
         state.clock.now(),
-        crate::desk::actor(&user),
+        actor,
         AuditAction::Analyse,
         crate::audit_trail::SURVEY,
         &survey.id,

@@ -241,7 +241,12 @@ pub async fn csv(
     State(state): State<AppState>,
     Path((_, id, number)): Path<(String, String, u32)>,
     Query(params): Query<ExportParams>,
-    SurveyManager { language, user, .. }: SurveyManager,
+    SurveyManager {
+        language,
+        user,
+        actor,
+        ..
+    }: SurveyManager,
 ) -> Result<Response, AppError> {
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(Denied::NotFound.page(language));
@@ -249,7 +254,7 @@ pub async fn csv(
     crate::audit_trail::record(
         state.store.as_ref(),
         state.clock.now(),
-        crate::desk::actor(&user),
+        actor,
         AuditAction::Export,
         crate::audit_trail::SURVEY,
         &id,
@@ -352,7 +357,12 @@ pub async fn xlsx(
     State(state): State<AppState>,
     Path((_, id, number)): Path<(String, String, u32)>,
     Query(params): Query<ExportParams>,
-    SurveyManager { language, user, .. }: SurveyManager,
+    SurveyManager {
+        language,
+        user,
+        actor,
+        ..
+    }: SurveyManager,
 ) -> Result<Response, AppError> {
     let Some((_, version)) = analysed(&state, &user, &id, number).await? else {
         return Ok(Denied::NotFound.page(language));
@@ -360,7 +370,7 @@ pub async fn xlsx(
     crate::audit_trail::record(
         state.store.as_ref(),
         state.clock.now(),
-        crate::desk::actor(&user),
+        actor,
         AuditAction::Export,
         crate::audit_trail::SURVEY,
         &id,

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::{CurrentUser, random_token};
 use crate::error::{AppError, ErrorCode};
 use crate::kit::{Analyst, CsrfForm, Denied, SurveyManager};
-use crate::portal::{Page, render};
+use crate::kit::{Page, render};
 
 /// The largest form upload (the HTTP body): the reader's own cap on a form file
 /// ([`crocevia_xlsform::limits::MAX_FILE_BYTES`]) plus room for the multipart envelope and

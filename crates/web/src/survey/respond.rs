@@ -7,10 +7,10 @@
 use super::{form_language, form_of, language_code};
 use crate::AppState;
 use crate::auth::{CurrentUser, cookie, random_token};
-use crate::backoffice::form::Posted;
 use crate::error::AppError;
 use crate::kit::Lang;
-use crate::portal::{Page, render};
+use crate::kit::Posted;
+use crate::kit::{Page, render};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};

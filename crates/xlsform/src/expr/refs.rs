@@ -30,7 +30,7 @@ pub fn references(text: &str) -> Result<Vec<Reference>, String> {
             Some(n) => (n, true),
             None => (inner, false),
         };
-        if !crate::validate::is_xml_name(name) {
+        if !crate::names::is_xml_name(name) {
             return Err(format!(
                 "'${{{inner}}}' is not a reference to a question name."
             ));

@@ -1,4 +1,4 @@
-//! The desk's half of the store contract (see [`crate::contract`]): who finds what, the
+//! The desk's half of the store contract (see [`super`]): who finds what, the
 //! compare-and-set of referral states, erasure, and the audit chain.
 
 #![allow(clippy::unwrap_used)] // a contract check fails by panicking
@@ -11,8 +11,8 @@ use crocevia_core::desk::{
 };
 use crocevia_core::taxonomy::TermCode;
 
+use super::{ORG, OTHER_ORG, SERVICE, at};
 use crate::Store;
-use crate::contract::{ORG, OTHER_ORG, SERVICE, at};
 use crate::desk::{Direction, OutgoingMail, Pathway};
 
 pub const CONTACT: &str = "c0000000-0000-4000-8000-000000000001";

@@ -1,4 +1,4 @@
-//! The surveys' half of the store contract (see [`crate::contract`]): who finds a survey,
+//! The surveys' half of the store contract (see [`super`]): who finds a survey,
 //! versions numbered in order with one deployed, and submissions that stay with their
 //! version and cannot change once complete.
 
@@ -6,8 +6,8 @@
 
 use serde_json::json;
 
+use super::{ORG, OTHER_ORG, at};
 use crate::Store;
-use crate::contract::{ORG, OTHER_ORG, at};
 use crate::survey::{Audience, FormVersion, Submission, SubmissionStatus, Survey};
 
 pub const SURVEY: &str = "f0000000-0000-4000-8000-000000000001";
