@@ -74,6 +74,20 @@ struct Step {
     note: Option<String>,
 }
 
+impl Step {
+    fn rate(&self) -> String {
+        if self.rows_per_second > 0.0 {
+            format!("{:.0}", self.rows_per_second)
+        } else {
+            "–".into()
+        }
+    }
+
+    fn peak(&self) -> String {
+        self.peak_mb.map_or("–".into(), |m| format!("{m:.0}"))
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Report {
     services: usize,
@@ -457,16 +471,12 @@ impl Backend<'_> {
             note,
         };
         println!(
-            "{:<9} {:<18} {:>8.2} s {:>10} rows/s {:>8} MB{}",
+            "{:<9} {:<22} {:>8.2} s {:>10} rows/s {:>8} MB{}",
             step.backend,
             step.step,
             step.seconds,
-            if step.rows_per_second > 0.0 {
-                format!("{:.0}", step.rows_per_second)
-            } else {
-                "-".into()
-            },
-            step.peak_mb.map_or("-".into(), |m| format!("{m:.0}")),
+            step.rate(),
+            step.peak(),
             step.note
                 .as_deref()
                 .map_or(String::new(), |n| format!("  ({n})"))
@@ -727,12 +737,8 @@ fn print_table(steps: &[Step]) {
             s.backend,
             s.step,
             s.seconds,
-            if s.rows_per_second > 0.0 {
-                format!("{:.0}", s.rows_per_second)
-            } else {
-                "–".into()
-            },
-            s.peak_mb.map_or("–".into(), |m| format!("{m:.0}")),
+            s.rate(),
+            s.peak()
         );
     }
 }
