@@ -2,15 +2,19 @@
 //! new installation loads on first start. Progress shows on the terminal; problems are listed
 //! by file, row and field.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use crocevia_core::clock::Clock;
 use crocevia_core::hsds::Problem;
+use crocevia_core::hsds::Record;
 use crocevia_core::hsds::formats::{
-    ReadOutcome, read_json, read_tabular, write_json, write_tabular,
+    ReadOutcome, extension_fields, read_json, read_tabular, tabular_columns, tabular_datapackage,
+    tabular_row, write_json,
 };
+use crocevia_core::hsds::schema::registry;
 use crocevia_core::hsds::validate::{ExistingRows, extra_fields, sourced};
 use crocevia_core::taxonomy;
 use crocevia_store::Store;
@@ -158,28 +162,93 @@ pub async fn import_hsds(
 /// Writes the whole directory: CSV files plus datapackage.json into the directory `path`, or
 /// one JSON document to the file `path`.
 pub async fn export_hsds(store: &dyn Store, json: bool, path: &Path) -> Result<()> {
+    if !json {
+        return export_tabular(store, path, EXPORT_PAGE).await;
+    }
     let bar = spinner("reading the directory");
     let records = store.all_records().await?;
     bar.finish_and_clear();
-    if json {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
-        }
-        let document = write_json(&records);
-        write_atomically(path, &serde_json::to_vec_pretty(&document)?)?;
-    } else {
-        std::fs::create_dir_all(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let files = write_tabular(&records);
-        let bar = counting_bar(files.len() as u64, "writing");
-        for (name, bytes) in files {
-            write_atomically(&path.join(&name), &bytes)?;
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
     }
+    let document = write_json(&records);
+    write_atomically(path, &serde_json::to_vec_pretty(&document)?)?;
     println!("Exported {} rows to {}.", records.len(), path.display());
     Ok(())
+}
+
+/// Rows read per query by the tabular export.
+const EXPORT_PAGE: u32 = 5_000;
+
+/// The tabular package, one table at a time and a page of rows at a time (keyset pages in id
+/// order), so memory stays that of a page whatever the directory's size. Each table is read
+/// twice: first for its extension columns (the header comes first), then to write its rows.
+async fn export_tabular(store: &dyn Store, path: &Path, page_rows: u32) -> Result<()> {
+    std::fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let total: u64 = store
+        .table_counts()
+        .await?
+        .iter()
+        .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+        .sum();
+    let bar = counting_bar(total * 2, "exporting rows (each read twice)");
+    let mut written = 0u64;
+    for spec in registry().entities() {
+        let mut extra = BTreeSet::new();
+        each_page(store, spec.name, page_rows, |page| {
+            for r in page {
+                extension_fields(spec.name, r, &mut extra);
+            }
+            bar.inc(page.len() as u64);
+            Ok(())
+        })
+        .await?;
+        let columns = tabular_columns(spec.name, extra);
+        let file = path.join(&spec.file);
+        let tmp = file.with_extension("partial");
+        let out = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(out));
+        writer.write_record(&columns)?;
+        each_page(store, spec.name, page_rows, |page| {
+            for r in page {
+                writer.write_record(tabular_row(r, &columns))?;
+            }
+            written += page.len() as u64;
+            bar.inc(page.len() as u64);
+            Ok(())
+        })
+        .await?;
+        writer
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
+            .sync_all()?;
+        std::fs::rename(&tmp, &file).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    write_atomically(&path.join("datapackage.json"), &tabular_datapackage())?;
+    bar.finish_and_clear();
+    println!("Exported {written} rows to {}.", path.display());
+    Ok(())
+}
+
+/// Calls `each` with every page of `table`'s rows, in id order.
+async fn each_page(
+    store: &dyn Store,
+    table: &str,
+    page_rows: u32,
+    mut each: impl FnMut(&[Record]) -> Result<()>,
+) -> Result<()> {
+    let mut after = String::new();
+    loop {
+        let page = store.records_after(table, &after, page_rows).await?;
+        each(&page)?;
+        match page.last() {
+            Some(last) if page.len() == page_rows as usize => after = last.id.clone(),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a file.
@@ -308,5 +377,40 @@ pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
         }
         Err(ImportError::AlreadyImported(_)) => Ok(()),
         Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
+    use chrono::{TimeZone, Utc};
+    use crocevia_core::clock::FixedClock;
+    use crocevia_core::hsds::formats::write_tabular;
+
+    use super::*;
+
+    /// The paged export writes, byte for byte, the package the whole directory in memory gives;
+    /// pages of 7 rows make every table span several.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_paged_export_writes_the_same_package_as_the_whole_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crocevia_store_sql::open(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            crocevia_store_sql::test_support::audit_seal(),
+        )
+        .await
+        .unwrap();
+        let clock = FixedClock(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap());
+        load_reference_data(store.as_ref()).await.unwrap();
+        load_demo(store.as_ref(), &clock).await.unwrap();
+        let out = dir.path().join("package");
+        export_tabular(store.as_ref(), &out, 7).await.unwrap();
+        let whole = write_tabular(&store.all_records().await.unwrap());
+        assert!(whole.len() > 10);
+        for (name, bytes) in whole {
+            let paged = std::fs::read(out.join(&name)).unwrap();
+            assert!(paged == bytes, "{name} differs");
+        }
     }
 }

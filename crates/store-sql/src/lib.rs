@@ -1065,6 +1065,19 @@ macro_rules! sql_store {
                 rows.iter().map(|r| r.try_get(0).map_err(db_error)).collect()
             }
 
+            async fn records_after(&self, table: &str, after: &str, limit: u32) -> Result<Vec<Record>> {
+                let rows = sqlx::query(
+                    "SELECT table_name, id, doc FROM hsds_record WHERE table_name = $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind(table)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter().map(record_of).collect()
+            }
+
             async fn modified_at(&self, table: &str, ids: &[String]) -> Result<Vec<(String, DateTime<Utc>)>> {
                 let mut out = Vec::new();
                 for chunk in ids.chunks(CHUNK) {

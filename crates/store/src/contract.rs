@@ -163,6 +163,21 @@ pub async fn written_rows_read_back_equal(store: &dyn Store) {
         assert_eq!(store.ids_of(table).await.unwrap(), expected, "{table}");
     }
     assert!(store.ids_of("no_such_table").await.unwrap().is_empty());
+    // Keyset pages, one and two rows at a time, give every row once, in id order.
+    for (table, limit) in [("service", 1), ("location", 1), ("service", 2)] {
+        let mut paged = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = store.records_after(table, &after, limit).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id.clone();
+            paged.extend(page);
+        }
+        let mut expected: Vec<Record> = sample().into_iter().filter(|r| r.table == table).collect();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert!(expected.len() >= 2, "{table}: the sample has several");
+        assert_eq!(paged, expected, "{table} in pages of {limit}");
+    }
 }
 
 pub async fn every_write_is_in_the_change_log(store: &dyn Store) {

@@ -234,6 +234,10 @@ pub trait DirectoryRead: Send + Sync {
     /// the rows.
     async fn ids_of(&self, table: &str) -> Result<Vec<String>>;
 
+    /// Up to `limit` rows of `table` in id order, after the id `after` (empty for the first
+    /// page): keyset paging, so a page deep into a large table costs what the first does.
+    async fn records_after(&self, table: &str, after: &str, limit: u32) -> Result<Vec<Record>>;
+
     /// When each row was last written (for `modified_after` and `last_modified`).
     async fn modified_at(
         &self,

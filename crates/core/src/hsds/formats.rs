@@ -265,42 +265,66 @@ pub fn write_tabular(records: &[Record]) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for spec in registry().entities() {
         let rows = grouped.get(spec.name).map(Vec::as_slice).unwrap_or(&[]);
-        let extra: BTreeSet<&str> = rows
-            .iter()
-            .flat_map(|r| r.fields.keys())
-            .filter(|k| spec.field(k).is_none())
-            .map(String::as_str)
-            .collect();
-        let columns: Vec<&str> = spec
-            .fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .chain(extra)
-            .collect();
+        let mut extra = BTreeSet::new();
+        for r in rows {
+            extension_fields(spec.name, r, &mut extra);
+        }
+        let columns = tabular_columns(spec.name, extra);
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(&columns).expect("writing to memory");
-        // Cells are written as they are, without `crate::spreadsheet::spreadsheet_safe`:
-        // this is a data-interchange package that other software (and our own import)
-        // reads back, where a leading `'` would become part of the value (`+39 06 …`
-        // phones, `-` in descriptions) and break round trips. Whoever opens it in a
-        // spreadsheet program imports it as data, not as a report.
         for r in rows {
-            let row = columns.iter().map(|c| match *c {
-                "id" => r.id.clone(),
-                c => r.fields.get(c).map(cell_text).unwrap_or_default(),
-            });
-            writer.write_record(row).expect("writing to memory");
+            writer
+                .write_record(tabular_row(r, &columns))
+                .expect("writing to memory");
         }
         files.push((
             spec.file.clone(),
             writer.into_inner().expect("writing to memory"),
         ));
     }
-    files.push(("datapackage.json".to_owned(), datapackage_with_extensions()));
+    files.push(("datapackage.json".to_owned(), tabular_datapackage()));
     files
 }
 
-fn datapackage_with_extensions() -> Vec<u8> {
+/// Adds to `extra` the fields of `record` (a row of `table`) that HSDS does not define: they
+/// become extension columns after the standard ones.
+pub fn extension_fields(table: &str, record: &Record, extra: &mut BTreeSet<String>) {
+    let spec = registry().get(table).expect("known table");
+    for name in record.fields.keys() {
+        if spec.field(name).is_none() && !extra.contains(name) {
+            extra.insert(name.clone());
+        }
+    }
+}
+
+/// The header of `table`'s CSV file: the standard columns in the standard's order, then the
+/// extension fields.
+pub fn tabular_columns(table: &str, extra: BTreeSet<String>) -> Vec<String> {
+    let spec = registry().get(table).expect("known table");
+    spec.fields
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(extra)
+        .collect()
+}
+
+/// One row of a CSV file with `columns`. Cells are written as they are, without
+/// `crate::spreadsheet::spreadsheet_safe`: this is a data-interchange package that other
+/// software (and our own import) reads back, where a leading `'` would become part of the
+/// value (`+39 06 …` phones, `-` in descriptions) and break round trips. Whoever opens it in
+/// a spreadsheet program imports it as data, not as a report.
+pub fn tabular_row(record: &Record, columns: &[String]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| match c.as_str() {
+            "id" => record.id.clone(),
+            c => record.fields.get(c).map(cell_text).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// `datapackage.json` describing the standard tables plus our extension.
+pub fn tabular_datapackage() -> Vec<u8> {
     let mut package: Value =
         serde_json::from_str(include_str!("../../hsds/datapackage.json")).expect("valid");
     let resources = package["resources"].as_array_mut().expect("resources");
