@@ -197,13 +197,13 @@ async fn export_tabular(store: &dyn Store, path: &Path, page_rows: u32) -> Resul
         let mut extra = BTreeSet::new();
         each_page(store, spec.name, page_rows, |page| {
             for r in page {
-                extension_fields(spec.name, r, &mut extra);
+                extension_fields(spec, r, &mut extra);
             }
             bar.inc(page.len() as u64);
             Ok(())
         })
         .await?;
-        let columns = tabular_columns(spec.name, extra);
+        let columns = tabular_columns(spec, extra);
         let file = path.join(&spec.file);
         let tmp = file.with_extension("partial");
         let out = std::fs::File::create(&tmp)

@@ -74,6 +74,14 @@ pub fn language(code: &str) -> Option<&'static Language> {
     LANGUAGES.iter().find(|l| l.code == code)
 }
 
+/// The language a page's path starts with (`/ar/…`), if its first segment is one.
+pub fn language_of_path(path: &str) -> Option<&'static Language> {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .and_then(language)
+}
+
 /// `rtl` or `ltr`, for the `dir` attribute.
 pub fn direction(code: &str) -> &'static str {
     if language(code).is_some_and(|l| l.rtl) {

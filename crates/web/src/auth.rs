@@ -387,13 +387,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = parts
-            .uri
-            .path()
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .and_then(crocevia_i18n::language)
+        let lang = crocevia_i18n::language_of_path(parts.uri.path())
             .map_or(crocevia_i18n::DEFAULT_LANGUAGE, |l| l.code);
         let to_login = || Redirect::to(&format!("/{lang}/login")).into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {

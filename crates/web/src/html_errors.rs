@@ -27,14 +27,10 @@ struct ErrorPage {
 
 /// The language a path starts with (`/ar/…`), else the default one.
 pub fn language_of_path(path: &str) -> &'static Language {
-    path.trim_start_matches('/')
-        .split('/')
-        .next()
-        .and_then(crocevia_i18n::language)
-        .unwrap_or_else(|| {
-            crocevia_i18n::language(crocevia_i18n::DEFAULT_LANGUAGE)
-                .expect("the default language exists")
-        })
+    crocevia_i18n::language_of_path(path).unwrap_or_else(|| {
+        crocevia_i18n::language(crocevia_i18n::DEFAULT_LANGUAGE)
+            .expect("the default language exists")
+    })
 }
 
 /// An error page: `title` is a message id, `message` the text under it, `code` the stable code.

@@ -27,11 +27,7 @@ use crate::error::{AppError, ErrorCode};
 
 /// The language of a page: the URL's first segment (`/ar/…`).
 pub fn language_of(parts: &Parts) -> Option<&'static Language> {
-    first_segment(parts).and_then(crocevia_i18n::language)
-}
-
-fn first_segment(parts: &Parts) -> Option<&str> {
-    parts.uri.path().trim_start_matches('/').split('/').next()
+    crocevia_i18n::language_of_path(parts.uri.path())
 }
 
 /// The 404 for a URL whose first segment is no language of the portal.
@@ -51,9 +47,10 @@ impl<S: Sync> FromRequestParts<S> for Lang {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        language_of(parts)
-            .map(Lang)
-            .ok_or_else(|| unknown_language(first_segment(parts).unwrap_or_default()))
+        language_of(parts).map(Lang).ok_or_else(|| {
+            let path = parts.uri.path().trim_start_matches('/');
+            unknown_language(path.split('/').next().unwrap_or_default())
+        })
     }
 }
 
@@ -309,11 +306,7 @@ impl Posted {
 
     /// The first value of `name`, trimmed; empty when absent.
     pub fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
+        self.untrimmed(name).trim().to_owned()
     }
 
     /// The first value of `name` as sent (a password's spaces are part of it); empty when

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::nested::{RecordIndex, ShapeError, flatten, group_by_table};
 use super::record::{Record, cell_text, parse_cell};
-use super::schema::{FieldKind, registry};
+use super::schema::{EntitySpec, FieldKind, registry};
 use super::validate::{Origin, Problem, ProblemCode, SourcedRecord};
 
 /// What was read, and what could not be read at all. Rows with unreadable cells are left out
@@ -267,9 +267,9 @@ pub fn write_tabular(records: &[Record]) -> Vec<(String, Vec<u8>)> {
         let rows = grouped.get(spec.name).map(Vec::as_slice).unwrap_or(&[]);
         let mut extra = BTreeSet::new();
         for r in rows {
-            extension_fields(spec.name, r, &mut extra);
+            extension_fields(spec, r, &mut extra);
         }
-        let columns = tabular_columns(spec.name, extra);
+        let columns = tabular_columns(spec, extra);
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(&columns).expect("writing to memory");
         for r in rows {
@@ -286,10 +286,9 @@ pub fn write_tabular(records: &[Record]) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-/// Adds to `extra` the fields of `record` (a row of `table`) that HSDS does not define: they
+/// Adds to `extra` the fields of `record` (a row of `spec`'s table) that HSDS does not define: they
 /// become extension columns after the standard ones.
-pub fn extension_fields(table: &str, record: &Record, extra: &mut BTreeSet<String>) {
-    let spec = registry().get(table).expect("known table");
+pub fn extension_fields(spec: &EntitySpec, record: &Record, extra: &mut BTreeSet<String>) {
     for name in record.fields.keys() {
         if spec.field(name).is_none() && !extra.contains(name) {
             extra.insert(name.clone());
@@ -297,10 +296,9 @@ pub fn extension_fields(table: &str, record: &Record, extra: &mut BTreeSet<Strin
     }
 }
 
-/// The header of `table`'s CSV file: the standard columns in the standard's order, then the
+/// The header of `spec`'s CSV file: the standard columns in the standard's order, then the
 /// extension fields.
-pub fn tabular_columns(table: &str, extra: BTreeSet<String>) -> Vec<String> {
-    let spec = registry().get(table).expect("known table");
+pub fn tabular_columns(spec: &EntitySpec, extra: BTreeSet<String>) -> Vec<String> {
     spec.fields
         .iter()
         .map(|f| f.name.clone())
