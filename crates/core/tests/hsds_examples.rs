@@ -136,7 +136,7 @@ fn round_trip(records: Vec<Record>) {
         "CSV round trip"
     );
 
-    let document = serde_json::to_vec(&write_json(&records)).unwrap();
+    let document = write_json(&records);
     let back = read_json("export.json", &document);
     assert!(back.problems.is_empty(), "{:?}", back.problems);
     let (back, problems) = validated(back.records);

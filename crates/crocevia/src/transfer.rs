@@ -11,15 +11,16 @@ use crocevia_core::clock::Clock;
 use crocevia_core::hsds::Problem;
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::formats::{
-    ReadOutcome, extension_fields, read_json, read_tabular, tabular_columns, tabular_datapackage,
-    tabular_row, write_json,
+    BUNDLE_LISTS, BundleWriter, ReadOutcome, extension_fields, read_json, read_tabular,
+    tabular_columns, tabular_datapackage, tabular_row,
 };
+use crocevia_core::hsds::nested::{Placed, RecordIndex};
 use crocevia_core::hsds::schema::registry;
 use crocevia_core::hsds::validate::{ExistingRows, extra_fields, sourced};
 use crocevia_core::taxonomy;
-use crocevia_store::Store;
 use crocevia_store::desk::Pathway;
 use crocevia_store::import::{ImportError, Writer, import_read, validate_and_apply};
+use crocevia_store::{Store, load_owned};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Problems printed on the terminal; the full list goes to `--report`.
@@ -162,23 +163,75 @@ pub async fn import_hsds(
 /// Writes the whole directory: CSV files plus datapackage.json into the directory `path`, or
 /// one JSON document to the file `path`.
 pub async fn export_hsds(store: &dyn Store, json: bool, path: &Path) -> Result<()> {
-    if !json {
-        return export_tabular(store, path, EXPORT_PAGE).await;
+    if json {
+        export_json(store, path, EXPORT_PAGE).await
+    } else {
+        export_tabular(store, path, EXPORT_PAGE).await
     }
-    let bar = spinner("reading the directory");
-    let records = store.all_records().await?;
-    bar.finish_and_clear();
+}
+
+/// Rows read per query by the exports.
+const EXPORT_PAGE: u32 = 5_000;
+
+/// The JSON bundle, a keyset page of organisations, services, taxonomies or terms at a time
+/// with the rows each owns, then the rows no object holds (found by id against the rows
+/// placed, 16 bytes each): memory is a page's plus that set, whatever the directory's size.
+async fn export_json(store: &dyn Store, path: &Path, page_rows: u32) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    let document = write_json(&records);
-    write_atomically(path, &serde_json::to_vec_pretty(&document)?)?;
-    println!("Exported {} rows to {}.", records.len(), path.display());
+    let mut counts = store.table_counts().await?;
+    // In byte order, as the in-memory writer groups them, whatever the database's collation.
+    counts.sort();
+    let total: u64 = counts
+        .iter()
+        .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+        .sum();
+    let bar = counting_bar(total, "exporting rows");
+    let tmp = path.with_extension("partial");
+    let out =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let mut writer = BundleWriter::new(std::io::BufWriter::new(out))?;
+    let mut placed = Placed::default();
+    for (key, table) in BUNDLE_LISTS {
+        writer.list(key)?;
+        let mut after = String::new();
+        loop {
+            let page = store.records_after(table, &after, page_rows).await?;
+            let rows = load_owned(store, page.clone()).await?;
+            let index = RecordIndex::new(&rows);
+            for root in &page {
+                writer.item(&index.assemble_owned(root, &mut placed))?;
+            }
+            bar.set_position(placed.len() as u64);
+            match page.last() {
+                Some(last) if page.len() == page_rows as usize => after = last.id.clone(),
+                _ => break,
+            }
+        }
+    }
+    let mut written = placed.len() as u64;
+    for (table, _) in &counts {
+        let left: Vec<String> = store
+            .ids_of(table)
+            .await?
+            .into_iter()
+            .filter(|id| !placed.contains(table, id))
+            .collect();
+        for chunk in left.chunks(page_rows as usize) {
+            for record in store.get_many(Some(table), chunk).await? {
+                writer.leftover(&record)?;
+            }
+            written += chunk.len() as u64;
+            bar.set_position(written);
+        }
+    }
+    writer.finish()?.into_inner()?.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    bar.finish_and_clear();
+    println!("Exported {written} rows to {}.", path.display());
     Ok(())
 }
-
-/// Rows read per query by the tabular export.
-const EXPORT_PAGE: u32 = 5_000;
 
 /// The tabular package, one table at a time and a page of rows at a time (keyset pages in id
 /// order), so memory stays that of a page whatever the directory's size. Each table is read
@@ -386,14 +439,14 @@ mod tests {
 
     use chrono::{TimeZone, Utc};
     use crocevia_core::clock::FixedClock;
-    use crocevia_core::hsds::formats::write_tabular;
+    use crocevia_core::hsds::formats::{write_json, write_tabular};
 
     use super::*;
 
-    /// The paged export writes, byte for byte, the package the whole directory in memory gives;
-    /// pages of 7 rows make every table span several.
+    /// The paged exports write, byte for byte, what the whole directory in memory gives; pages
+    /// of 7 rows make every table span several.
     #[tokio::test(flavor = "multi_thread")]
-    async fn the_paged_export_writes_the_same_package_as_the_whole_directory() {
+    async fn the_paged_exports_write_the_same_files_as_the_whole_directory() {
         let dir = tempfile::tempdir().unwrap();
         let store = crocevia_store_sql::open(
             &format!("sqlite://{}", dir.path().join("t.db").display()),
@@ -412,5 +465,12 @@ mod tests {
             let paged = std::fs::read(out.join(&name)).unwrap();
             assert!(paged == bytes, "{name} differs");
         }
+        let json = dir.path().join("directory.json");
+        export_json(store.as_ref(), &json, 7).await.unwrap();
+        let whole = write_json(&store.all_records().await.unwrap());
+        assert!(
+            std::fs::read(&json).unwrap() == whole,
+            "the JSON bundle differs"
+        );
     }
 }

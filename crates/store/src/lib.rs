@@ -17,7 +17,7 @@ use crocevia_core::statistics::{Dataset, Observation, ObservationFilter};
 use crocevia_core::territory::{Comune, Point, Province, Region, Territories};
 use serde::Serialize;
 
-pub use nested::load_nested;
+pub use nested::{load_nested, load_owned};
 
 /// Errors of any backend, with stable codes for the API and the CLI.
 #[derive(Debug, thiserror::Error)]

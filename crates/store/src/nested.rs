@@ -4,12 +4,27 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crocevia_core::hsds::Record;
-use crocevia_core::hsds::nested::{Link, children};
+use crocevia_core::hsds::nested::{Link, Parents, children};
 
 use crate::{DirectoryRead, Result};
 
 /// The given roots plus every row nested inside them, each once.
 pub async fn load_nested(store: &dyn DirectoryRead, roots: Vec<Record>) -> Result<Vec<Record>> {
+    load(store, roots, Parents::Nest).await
+}
+
+/// The given roots plus the rows they own, each once: what
+/// [`RecordIndex::assemble_owned`](crocevia_core::hsds::nested::RecordIndex::assemble_owned)
+/// nests, without the organisations, locations and terms they point at.
+pub async fn load_owned(store: &dyn DirectoryRead, roots: Vec<Record>) -> Result<Vec<Record>> {
+    load(store, roots, Parents::AsIds).await
+}
+
+async fn load(
+    store: &dyn DirectoryRead,
+    roots: Vec<Record>,
+    parents: Parents,
+) -> Result<Vec<Record>> {
     let mut seen: HashSet<(String, String)> = roots
         .iter()
         .map(|r| (r.table.clone(), r.id.clone()))
@@ -24,6 +39,7 @@ pub async fn load_nested(store: &dyn DirectoryRead, roots: Vec<Record>) -> Resul
             frontier_ids.push(record.id.clone());
             for nesting in children(&record.table) {
                 match nesting.link {
+                    Link::ParentField(_) if parents == Parents::AsIds => {}
                     Link::ParentField(field) => {
                         if let Some(id) = record.text(field) {
                             parent_ids

@@ -1,11 +1,12 @@
 //! Reading and writing HSDS packages: the tabular form (CSV files plus `datapackage.json`) and
 //! the JSON form (nested objects). Works on bytes; the caller does the file or upload I/O.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::nested::{RecordIndex, ShapeError, flatten, group_by_table};
+use super::nested::{Placed, RecordIndex, ShapeError, flatten, group_by_table};
 use super::record::{Record, cell_text, parse_cell};
 use super::schema::{EntitySpec, FieldKind, registry};
 use super::validate::{Origin, Problem, ProblemCode, SourcedRecord};
@@ -420,7 +421,8 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
     out
 }
 
-const BUNDLE_LISTS: [(&str, &str); 4] = [
+/// The lists of nested objects a bundle holds, by key and table.
+pub const BUNDLE_LISTS: [(&str, &str); 4] = [
     ("organizations", "organization"),
     ("services", "service"),
     ("taxonomies", "taxonomy"),
@@ -563,40 +565,113 @@ fn read_object(table: &str, file: &str, row: usize, value: &Value, out: &mut Rea
     }
 }
 
-/// Writes every record as one JSON document: services and organizations nested as the HSDS
-/// `*_full` responses show them, taxonomies and terms, and under `records` whatever no nested
-/// object holds, so nothing is lost.
-pub fn write_json(records: &[Record]) -> Value {
+/// Writes every record as one JSON document (see [`BundleWriter`]), in memory: for tests and
+/// small directories; the command-line export streams the same document from the store.
+pub fn write_json(records: &[Record]) -> Vec<u8> {
     bundle(&RecordIndex::new(records), records)
 }
 
 /// [`write_json`] over an index of `records` (tests read the work it did from the index).
-fn bundle(index: &RecordIndex, records: &[Record]) -> Value {
+fn bundle(index: &RecordIndex, records: &[Record]) -> Vec<u8> {
     let grouped = group_by_table(records);
-    let mut placed: HashSet<(String, String)> = HashSet::new();
-    let mut bundle = Map::new();
-    bundle.insert("hsds_version".into(), json!(super::schema::HSDS_VERSION));
+    let mut placed = Placed::default();
+    let mut writer = BundleWriter::new(Vec::new()).expect("writing to memory");
     for (key, table) in BUNDLE_LISTS {
-        let rows = grouped.get(table).map(Vec::as_slice).unwrap_or(&[]);
-        let objects: Vec<Value> = rows
-            .iter()
-            .map(|r| Value::Object(index.assemble_marking(r, &mut placed)))
-            .collect();
-        bundle.insert(key.into(), Value::Array(objects));
-    }
-    let mut rest = Map::new();
-    for (table, rows) in &grouped {
-        let left: Vec<Value> = rows
-            .iter()
-            .filter(|r| !placed.contains(&(r.table.clone(), r.id.clone())))
-            .map(|r| Value::Object(r.to_json_object()))
-            .collect();
-        if !left.is_empty() {
-            rest.insert((*table).to_owned(), Value::Array(left));
+        writer.list(key).expect("writing to memory");
+        for r in grouped.get(table).map(Vec::as_slice).unwrap_or(&[]) {
+            writer
+                .item(&index.assemble_owned(r, &mut placed))
+                .expect("writing to memory");
         }
     }
-    bundle.insert("records".into(), Value::Object(rest));
-    Value::Object(bundle)
+    for r in grouped.values().flatten() {
+        if !placed.contains(&r.table, &r.id) {
+            writer.leftover(r).expect("writing to memory");
+        }
+    }
+    writer.finish().expect("writing to memory")
+}
+
+/// Writes the JSON bundle an object at a time, so a directory of any size is written in the
+/// memory of one object. The bundle holds `organizations`, `services`, `taxonomies` and
+/// `taxonomy_terms` as the HSDS `*_full` objects nest them (what an object points at, such as
+/// a service's organisation, stays an id: each row appears once), and under `records`, by
+/// table, the rows no object holds, so nothing is lost. One object per line.
+pub struct BundleWriter<W: Write> {
+    out: W,
+    /// The items written so far in the list that is open.
+    open_list: Option<usize>,
+    /// The table whose list under `records` is open, once the leftovers have begun.
+    leftover_table: Option<String>,
+}
+
+impl<W: Write> BundleWriter<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        write!(
+            out,
+            "{{\"hsds_version\":\"{}\"",
+            super::schema::HSDS_VERSION
+        )?;
+        Ok(BundleWriter {
+            out,
+            open_list: None,
+            leftover_table: None,
+        })
+    }
+
+    /// Opens one of the [`BUNDLE_LISTS`]; call before the leftovers.
+    pub fn list(&mut self, key: &str) -> io::Result<()> {
+        self.close_list()?;
+        write!(self.out, ",\n{}:[", Value::from(key))?;
+        self.open_list = Some(0);
+        Ok(())
+    }
+
+    /// Adds an object to the list that is open.
+    pub fn item(&mut self, object: &Map<String, Value>) -> io::Result<()> {
+        let written = self.open_list.as_mut().expect("a list is open");
+        if *written > 0 {
+            self.out.write_all(b",")?;
+        }
+        *written += 1;
+        self.out.write_all(b"\n")?;
+        serde_json::to_writer(&mut self.out, object).map_err(io::Error::from)
+    }
+
+    /// Adds a row no object holds; leftovers come last, grouped by table.
+    pub fn leftover(&mut self, record: &Record) -> io::Result<()> {
+        if self.leftover_table.as_deref() != Some(record.table.as_str()) {
+            if self.leftover_table.is_none() {
+                self.close_list()?;
+                self.out.write_all(b",\n\"records\":{")?;
+            } else {
+                self.close_list()?;
+                self.out.write_all(b",")?;
+            }
+            write!(self.out, "\n{}:[", Value::from(record.table.as_str()))?;
+            self.open_list = Some(0);
+            self.leftover_table = Some(record.table.clone());
+        }
+        self.item(&record.to_json_object())
+    }
+
+    /// Closes the document and hands back the output, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.close_list()?;
+        if self.leftover_table.is_none() {
+            self.out.write_all(b",\n\"records\":{")?;
+        }
+        self.out.write_all(b"}}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn close_list(&mut self) -> io::Result<()> {
+        if self.open_list.take().is_some() {
+            self.out.write_all(b"]")?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -631,7 +706,7 @@ mod tests {
         let work = |n: usize| {
             let records = one_organisation_with(n);
             let index = RecordIndex::new(&records);
-            let document = bundle(&index, &records);
+            let document: Value = serde_json::from_slice(&bundle(&index, &records)).unwrap();
             assert_eq!(document["services"].as_array().unwrap().len(), n);
             index.rows_examined()
         };
@@ -640,6 +715,43 @@ mod tests {
             large <= small * 2 + 100,
             "twice the rows took {large} lookups against {small}"
         );
+    }
+
+    #[test]
+    fn the_bundle_holds_every_row_once() {
+        fn ids(value: &Value, out: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(id)) = map.get("id") {
+                        out.push(id.clone());
+                    }
+                    map.values().for_each(|v| ids(v, out));
+                }
+                Value::Array(items) => items.iter().for_each(|v| ids(v, out)),
+                _ => {}
+            }
+        }
+        let mut records = one_organisation_with(3);
+        // A location no organisation owns has no object to sit in: it is kept under `records`.
+        records.push(
+            Record::new("location", "30000000-0000-4000-8000-000000000000")
+                .with("location_type", "physical"),
+        );
+        let document: Value = serde_json::from_slice(&write_json(&records)).unwrap();
+        let mut found = Vec::new();
+        ids(&document, &mut found);
+        found.sort();
+        let mut expected: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        expected.sort();
+        assert_eq!(
+            found, expected,
+            "each row once, the organisation not repeated"
+        );
+        assert_eq!(
+            document["services"][0]["organization_id"],
+            json!("00000000-0000-4000-8000-000000000000")
+        );
+        assert_eq!(document["records"]["location"].as_array().unwrap().len(), 1);
     }
 
     #[test]

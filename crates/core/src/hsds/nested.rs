@@ -395,55 +395,119 @@ impl<'a> RecordIndex<'a> {
     /// The nested JSON object for a record, as the HSDS `*_full` responses show it. The field
     /// that points back to the enclosing object is left out, as in the standard's examples.
     pub fn assemble(&self, record: &Record) -> Map<String, Value> {
-        self.assemble_marking(record, &mut HashSet::new())
+        self.assemble_inner(record, None, Parents::Nest, &mut Placed::default())
     }
 
-    /// [`assemble`](Self::assemble), adding every record it places to `placed`.
-    pub fn assemble_marking(
-        &self,
-        record: &Record,
-        placed: &mut HashSet<(String, String)>,
-    ) -> Map<String, Value> {
-        self.assemble_inner(record, None, placed)
+    /// The nested object for a record with only the rows it owns: what it points at
+    /// (`service.organization_id`, `service_at_location.location_id`) stays an id, so every
+    /// row appears once in the bundle export however many services share an organisation.
+    /// Adds every record it places to `placed`.
+    pub fn assemble_owned(&self, record: &Record, placed: &mut Placed) -> Map<String, Value> {
+        self.assemble_inner(record, None, Parents::AsIds, placed)
     }
 
     fn assemble_inner(
         &self,
         record: &Record,
         omit: Option<&str>,
-        placed: &mut HashSet<(String, String)>,
+        parents: Parents,
+        placed: &mut Placed,
     ) -> Map<String, Value> {
-        placed.insert((record.table.clone(), record.id.clone()));
+        placed.insert(&record.table, &record.id);
         let mut object = record.to_json_object();
         if let Some(field) = omit {
             object.remove(field);
         }
         for nesting in children(&record.table) {
             let value = match nesting.link {
+                Link::ParentField(_) if parents == Parents::AsIds => continue,
                 Link::ParentField(field) => match record
                     .text(field)
                     .and_then(|id| self.get(nesting.table, id))
                 {
-                    Some(target) => Value::Object(self.assemble_inner(target, None, placed)),
+                    Some(target) => {
+                        Value::Object(self.assemble_inner(target, None, parents, placed))
+                    }
                     None => continue,
                 },
-                Link::ChildField(field) => Value::Array(
+                // The table field of a polymorphic link is only a hint (see
+                // `Record::references`): ids are UUIDs.
+                Link::ChildField(field)
+                | Link::Polymorphic {
+                    id_field: field, ..
+                } => Value::Array(
                     self.pointing_at(nesting.table, field, &record.id)
                         .iter()
-                        .map(|c| Value::Object(self.assemble_inner(c, Some(field), placed)))
-                        .collect(),
-                ),
-                // The table field is only a hint (see `Record::references`): ids are UUIDs.
-                Link::Polymorphic { id_field, .. } => Value::Array(
-                    self.pointing_at(nesting.table, id_field, &record.id)
-                        .iter()
-                        .map(|c| Value::Object(self.assemble_inner(c, Some(id_field), placed)))
+                        .map(|c| {
+                            Value::Object(self.assemble_inner(c, Some(field), parents, placed))
+                        })
                         .collect(),
                 ),
             };
             object.insert(nesting.property.to_owned(), value);
         }
         object
+    }
+}
+
+/// Whether assembling nests the objects a record points at (its parents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parents {
+    /// As the API answers show them: a service carries its whole organisation.
+    Nest,
+    /// As ids only, each row under the one object that owns it.
+    AsIds,
+}
+
+/// The rows already written inside a nested object, so that a bundle lists the others
+/// separately. Ids are UUIDs (validation normalises them to lower case), kept here as 16
+/// bytes so a national directory's millions of rows fit in tens of megabytes; any other id is
+/// kept as text.
+#[derive(Debug, Default)]
+pub struct Placed {
+    uuids: HashMap<String, HashSet<u128>>,
+    others: HashSet<(String, String)>,
+}
+
+impl Placed {
+    fn as_uuid(id: &str) -> Option<u128> {
+        // Only the canonical form, so two spellings of one UUID stay two ids, as in the store.
+        (id.len() == 36 && !id.bytes().any(|b| b.is_ascii_uppercase()))
+            .then(|| uuid::Uuid::try_parse(id).ok())
+            .flatten()
+            .map(|u| u.as_u128())
+    }
+
+    pub fn insert(&mut self, table: &str, id: &str) {
+        match Self::as_uuid(id) {
+            Some(u) => match self.uuids.get_mut(table) {
+                Some(set) => {
+                    set.insert(u);
+                }
+                None => {
+                    self.uuids.insert(table.to_owned(), HashSet::from([u]));
+                }
+            },
+            None => {
+                self.others.insert((table.to_owned(), id.to_owned()));
+            }
+        }
+    }
+
+    pub fn contains(&self, table: &str, id: &str) -> bool {
+        match Self::as_uuid(id) {
+            Some(u) => self.uuids.get(table).is_some_and(|set| set.contains(&u)),
+            None => self.others.contains(&(table.to_owned(), id.to_owned())),
+        }
+    }
+
+    /// How many rows were placed.
+    pub fn len(&self) -> usize {
+        self.uuids.values().map(HashSet::len).sum::<usize>() + self.others.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
