@@ -174,6 +174,11 @@ enum TokenAction {
 /// Exit codes: 0 done, 1 failure, 2 the input data was refused.
 const EXIT_INVALID_DATA: u8 = 2;
 
+/// Bulk imports and exports allocate and free millions of small values (a record's fields);
+/// mimalloc does that in about half the time of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();

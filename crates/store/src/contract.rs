@@ -100,7 +100,12 @@ pub fn sample() -> Vec<Record> {
             .with("location_id", FAR_LOCATION),
         Record::new("phone", PHONE)
             .with("service_id", SERVICE)
-            .with("number", "+39 0862 6451"),
+            .with("number", "+39 0862 6451")
+            // What bulk-copy formats must escape reads back as written.
+            .with(
+                "description",
+                "tab\there, line\nbreak\r\n, back\\slash, \\N, \\., «sì», رقم",
+            ),
         Record::new("taxonomy", TAXONOMY)
             .with("name", "Bisogni")
             .with("description", "Needs"),
