@@ -9,6 +9,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 /// Bytes of `COPY` data sent at a time.
 const COPY_BUFFER: usize = 1 << 20;
 
+/// Writes of fewer rows are one multi-row `INSERT` (at most a few thousand values): a staging
+/// table costs four statements and churns the catalogue, which pays off only in bulk.
+const COPY_FROM_ROWS: usize = 1_000;
+
 pub struct PostgresStore {
     read: sqlx::Pool<Postgres>,
     write: sqlx::Pool<Postgres>,
@@ -43,7 +47,8 @@ impl PostgresStore {
     }
 
     /// Writes rows into `table` with `COPY` into a staging table and one `INSERT … SELECT`
-    /// (followed by `then`: an `ON CONFLICT` or `RETURNING` clause, whose rows `parse` reads).
+    /// (followed by `then`: an `ON CONFLICT` or `RETURNING` clause, whose rows `parse` reads);
+    /// fewer than [`COPY_FROM_ROWS`] with one multi-row `INSERT`.
     /// Importing 100,000 services took 16 s for the records alone as multi-row `INSERT`s.
     async fn bulk_insert<T: Send>(
         tx: &mut sqlx::Transaction<'_, Postgres>,
@@ -53,6 +58,22 @@ impl PostgresStore {
         then: &str,
         mut parse: impl FnMut(&sqlx::postgres::PgRow) -> crocevia_store::Result<T> + Send,
     ) -> crocevia_store::Result<Vec<T>> {
+        let mut rows = rows;
+        let first: Vec<Vec<crate::Bind>> = rows.by_ref().take(COPY_FROM_ROWS).collect();
+        if first.len() < COPY_FROM_ROWS {
+            if first.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = crate::territory::insert_sql(table, columns, first.len()) + then;
+            return bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), first.concat())
+                .persistent(false)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(crate::db_error)?
+                .iter()
+                .map(&mut parse)
+                .collect();
+        }
         let staging = format!("crocevia_staging_{table}");
         let columns = columns.join(", ");
         let create = format!(
@@ -67,7 +88,7 @@ impl PostgresStore {
             .await
             .map_err(crate::db_error)?;
         let mut buffer = String::with_capacity(COPY_BUFFER + 64 * 1024);
-        for row in rows {
+        for row in first.into_iter().chain(rows) {
             crate::copy_text_row(&row, &mut buffer);
             if buffer.len() >= COPY_BUFFER {
                 copy.send(buffer.as_bytes())

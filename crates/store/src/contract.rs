@@ -185,6 +185,36 @@ pub async fn written_rows_read_back_equal(store: &dyn Store) {
     }
 }
 
+/// A write of thousands of rows takes the backends' bulk path (PostgreSQL's `COPY`): the rows,
+/// their references and their change-log entries are all there, text as written.
+pub async fn a_bulk_write_reads_back_as_written(store: &dyn Store) {
+    seed(store).await;
+    let before = store.changes_since(0, 100_000).await.unwrap().len();
+    let phones: Vec<Record> = (0..2_500)
+        .map(|i| {
+            Record::new("phone", format!("7e3d4c5b-6a7f-4e8d-9c0b-{i:012}"))
+                .with("service_id", SERVICE)
+                .with("number", format!("+39 0862 {i}"))
+                .with("description", format!("{i}\ttab\nline\\N\\.\r\n«sì» رقم"))
+        })
+        .collect();
+    let log = store.apply(changes(phones.clone(), 3)).await.unwrap();
+    assert_eq!(log.len(), phones.len());
+    for phone in [&phones[0], &phones[1_234], &phones[2_499]] {
+        assert_eq!(
+            store.get("phone", &phone.id).await.unwrap().as_ref(),
+            Some(phone)
+        );
+    }
+    let pointing = store
+        .pointing_at(&[SERVICE.to_owned()], &[("phone", "service_id")])
+        .await
+        .unwrap();
+    assert_eq!(pointing.len(), phones.len() + 1, "references written too");
+    let after = store.changes_since(0, 100_000).await.unwrap();
+    assert_eq!(after.len() - before, phones.len());
+}
+
 pub async fn every_write_is_in_the_change_log(store: &dyn Store) {
     let before = store.changes_since(0, 1000).await.unwrap().len();
     seed(store).await;
@@ -967,6 +997,7 @@ macro_rules! store_contract_tests {
     ($make:expr) => {
         $crate::store_contract_tests!(@each $make;
             written_rows_read_back_equal,
+            a_bulk_write_reads_back_as_written,
             every_write_is_in_the_change_log,
             a_dangling_reference_rejects_the_whole_set,
             a_referenced_row_cannot_be_deleted_alone,
