@@ -175,7 +175,8 @@ const EXPORT_PAGE: u32 = 5_000;
 
 /// The JSON bundle, a keyset page of organisations, services, taxonomies or terms at a time
 /// with the rows each owns, then the rows no object holds (found by id against the rows
-/// placed, 16 bytes each): memory is a page's plus that set, whatever the directory's size.
+/// placed, 16 bytes each): memory is a page's, that set and one table's ids, whatever the
+/// directory's size.
 async fn export_json(store: &dyn Store, path: &Path, page_rows: u32) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
@@ -195,19 +196,14 @@ async fn export_json(store: &dyn Store, path: &Path, page_rows: u32) -> Result<(
     let mut placed = Placed::default();
     for (key, table) in BUNDLE_LISTS {
         writer.list(key)?;
-        let mut after = String::new();
-        loop {
-            let page = store.records_after(table, &after, page_rows).await?;
+        let mut pages = Pages::new(store, table, page_rows);
+        while let Some(page) = pages.next().await? {
             let rows = load_owned(store, page.clone()).await?;
             let index = RecordIndex::new(&rows);
             for root in &page {
                 writer.item(&index.assemble_owned(root, &mut placed))?;
             }
             bar.set_position(placed.len() as u64);
-            match page.last() {
-                Some(last) if page.len() == page_rows as usize => after = last.id.clone(),
-                _ => break,
-            }
         }
     }
     let mut written = placed.len() as u64;
@@ -248,14 +244,13 @@ async fn export_tabular(store: &dyn Store, path: &Path, page_rows: u32) -> Resul
     let mut written = 0u64;
     for spec in registry().entities() {
         let mut extra = BTreeSet::new();
-        each_page(store, spec.name, page_rows, |page| {
-            for r in page {
+        let mut pages = Pages::new(store, spec.name, page_rows);
+        while let Some(page) = pages.next().await? {
+            for r in &page {
                 extension_fields(spec, r, &mut extra);
             }
             bar.inc(page.len() as u64);
-            Ok(())
-        })
-        .await?;
+        }
         let columns = tabular_columns(spec, extra);
         let file = path.join(&spec.file);
         let tmp = file.with_extension("partial");
@@ -263,15 +258,14 @@ async fn export_tabular(store: &dyn Store, path: &Path, page_rows: u32) -> Resul
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(out));
         writer.write_record(&columns)?;
-        each_page(store, spec.name, page_rows, |page| {
-            for r in page {
+        let mut pages = Pages::new(store, spec.name, page_rows);
+        while let Some(page) = pages.next().await? {
+            for r in &page {
                 writer.write_record(tabular_row(r, &columns))?;
             }
             written += page.len() as u64;
             bar.inc(page.len() as u64);
-            Ok(())
-        })
-        .await?;
+        }
         writer
             .into_inner()
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
@@ -286,21 +280,37 @@ async fn export_tabular(store: &dyn Store, path: &Path, page_rows: u32) -> Resul
     Ok(())
 }
 
-/// Calls `each` with every page of `table`'s rows, in id order.
-async fn each_page(
-    store: &dyn Store,
-    table: &str,
+/// A table's rows a keyset page at a time, in id order.
+struct Pages<'a> {
+    store: &'a dyn Store,
+    table: &'a str,
     page_rows: u32,
-    mut each: impl FnMut(&[Record]) -> Result<()>,
-) -> Result<()> {
-    let mut after = String::new();
-    loop {
-        let page = store.records_after(table, &after, page_rows).await?;
-        each(&page)?;
-        match page.last() {
-            Some(last) if page.len() == page_rows as usize => after = last.id.clone(),
-            _ => return Ok(()),
+    /// The last id read; `None` once a short page showed the table has no more.
+    after: Option<String>,
+}
+
+impl<'a> Pages<'a> {
+    fn new(store: &'a dyn Store, table: &'a str, page_rows: u32) -> Self {
+        Pages {
+            store,
+            table,
+            page_rows,
+            after: Some(String::new()),
         }
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<Record>>> {
+        let Some(after) = self.after.take() else {
+            return Ok(None);
+        };
+        let page = self
+            .store
+            .records_after(self.table, &after, self.page_rows)
+            .await?;
+        if page.len() == self.page_rows as usize {
+            self.after = page.last().map(|last| last.id.clone());
+        }
+        Ok((!page.is_empty()).then_some(page))
     }
 }
 

@@ -779,6 +779,28 @@ macro_rules! sql_store {
             })
         }
 
+        /// One multi-row `INSERT` of `rows` followed by `then` (an `ON CONFLICT` or `RETURNING`
+        /// clause, whose rows `parse` reads).
+        async fn insert_statement<T>(
+            tx: &mut Tx<'_>,
+            table: &str,
+            columns: &[&str],
+            rows: Vec<Vec<Bind>>,
+            then: &str,
+            parse: &mut (impl FnMut(&<$db as sqlx::Database>::Row) -> Result<T> + Send),
+        ) -> Result<Vec<T>> {
+            let sql = crate::territory::insert_sql(table, columns, rows.len()) + then;
+            bind_all(sqlx::query(AssertSqlSafe($store::parameters(sql))), rows.concat())
+                // One-off texts: do not fill the connection's statement cache with them.
+                .persistent(false)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .iter()
+                .map(parse)
+                .collect()
+        }
+
         /// Inserts `rows` (each one value per column) the backend's fastest way.
         async fn insert_rows(tx: &mut Tx<'_>, table: &str, columns: &[&str], rows: Vec<Vec<Bind>>) -> Result<()> {
             $store::bulk_insert(tx, table, columns, rows.into_iter(), "", |_| Ok(())).await.map(|_| ())

@@ -54,25 +54,16 @@ impl PostgresStore {
         tx: &mut sqlx::Transaction<'_, Postgres>,
         table: &str,
         columns: &[&str],
-        rows: impl Iterator<Item = Vec<crate::Bind>> + Send,
+        mut rows: impl Iterator<Item = Vec<crate::Bind>> + Send,
         then: &str,
         mut parse: impl FnMut(&sqlx::postgres::PgRow) -> crocevia_store::Result<T> + Send,
     ) -> crocevia_store::Result<Vec<T>> {
-        let mut rows = rows;
         let first: Vec<Vec<crate::Bind>> = rows.by_ref().take(COPY_FROM_ROWS).collect();
         if first.len() < COPY_FROM_ROWS {
             if first.is_empty() {
                 return Ok(Vec::new());
             }
-            let sql = crate::territory::insert_sql(table, columns, first.len()) + then;
-            return bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), first.concat())
-                .persistent(false)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(crate::db_error)?
-                .iter()
-                .map(&mut parse)
-                .collect();
+            return insert_statement(tx, table, columns, first, then, &mut parse).await;
         }
         let staging = format!("crocevia_staging_{table}");
         let columns = columns.join(", ");

@@ -55,19 +55,7 @@ impl SqliteStore {
             if chunk.is_empty() {
                 return Ok(returned);
             }
-            let sql = crate::territory::insert_sql(table, columns, chunk.len()) + then;
-            let rows = bind_all(
-                sqlx::query(sqlx::AssertSqlSafe(Self::parameters(sql))),
-                chunk.concat(),
-            )
-            // One-off texts: do not fill the connection's statement cache with them.
-            .persistent(false)
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(crate::db_error)?;
-            for row in &rows {
-                returned.push(parse(row)?);
-            }
+            returned.extend(insert_statement(tx, table, columns, chunk, then, &mut parse).await?);
         }
     }
 
