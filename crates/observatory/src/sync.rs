@@ -299,7 +299,7 @@ impl ObservatoryService {
 
     async fn load(&self) -> Result<usize, ObservatoryError> {
         // The position first: what is written while we read is replayed, never missed.
-        let position = last_position(self.store.as_ref()).await?;
+        let position = self.store.last_change().await?;
         let started = std::time::Instant::now();
         let mut facts = Facts::new(self.territories);
         let mut after = String::new();
@@ -421,17 +421,6 @@ impl ObservatoryService {
     /// Runs `read` over the facts (names of organisations, sizes).
     pub async fn with_facts<T>(&self, read: impl FnOnce(&Facts) -> T) -> T {
         read(&*self.facts.read().await)
-    }
-}
-
-async fn last_position(store: &dyn Store) -> Result<i64, StoreError> {
-    let mut position = 0;
-    loop {
-        let changes = store.changes_since(position, PAGE).await?;
-        match changes.last() {
-            Some(last) => position = last.seq,
-            None => return Ok(position),
-        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use crocevia_core::hsds::Record;
 use crocevia_core::service_doc::service_docs;
 use crocevia_core::territory::Territories;
-use crocevia_store::{Operation, Store, StoreError, load_nested};
+use crocevia_store::{Operation, SharedRows, Store, StoreError, load_nested_sharing};
 
 use crate::SearchIndex;
 
@@ -38,24 +38,13 @@ pub async fn rebuild(
     territories: &Territories,
 ) -> Result<usize, SyncError> {
     // The position first: changes made while we read are then replayed, never missed.
-    let position = last_position(store).await?;
+    let position = store.last_change().await?;
     let ids = store.ids_of("service").await?;
     reindex(store, index, territories, &ids).await?;
     index.commit_at(&position.to_string())?;
     // One segment: per-segment search costs paid once (see `SearchIndex::merge_segments`).
     index.merge_segments()?;
     Ok(ids.len())
-}
-
-async fn last_position(store: &dyn Store) -> Result<i64, SyncError> {
-    let mut position = 0;
-    loop {
-        let changes = store.changes_since(position, BATCH).await?;
-        match changes.last() {
-            Some(last) => position = last.seq,
-            None => return Ok(position),
-        }
-    }
 }
 
 /// Applies every change-log entry after the index's recorded position; returns what it did.
@@ -167,6 +156,7 @@ async fn reindex(
     territories: &Territories,
     ids: &[String],
 ) -> Result<(), SyncError> {
+    let mut shared = SharedRows::default();
     for chunk in ids.chunks(SERVICES_PER_LOAD) {
         let found = store.get_many(Some("service"), chunk).await?;
         let present: HashSet<&str> = found.iter().map(|s| s.id.as_str()).collect();
@@ -180,7 +170,7 @@ async fn reindex(
         if found.is_empty() {
             continue;
         }
-        let mut rows = load_nested(store, found).await?;
+        let mut rows = load_nested_sharing(store, found, &mut shared).await?;
         // Search documents show taxonomy terms and their labels, which nesting already loads
         // through the attributes; territories come from `territories`.
         rows.sort_by(|a, b| (&a.table, &a.id).cmp(&(&b.table, &b.id)));

@@ -230,6 +230,8 @@ pub async fn every_write_is_in_the_change_log(store: &dyn Store) {
     assert_eq!(last.at, at(2));
     let after_first = store.changes_since(log[before].seq, 1000).await.unwrap();
     assert_eq!(after_first.len(), log.len() - before - 1);
+    // Where a rebuilt search index starts following from.
+    assert_eq!(store.last_change().await.unwrap(), last.seq);
 
     // The audit page reads the same log newest first, a page at a time.
     let newest = store.changes_before(None, 2).await.unwrap();
@@ -381,6 +383,110 @@ pub async fn proximity_filters_by_radius_nearest_first(store: &dyn Store) {
         radius_km: 400.0,
     });
     assert_eq!(ids(store, q).await, vec![FAR_SAL, SAL]);
+}
+
+/// A store that remembers which ids it was asked what points at, to count a loader's work.
+struct AskedFor<'a> {
+    store: &'a dyn Store,
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl crate::DirectoryRead for AskedFor<'_> {
+    async fn existing(
+        &self,
+        ids: &[String],
+    ) -> crate::Result<crocevia_core::hsds::validate::Existing> {
+        self.store.existing(ids).await
+    }
+    async fn get(&self, table: &str, id: &str) -> crate::Result<Option<Record>> {
+        self.store.get(table, id).await
+    }
+    async fn get_many(&self, table: Option<&str>, ids: &[String]) -> crate::Result<Vec<Record>> {
+        self.store.get_many(table, ids).await
+    }
+    async fn pointing_at(
+        &self,
+        ids: &[String],
+        via: &[(&str, &str)],
+    ) -> crate::Result<Vec<Record>> {
+        self.asked.lock().unwrap().extend(ids.iter().cloned());
+        self.store.pointing_at(ids, via).await
+    }
+    async fn list(&self, query: &ListQuery) -> crate::Result<crate::Page<Record>> {
+        self.store.list(query).await
+    }
+    async fn table_counts(&self) -> crate::Result<Vec<(String, i64)>> {
+        self.store.table_counts().await
+    }
+    async fn all_records(&self) -> crate::Result<Vec<Record>> {
+        self.store.all_records().await
+    }
+    async fn ids_of(&self, table: &str) -> crate::Result<Vec<String>> {
+        self.store.ids_of(table).await
+    }
+    async fn records_after(
+        &self,
+        table: &str,
+        after: &str,
+        limit: u32,
+    ) -> crate::Result<Vec<Record>> {
+        self.store.records_after(table, after, limit).await
+    }
+    async fn modified_at(
+        &self,
+        table: &str,
+        ids: &[String],
+    ) -> crate::Result<Vec<(String, DateTime<Utc>)>> {
+        self.store.modified_at(table, ids).await
+    }
+}
+
+/// The search index is rebuilt a batch of services at a time. Rows the batches share (an
+/// organisation, its location, a taxonomy term) must have their own nested rows looked for
+/// once, not once per batch: a term is pointed at by thousands of attributes, and going past
+/// them again in every batch made a rebuild grow faster than the directory.
+pub async fn batches_look_for_shared_rows_once(store: &dyn Store) {
+    seed(store).await;
+    let services: Vec<Record> = (1..=4)
+        .map(|n| {
+            Record::new("service", format!("5c7e1d2a-7f3b-4c1e-9a55-0b6d2e4f8b0{n}"))
+                .with("name", format!("Sportello {n}"))
+                .with("status", "active")
+                .with("organization_id", ORG)
+        })
+        .collect();
+    store.apply(changes(services.clone(), 2)).await.unwrap();
+    let counting = AskedFor {
+        store,
+        asked: Default::default(),
+    };
+    let mut shared = crate::SharedRows::default();
+    for service in &services {
+        let alone = load_nested(store, vec![service.clone()]).await.unwrap();
+        let sharing = crate::load_nested_sharing(&counting, vec![service.clone()], &mut shared)
+            .await
+            .unwrap();
+        let key = |rows: &[Record]| {
+            let mut ids: Vec<(String, String)> = rows
+                .iter()
+                .map(|r| (r.table.clone(), r.id.clone()))
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(key(&sharing), key(&alone), "the same rows as loading alone");
+        assert!(
+            sharing
+                .iter()
+                .any(|r| r.table == "location" && r.id == LOCATION)
+        );
+    }
+    let asked = counting.asked.into_inner().unwrap();
+    let times = |id: &str| asked.iter().filter(|a| *a == id).count();
+    assert_eq!(times(ORG), 1, "the organisation's rows are looked for once");
+    assert_eq!(times(LOCATION), 1, "its location's too");
+    assert_eq!(times(&services[3].id), 1);
 }
 
 pub async fn nested_objects_load_in_full(store: &dyn Store) {
@@ -1006,6 +1112,7 @@ macro_rules! store_contract_tests {
             modified_after_follows_writes,
             proximity_filters_by_radius_nearest_first,
             nested_objects_load_in_full,
+            batches_look_for_shared_rows_once,
             existing_reports_tables_of_known_ids,
             tokens_are_found_by_hash,
             accounts_read_back_and_emails_are_unique,

@@ -17,7 +17,7 @@ use crocevia_core::statistics::{Dataset, Observation, ObservationFilter};
 use crocevia_core::territory::{Comune, Point, Province, Region, Territories};
 use serde::Serialize;
 
-pub use nested::{load_nested, load_owned};
+pub use nested::{SharedRows, load_nested, load_nested_sharing, load_owned};
 
 /// Errors of any backend, with stable codes for the API and the CLI.
 #[derive(Debug, thiserror::Error)]
@@ -256,6 +256,9 @@ pub trait DirectoryWrite: Send + Sync {
 
     /// Change-log entries after `seq`, oldest first.
     async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
+
+    /// The position of the newest change-log entry (0 when the log is empty).
+    async fn last_change(&self) -> Result<i64>;
 
     /// Directory change-log entries (not the desk's) before `before` (all when `None`),
     /// newest first: the audit page.
