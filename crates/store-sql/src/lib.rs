@@ -8,6 +8,7 @@
 
 mod desk;
 pub mod ops;
+mod pages;
 mod postgres;
 mod sqlite;
 mod survey;
@@ -956,6 +957,24 @@ macro_rules! sql_store {
             Ok(None)
         }
 
+        /// Every [`ANCHOR_EVERY`](crate::pages::ANCHOR_EVERY)-th id of a list, in id order:
+        /// every id is read and most dropped here, since a window function numbering the rows
+        /// costs the database 5-15 times this scan.
+        async fn read_anchors(pool: &sqlx::Pool<$db>, where_sql: &str, binds: Vec<Bind>) -> Result<Vec<String>> {
+            let sql = format!("SELECT r.id FROM hsds_record r WHERE {where_sql} ORDER BY r.id");
+            let query = bind_all(sqlx::query(AssertSqlSafe(sql)), binds);
+            let mut rows = query.fetch(pool);
+            let mut ids = Vec::new();
+            let mut place = 0;
+            while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await.map_err(db_error)? {
+                if place % crate::pages::ANCHOR_EVERY == 0 {
+                    ids.push(row.try_get(0).map_err(db_error)?);
+                }
+                place += 1;
+            }
+            Ok(ids)
+        }
+
         /// The rows `prefix` selects whose `column` is one of `ids`, each once, in
         /// (table, id) order.
         async fn records_where_in(
@@ -1081,33 +1100,72 @@ macro_rules! sql_store {
 
             async fn list(&self, query: &ListQuery) -> Result<Page<Record>> {
                 let sql = ListSql::build(query);
-                let count_sql = format!("SELECT COUNT(*) FROM hsds_record r WHERE {}", sql.where_sql);
-                let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), sql.binds.clone())
-                    .fetch_one(&self.read)
-                    .await
-                    .map_err(db_error)?
-                    .try_get(0)
-                    .map_err(db_error)?;
                 let per_page = query.per_page.max(1) as i64;
                 let offset = (query.page.max(1) as i64 - 1) * per_page;
-                let n = sql.binds.len();
+                // The position first: a write committing after it leaves the figures below
+                // marked older than they are, so they are read again, never served stale.
+                let position = DirectoryWrite::last_change(self).await?;
+                let key = format!("{} ORDER BY {} {:?}", sql.where_sql, sql.order_sql, sql.binds);
+                let known = self.pages.get(&key, position);
+                let total = match &known {
+                    Some(known) => known.total,
+                    None => {
+                        let count_sql = format!("SELECT COUNT(*) FROM hsds_record r WHERE {}", sql.where_sql);
+                        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), sql.binds.clone())
+                            .fetch_one(&self.read)
+                            .await
+                            .map_err(db_error)?
+                            .try_get(0)
+                            .map_err(db_error)?;
+                        total as u64
+                    }
+                };
+                let mut anchors = known.map_or(crate::pages::Anchors::NotAsked, |known| known.anchors);
+                let mut binds = sql.binds.clone();
+                let mut where_sql = sql.where_sql.clone();
+                let mut skip = offset;
+                if sql.order_sql == "r.id" && offset as u64 >= crate::pages::ANCHOR_EVERY && (offset as u64) < total {
+                    match &anchors {
+                        crate::pages::Anchors::Read(ids) => {
+                            let (place, rest) = crate::pages::from_anchor(offset as u64);
+                            if let Some(anchor) = ids.get(place) {
+                                binds.push(Bind::Text(anchor.clone()));
+                                where_sql.push_str(&format!(" AND r.id >= ${}", binds.len()));
+                                skip = rest as i64;
+                            }
+                        }
+                        crate::pages::Anchors::Reading => {}
+                        crate::pages::Anchors::NotAsked => {
+                            anchors = crate::pages::Anchors::Reading;
+                            let (pool, pages, key) = (self.read.clone(), self.pages.clone(), key.clone());
+                            let (where_sql, binds) = (sql.where_sql.clone(), sql.binds.clone());
+                            tokio::spawn(async move {
+                                match read_anchors(&pool, &where_sql, binds).await {
+                                    Ok(ids) => pages.anchors_read(&key, position, ids),
+                                    Err(e) => tracing::warn!(error = %e, "could not read the anchors of deep pages; they stay read by offset"),
+                                }
+                            });
+                        }
+                    }
+                }
+                self.pages.put(&key, position, total, anchors);
+                let n = binds.len();
                 let page_sql = format!(
                     "SELECT r.table_name, r.id, r.doc FROM hsds_record r WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
-                    sql.where_sql,
+                    where_sql,
                     sql.order_sql,
                     n + 1,
                     n + 2
                 );
-                let mut binds = sql.binds.clone();
                 binds.push(Bind::Int(per_page));
-                binds.push(Bind::Int(offset));
+                binds.push(Bind::Int(skip));
                 let rows = bind_all(sqlx::query(AssertSqlSafe(page_sql)), binds)
                     .fetch_all(&self.read)
                     .await
                     .map_err(db_error)?;
                 Ok(Page {
                     items: rows.iter().map(record_of).collect::<Result<_>>()?,
-                    total_items: total as u64,
+                    total_items: total,
                 })
             }
 

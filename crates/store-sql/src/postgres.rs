@@ -18,6 +18,8 @@ pub struct PostgresStore {
     write: sqlx::Pool<Postgres>,
     /// Seals the entries appended to the audit trail.
     audit: crocevia_core::desk::audit::AuditSeal,
+    /// Counts and anchors of the lists paged through (see `pages`).
+    pages: std::sync::Arc<crate::pages::PageCache>,
 }
 
 impl PostgresStore {
@@ -134,6 +136,7 @@ impl PostgresStore {
             read: pool.clone(),
             write: pool,
             audit,
+            pages: Default::default(),
         })
     }
 }

@@ -13,6 +13,8 @@ pub struct SqliteStore {
     write: sqlx::Pool<Sqlite>,
     /// Seals the entries appended to the audit trail.
     audit: crocevia_core::desk::audit::AuditSeal,
+    /// Counts and anchors of the lists paged through (see `pages`).
+    pages: std::sync::Arc<crate::pages::PageCache>,
 }
 
 impl SqliteStore {
@@ -85,7 +87,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(crate::db_error)?;
-        Ok(SqliteStore { read, write, audit })
+        Ok(SqliteStore {
+            read,
+            write,
+            audit,
+            pages: Default::default(),
+        })
     }
 }
 

@@ -312,6 +312,58 @@ pub async fn listing_pages_and_counts(store: &dyn Store) {
     assert!(store.list(&q).await.unwrap().items.is_empty());
 }
 
+/// Deep pages start from remembered ids rather than walking every row before them; they
+/// must hold exactly the rows an offset would, and follow writes at once.
+pub async fn deep_pages_hold_the_rows_at_their_place(store: &dyn Store) {
+    seed(store).await;
+    let phone = |i: usize| {
+        Record::new("phone", format!("7e3d4c5b-6a7f-4e8d-9c0b-{i:012}"))
+            .with("service_id", SERVICE)
+            .with("number", format!("+39 0862 {i}"))
+    };
+    store
+        .apply(changes((0..2_500).map(phone).collect(), 3))
+        .await
+        .unwrap();
+    let all = store.ids_of("phone").await.unwrap();
+    assert_eq!(all.len(), 2_501);
+    let mut q = query("phone");
+    q.per_page = 7;
+    let page_of = |all: &[String], page: usize| -> Vec<String> {
+        all.iter().skip((page - 1) * 7).take(7).cloned().collect()
+    };
+    // Pages before, across and after the places remembered (every 1,000th row), and the last:
+    // first by offset while the anchors are read in the background, then from them.
+    for round in 0..2 {
+        for page in [1, 142, 143, 144, 286, 287, 300, 358, 359] {
+            q.page = page as u32;
+            let listed = store.list(&q).await.unwrap();
+            assert_eq!(listed.total_items, 2_501);
+            let ids: Vec<String> = listed.items.iter().map(|r| r.id.clone()).collect();
+            assert_eq!(ids, page_of(&all, page), "page {page}, round {round}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    // A row sorting first moves every row one place on; a deep page shows it at once.
+    store
+        .apply(changes(
+            vec![
+                Record::new("phone", "0000aaaa-6a7f-4e8d-9c0b-000000000000")
+                    .with("service_id", SERVICE)
+                    .with("number", "+39 0862 0"),
+            ],
+            4,
+        ))
+        .await
+        .unwrap();
+    let all = store.ids_of("phone").await.unwrap();
+    q.page = 300;
+    let listed = store.list(&q).await.unwrap();
+    assert_eq!(listed.total_items, 2_502);
+    let ids: Vec<String> = listed.items.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids, page_of(&all, 300));
+}
+
 pub async fn filters_combine_with_and(store: &dyn Store) {
     seed(store).await;
     let mut q = query("service");
@@ -1108,6 +1160,7 @@ macro_rules! store_contract_tests {
             a_dangling_reference_rejects_the_whole_set,
             a_referenced_row_cannot_be_deleted_alone,
             listing_pages_and_counts,
+            deep_pages_hold_the_rows_at_their_place,
             filters_combine_with_and,
             modified_after_follows_writes,
             proximity_filters_by_radius_nearest_first,
