@@ -414,27 +414,33 @@ fn open_search(config: &Config, store: Arc<dyn Store>, fresh: bool) -> Result<Ar
 }
 
 /// Follows writes made by other app servers (and by imports) into this server's index.
+/// The first round brings the index up to date (building it when new) as soon as the server
+/// starts.
 async fn follow_changes(search: Arc<SearchService>) {
     let mut every = tokio::time::interval(crocevia_web::search_api::FOLLOW_INTERVAL);
     loop {
         every.tick().await;
-        if let Err(e) = search.sync().await {
-            tracing::warn!(error = %e, "search index follower: will retry");
+        match search.sync().await {
+            Ok(synced) if synced.services > 0 => tracing::info!(
+                changes = synced.changes,
+                services = synced.services,
+                "search index up to date"
+            ),
+            Ok(_) | Err(crocevia_search::SyncError::Building) => {}
+            Err(e) => tracing::warn!(error = %e, "search index follower: will retry"),
         }
     }
 }
 
 async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
     let search = open_search(&config, store.clone(), false)?;
-    let synced = search
-        .sync()
-        .await
-        .context("the search index could not be brought up to date")?;
-    tracing::info!(
-        changes = synced.changes,
-        services = synced.services,
-        "search index up to date"
-    );
+    if search.index().needs_rebuild() {
+        // A new app server, or an upgrade that changed the index: the server answers at once
+        // and searches answer 503 `search_unavailable` until the follower has built it.
+        tracing::warn!(
+            "the search index is being built from the directory; searches answer 503 until it is done"
+        );
+    }
     let follower = tokio::spawn(follow_changes(search.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -21,6 +21,10 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Index(#[from] crate::SearchError),
+    /// Another task is building the index from the whole directory: waiting for it would
+    /// hold a request for as long as the rebuild takes (minutes at a million services).
+    #[error("the search index is being built from the directory")]
+    Building,
 }
 
 /// What a catch-up did.
@@ -218,8 +222,13 @@ impl SearchService {
 
     /// Rebuilds the index if it is new or from another schema, then applies every change
     /// since its position.
+    /// While another task rebuilds the index this answers [`SyncError::Building`] at once.
     pub async fn sync(&self) -> Result<Synced, SyncError> {
-        let _one_at_a_time = self.running.lock().await;
+        let _one_at_a_time = match self.running.try_lock() {
+            Ok(guard) => guard,
+            Err(_) if self.index.needs_rebuild() => return Err(SyncError::Building),
+            Err(_) => self.running.lock().await,
+        };
         let mut done = Synced::default();
         if self.index.needs_rebuild() {
             let started = std::time::Instant::now();

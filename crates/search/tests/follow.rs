@@ -173,3 +173,41 @@ async fn two_servers_converge_on_postgres() {
     )
     .await;
 }
+
+/// A new app server answers while it builds its index: a second sync during the rebuild (a
+/// search, a write wanting its row findable) is told so at once instead of waiting minutes;
+/// once the rebuild is done, syncs work as before.
+#[tokio::test]
+async fn a_sync_during_a_rebuild_is_told_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("b.db").display());
+    let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
+        .await
+        .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let mut rows = taxonomy::to_hsds_records();
+    rows.extend(demo::network(at.date_naive()));
+    validate_and_apply(
+        store.as_ref(),
+        sourced(rows, "t"),
+        ExistingRows::Refuse,
+        Vec::new(),
+        Writer::Network,
+        "t",
+        at,
+    )
+    .await
+    .unwrap();
+    let search = SearchService::new(store, SearchIndex::in_memory().unwrap(), territories());
+    assert!(search.index().needs_rebuild());
+    // The first sync takes the lock and waits on the database; the second then finds it taken.
+    let (rebuilt, meanwhile) = tokio::join!(search.sync(), search.sync());
+    assert!(rebuilt.unwrap().services > 0);
+    assert!(
+        matches!(meanwhile, Err(crocevia_search::SyncError::Building)),
+        "{meanwhile:?}"
+    );
+    assert!(!search.index().needs_rebuild());
+    assert!(hits(&search, "italiano") > 0);
+    search.sync().await.unwrap();
+}

@@ -117,24 +117,29 @@ impl PostgresStore {
         url: &str,
         audit: crocevia_core::desk::audit::AuditSeal,
     ) -> Result<Self, crocevia_store::StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(crate::db_error)?
-            // Our statements are index lookups of a few thousand rows at most. PostgreSQL
-            // plans the larger ones in parallel, and starting the workers costs more than the
-            // query: a search-index rebuild took 31 s with them, 14 s without.
-            .options([("max_parallel_workers_per_gather", "0")]);
-        let pool = PgPoolOptions::new()
+        let options = PgConnectOptions::from_str(url).map_err(crate::db_error)?;
+        // Directory writes queue for one transaction lock anyway (`WRITE_LOCK`).
+        let write = PgPoolOptions::new()
+            .max_connections(5)
+            .connect_with(options.clone())
+            .await
+            .map_err(crate::db_error)?;
+        // Reads are index lookups of a few thousand rows at most. PostgreSQL plans the larger
+        // ones in parallel, and starting the workers costs more than the query: a search-index
+        // rebuild took 31 s with them, 14 s without. Bulk writes keep them (their reference
+        // checks scan whole tables).
+        let read = PgPoolOptions::new()
             .max_connections(10)
-            .connect_with(options)
+            .connect_with(options.options([("max_parallel_workers_per_gather", "0")]))
             .await
             .map_err(crate::db_error)?;
         sqlx::migrate!("./migrations/postgres")
-            .run(&pool)
+            .run(&write)
             .await
             .map_err(crate::db_error)?;
         Ok(PostgresStore {
-            read: pool.clone(),
-            write: pool,
+            read,
+            write,
             audit,
             pages: Default::default(),
         })

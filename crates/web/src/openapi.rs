@@ -85,7 +85,7 @@ pub fn document() -> Value {
             "400": {"description": "Invalid parameter (invalid_parameter), or q too long (query_too_long).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
     }}));
-    paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness and database reachability.", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));
+    paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness, database reachability and whether the search index is built (`search`: `ready` or `building`).", "responses": {"200": {"description": "Up."}, "503": {"description": "The database cannot be reached."}}}}));
     paths.insert("/metrics".into(), json!({"get": {
         "operationId": "metrics",
         "summary": "Prometheus metrics (text exposition format).",

@@ -151,7 +151,14 @@ fn metrics_allowed(
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({"status": "ok", "database": state.store.backend()})).into_response(),
+        // `search` is `building` while a new app server reads the directory into its index
+        // (searches answer 503 meanwhile); a load balancer may wait for `ready`.
+        Ok(()) => Json(json!({
+            "status": "ok",
+            "database": state.store.backend(),
+            "search": if state.search.index().needs_rebuild() { "building" } else { "ready" },
+        }))
+        .into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unavailable", "database": state.store.backend(), "error": e.to_string()})),

@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use crocevia_core::territory::Point;
 use crocevia_search::query::DEFAULT_FACET_LIMIT;
-use crocevia_search::{Near, SearchQuery, SearchResults};
+use crocevia_search::{Near, SearchQuery, SearchResults, SyncError};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -191,13 +191,21 @@ pub async fn run_shared(
         .search
         .sync_if_older(FOLLOW_INTERVAL)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "search index could not follow the directory");
-            AppError::new(
+        .map_err(|e| match e {
+            SyncError::Building => AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::SearchUnavailable,
-                "search is catching up with the directory; try again in a moment",
-            )
+                "this server is building its search index from the directory (first start or \
+                 upgrade); try again in a minute",
+            ),
+            e => {
+                tracing::error!(error = %e, "search index could not follow the directory");
+                AppError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::SearchUnavailable,
+                    "search is catching up with the directory; try again in a moment",
+                )
+            }
         })?;
     let index = state.search.index();
     let now = state.clock.now();

@@ -282,8 +282,10 @@ async fn remove(
 /// soon as the client hears it was. The write itself is committed: an index problem is
 /// logged, and the background follower retries.
 async fn follow_in_search(state: &AppState) {
-    if let Err(e) = state.search.sync().await {
-        tracing::error!(error = %e, "the search index did not take the write yet");
+    match state.search.sync().await {
+        // The index being built will read the write with the rest of the directory.
+        Ok(_) | Err(crocevia_search::SyncError::Building) => {}
+        Err(e) => tracing::error!(error = %e, "the search index did not take the write yet"),
     }
 }
 

@@ -27,6 +27,11 @@ async fn healthz_reports_the_database() {
         body.contains(&format!("\"database\":\"{backend}\"")),
         "{body}"
     );
+    // Once the search index holds the directory, the health check says so.
+    let (status, _) = get_text(&app, "/api/search?q=italiano").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = get_text(&app, "/healthz").await;
+    assert!(body.contains("\"search\":\"ready\""), "{body}");
 }
 
 #[tokio::test]

@@ -8,8 +8,9 @@
 //!    as an HSDS tabular package (CSV files and `datapackage.json`).
 //! 2. For each backend, this binary's own commands as child processes on a fresh database:
 //!    `import hsds` of each format, then on the NDJSON one `export hsds` (CSV and JSON),
-//!    `reindex`, and `serve` until `/healthz` answers: restarted with its index, and as a
-//!    new app server without one (it builds the index first). Each step's wall
+//!    `reindex`, and `serve` until `/healthz` answers and until it reports its search index
+//!    ready: restarted with its index, and as a new app server without one (it answers at
+//!    once and builds the index in the background). Each step's wall
 //!    time, rows per second and peak resident memory (the child's `VmHWM`, read while it
 //!    runs).
 //! 3. The ceilings, on the same rows: PostgreSQL's `\copy` of the CSV files into plain text
@@ -373,14 +374,14 @@ impl Backend<'_> {
             )?);
         }
         steps.push(self.crocevia(&db, &["reindex"], "reindex", None)?);
-        steps.push(self.start(&db, "restart (index kept)")?);
+        steps.extend(self.start(&db, "restart (index kept)")?);
         // A new app server on the same database: no index of its own yet.
         let new_server = Database {
             dir: self.work.join(format!("{}-new-server", self.name)),
             url: db.url.clone(),
         };
         copy_without_index(&db.dir, &new_server.dir)?;
-        steps.push(self.start(&new_server, "first start (no index)")?);
+        steps.extend(self.start(&new_server, "first start (no index)")?);
         steps.extend(self.ceilings(csv, &db)?);
         if self.name == "postgres" {
             for format in ["csv", "ndjson"] {
@@ -484,9 +485,10 @@ impl Backend<'_> {
         step
     }
 
-    /// `serve` on an existing database: the time until `/healthz` answers, and the memory
-    /// then.
-    fn start(&self, db: &Database, step: &str) -> Result<Step> {
+    /// `serve` on an existing database: the time until `/healthz` answers, then until it
+    /// says the search index is ready (a new server builds it after it starts answering), and
+    /// the memory then.
+    fn start(&self, db: &Database, step: &str) -> Result<Vec<Step>> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -498,27 +500,40 @@ impl Backend<'_> {
         let pid = child.id();
         let mut peak = None;
         let mut note = None;
+        let mut answering = None;
         loop {
             if let Some(status) = child.try_wait()? {
                 note = Some(format!("serve exited with {status} before answering"));
                 break;
             }
             peak = proc_kb(&format!("/proc/{pid}/status"), "VmHWM:").or(peak);
-            if healthz(&listen) {
-                break;
+            if let Some(health) = healthz(&listen) {
+                answering.get_or_insert(started.elapsed().as_secs_f64());
+                if health.contains("\"search\":\"ready\"") {
+                    break;
+                }
             }
             if started.elapsed() > Duration::from_secs(600) {
-                note = Some("no answer from /healthz in 600 s".into());
+                note = Some("no ready search index in 600 s".into());
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let seconds = started.elapsed().as_secs_f64();
+        let ready = started.elapsed().as_secs_f64();
         let _ = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();
         let _ = child.wait();
-        Ok(self.step(step, seconds, None, peak, note))
+        Ok(vec![
+            self.step(
+                &format!("{step}: answering"),
+                answering.unwrap_or(ready),
+                None,
+                None,
+                None,
+            ),
+            self.step(&format!("{step}: search ready"), ready, None, peak, note),
+        ])
     }
 
     /// What the database tools do with the same rows.
@@ -698,20 +713,17 @@ fn run_measured(mut command: Command) -> Result<(f64, Option<u64>, Option<String
     Ok((seconds, peak, failure))
 }
 
-/// Whether `/healthz` answers 200 at `address`.
-fn healthz(address: &str) -> bool {
-    let Ok(mut stream) = TcpStream::connect(address) else {
-        return false;
-    };
+/// What `/healthz` answers at `address`, when it answers 200.
+fn healthz(address: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(address).ok()?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream
+    stream
         .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.ends_with(b"200")
+        .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.lines().next()?.split(' ').nth(1)?;
+    (status == "200").then_some(answer)
 }
 
 fn file_mb(path: &Path) -> f64 {

@@ -237,8 +237,11 @@ pub async fn upload(
     .await;
     match result {
         Ok(applied) => {
-            if let Err(e) = state.search.sync().await {
-                tracing::error!(error = %e, "the search index did not take the import yet");
+            match state.search.sync().await {
+                Ok(_) | Err(crocevia_search::SyncError::Building) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "the search index did not take the import yet")
+                }
             }
             tracing::info!(account = %user.account.id, rows = applied.changes.len(), files = ?names, "HSDS package imported in the back office");
             Ok(import_page(language, &user, StatusCode::OK, |page, t| {
