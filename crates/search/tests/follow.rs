@@ -27,8 +27,8 @@ fn hits(search: &SearchService, text: &str) -> u64 {
     search.index().search(&query, Utc::now()).unwrap().total
 }
 
-/// `store` and `other` are two connections to one database, as two app servers have.
-async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
+/// Writes the demo network with its taxonomy; answers the first organisation's id.
+async fn write_demo(store: &dyn Store) -> String {
     let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
     let mut rows = taxonomy::to_hsds_records();
     rows.extend(demo::network(at.date_naive()));
@@ -39,7 +39,7 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         .id
         .clone();
     validate_and_apply(
-        store.as_ref(),
+        store,
         sourced(rows, "t"),
         ExistingRows::Refuse,
         Vec::new(),
@@ -49,6 +49,13 @@ async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     )
     .await
     .unwrap();
+    org
+}
+
+/// `store` and `other` are two connections to one database, as two app servers have.
+async fn two_servers_converge(store: Arc<dyn Store>, other: Arc<dyn Store>) {
+    let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let org = write_demo(store.as_ref()).await;
 
     let a = SearchService::new(
         store.clone(),
@@ -184,20 +191,7 @@ async fn a_sync_during_a_rebuild_is_told_at_once() {
     let store = crocevia_store_sql::open(&url, crocevia_store_sql::test_support::audit_seal())
         .await
         .unwrap();
-    let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
-    let mut rows = taxonomy::to_hsds_records();
-    rows.extend(demo::network(at.date_naive()));
-    validate_and_apply(
-        store.as_ref(),
-        sourced(rows, "t"),
-        ExistingRows::Refuse,
-        Vec::new(),
-        Writer::Network,
-        "t",
-        at,
-    )
-    .await
-    .unwrap();
+    write_demo(store.as_ref()).await;
     let search = SearchService::new(store, SearchIndex::in_memory().unwrap(), territories());
     assert!(search.index().needs_rebuild());
     // The first sync takes the lock and waits on the database; the second then finds it taken.
