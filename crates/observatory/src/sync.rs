@@ -12,7 +12,7 @@ use crocevia_core::service_doc::service_docs;
 use crocevia_core::statistics::{ObservationFilter, Period, Sex as StatSex, TerritoryLevel};
 use crocevia_core::territory::{Point, Territories};
 use crocevia_store::desk::{CONTACT_FACTS, NEED_FACTS, REFERRAL_FACTS};
-use crocevia_store::{Store, StoreError, load_nested};
+use crocevia_store::{SharedRows, Store, StoreError, load_nested_sharing};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::facts::{Codes, Needs, Referrals, ServiceFact, reason_codes, service_facts};
@@ -20,6 +20,8 @@ use crate::indicators::{IndicatorTable, Inputs, Query, QueryError, compute};
 
 /// Facts read per page on the first load, and change-log entries per round.
 const PAGE: u32 = 5000;
+/// Services whose facts are built at once.
+const SERVICES_PER_LOAD: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ObservatoryError {
@@ -366,17 +368,20 @@ impl ObservatoryService {
         }
     }
 
+    /// The listed services' facts, read 500 services at a time (with what they share read
+    /// once, as the search index's rebuild does): memory holds the facts, not the directory.
     async fn load_services(&self) -> Result<Vec<ServiceFact>, ObservatoryError> {
-        let records = self.store.all_records().await?;
-        let services: Vec<_> = records
-            .into_iter()
-            .filter(|r| r.table == "service")
-            .collect();
-        let mut rows = load_nested(self.store.as_ref(), services).await?;
-        rows.sort_by(|a, b| (&a.table, &a.id).cmp(&(&b.table, &b.id)));
-        let docs = service_docs(&rows, self.territories);
-        let facts = self.facts.read().await;
-        Ok(service_facts(&facts.codes, &docs))
+        let ids = self.store.ids_of("service").await?;
+        let mut shared = SharedRows::default();
+        let mut services = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(SERVICES_PER_LOAD) {
+            let found = self.store.get_many(Some("service"), chunk).await?;
+            let mut rows = load_nested_sharing(self.store.as_ref(), found, &mut shared).await?;
+            rows.sort_by(|a, b| (&a.table, &a.id).cmp(&(&b.table, &b.id)));
+            let docs = service_docs(&rows, self.territories);
+            services.extend(service_facts(&self.facts.read().await.codes, &docs));
+        }
+        Ok(services)
     }
 
     /// Foreign residents (ISTAT) by province on the latest 1 January shipped, both sexes.
