@@ -609,6 +609,8 @@ pub struct ReferralRow {
 /// A listed service as the observatory counts it.
 #[derive(Debug, Clone)]
 pub struct ServiceFact {
+    /// The service's id, to replace its facts when it changes.
+    pub id: String,
     /// Term indexes of its categories (its tags and their ancestors).
     pub terms: Vec<u8>,
     pub provinces: Vec<u8>,
@@ -621,6 +623,7 @@ pub fn service_facts(codes: &Codes, docs: &[ServiceDoc]) -> Vec<ServiceFact> {
     docs.iter()
         .filter(|d| d.is_listed())
         .map(|d| ServiceFact {
+            id: d.id.clone(),
             terms: d
                 .categories
                 .iter()

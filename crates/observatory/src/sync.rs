@@ -12,7 +12,7 @@ use crocevia_core::service_doc::service_docs;
 use crocevia_core::statistics::{ObservationFilter, Period, Sex as StatSex, TerritoryLevel};
 use crocevia_core::territory::{Point, Territories};
 use crocevia_store::desk::{CONTACT_FACTS, NEED_FACTS, REFERRAL_FACTS};
-use crocevia_store::{SharedRows, Store, StoreError, load_nested_sharing};
+use crocevia_store::{SharedRows, Store, StoreError, load_nested_sharing, services_affected_by};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::facts::{Codes, Needs, Referrals, ServiceFact, reason_codes, service_facts};
@@ -22,6 +22,8 @@ use crate::indicators::{IndicatorTable, Inputs, Query, QueryError, compute};
 const PAGE: u32 = 5000;
 /// Services whose facts are built at once.
 const SERVICES_PER_LOAD: usize = 500;
+/// Directory changes in one round past which every service's facts are read again.
+const WHOLE_DIRECTORY_AFTER: usize = 2000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ObservatoryError {
@@ -62,7 +64,10 @@ pub struct Facts {
     reasons: Vec<&'static str>,
     /// Change-log position the facts reflect; `None` before the first load.
     position: Option<i64>,
+    /// Every service's facts are to be read (before the first load).
     services_stale: bool,
+    /// Services whose facts directory changes may have altered, read again at the next sync.
+    changed_services: BTreeSet<String>,
 }
 
 /// Service points by term on a grid of cells at least `distance_km` across, so that the points
@@ -128,6 +133,7 @@ impl Facts {
             reasons: reason_codes(),
             position: None,
             services_stale: true,
+            changed_services: BTreeSet::new(),
         }
     }
 
@@ -142,6 +148,13 @@ impl Facts {
 
     pub fn set_services(&mut self, services: Vec<ServiceFact>) {
         self.services = services;
+        self.reach.clear();
+    }
+
+    /// Replaces the facts of services `ids` with `fresh` (those still there and listed).
+    fn replace_services(&mut self, ids: &BTreeSet<String>, fresh: Vec<ServiceFact>) {
+        self.services.retain(|s| !ids.contains(&s.id));
+        self.services.extend(fresh);
         self.reach.clear();
     }
 
@@ -272,12 +285,27 @@ impl ObservatoryService {
             Some(from) => self.catch_up(from).await?,
         };
         if self.facts.read().await.services_stale {
-            let services = self.load_services().await?;
+            let ids = self.store.ids_of("service").await?;
+            let services = self.load_services(&ids).await?;
             let residents = self.load_residents().await?;
             let mut facts = self.facts.write().await;
             facts.set_services(services);
             facts.residents_by_province = residents;
             facts.services_stale = false;
+            facts.changed_services.clear();
+        } else {
+            let changed = std::mem::take(&mut self.facts.write().await.changed_services);
+            if !changed.is_empty() {
+                let ids: Vec<String> = changed.iter().cloned().collect();
+                match self.load_services(&ids).await {
+                    Ok(fresh) => self.facts.write().await.replace_services(&changed, fresh),
+                    Err(e) => {
+                        // Read them all at the next sync rather than lose these.
+                        self.facts.write().await.services_stale = true;
+                        return Err(e);
+                    }
+                }
+            }
         }
         *self.last_sync.lock().expect("sync clock") = Some(std::time::Instant::now());
         Ok(applied)
@@ -342,18 +370,27 @@ impl ObservatoryService {
             let mut needs = BTreeSet::new();
             let mut referrals = BTreeSet::new();
             let mut contacts = BTreeSet::new();
-            let mut directory = false;
+            let mut directory = Vec::new();
             for change in &changes {
                 match change.table.as_str() {
                     NEED_FACTS => needs.insert(change.id.clone()),
                     REFERRAL_FACTS => referrals.insert(change.id.clone()),
                     CONTACT_FACTS => contacts.insert(change.id.clone()),
                     _ => {
-                        directory = true;
+                        directory.push(change.clone());
                         false
                     }
                 };
             }
+            // Past this many directory changes (an import) every service is read again, which
+            // costs less than finding which ones they touch.
+            let all_services =
+                directory.len() > WHOLE_DIRECTORY_AFTER || self.facts.read().await.services_stale;
+            let touched = if all_services || directory.is_empty() {
+                Vec::new()
+            } else {
+                services_affected_by(self.store.as_ref(), &directory).await?
+            };
             let ids = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>();
             let mut need_facts = self.store.need_facts(&ids(needs), false).await?;
             need_facts.extend(self.store.need_facts(&ids(contacts), true).await?);
@@ -361,17 +398,18 @@ impl ObservatoryService {
             let mut facts = self.facts.write().await;
             need_facts.iter().for_each(|n| facts.upsert_need(n));
             referral_facts.iter().for_each(|r| facts.upsert_referral(r));
-            facts.services_stale |= directory;
+            facts.services_stale |= all_services;
+            facts.changed_services.extend(touched);
             facts.position = Some(last.seq);
             applied += changes.len();
             from = last.seq;
         }
     }
 
-    /// The listed services' facts, read 500 services at a time (with what they share read
-    /// once, as the search index's rebuild does): memory holds the facts, not the directory.
-    async fn load_services(&self) -> Result<Vec<ServiceFact>, ObservatoryError> {
-        let ids = self.store.ids_of("service").await?;
+    /// The facts of those of services `ids` still there and listed, read 500 services at a
+    /// time (with what they share read once, as the search index's rebuild does): memory holds
+    /// the facts, not the directory.
+    async fn load_services(&self, ids: &[String]) -> Result<Vec<ServiceFact>, ObservatoryError> {
         let mut shared = SharedRows::default();
         let mut services = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(SERVICES_PER_LOAD) {

@@ -1,12 +1,11 @@
 //! Keeps the index in step with the directory by following the store's change log: every app
 //! server runs this against its own index, so all of them converge on what the database holds.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
-use crocevia_core::hsds::Record;
 use crocevia_core::service_doc::service_docs;
 use crocevia_core::territory::Territories;
-use crocevia_store::{Operation, SharedRows, Store, StoreError, load_nested_sharing};
+use crocevia_store::{SharedRows, Store, StoreError, load_nested_sharing, services_affected_by};
 
 use crate::SearchIndex;
 
@@ -65,91 +64,12 @@ pub async fn catch_up(
         let Some(last) = changes.last() else {
             return Ok(done);
         };
-        let services = affected_services(store, &changes).await?;
+        let services = services_affected_by(store, &changes).await?;
         reindex(store, index, territories, &services).await?;
         index.commit_at(&last.seq.to_string())?;
         done.changes += changes.len();
         done.services += services.len();
     }
-}
-
-/// The services whose search document a set of changes may alter: changed services, and the
-/// services a changed row belongs to (its phone, its location, its organisation, its tags).
-async fn affected_services(
-    store: &dyn Store,
-    changes: &[crocevia_store::Change],
-) -> Result<Vec<String>, SyncError> {
-    let mut services: BTreeSet<String> = BTreeSet::new();
-    let mut frontier: Vec<Record> = Vec::new();
-    let mut upserted: Vec<(String, String)> = Vec::new();
-    for change in changes {
-        if change.table == "service" {
-            services.insert(change.id.clone());
-        } else if change.table.starts_with("desk_") {
-            // The desk's facts, for the observatory: nothing a search document shows.
-        } else if change.operation == Operation::Upsert {
-            upserted.push((change.table.clone(), change.id.clone()));
-        }
-    }
-    let mut by_table: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-    for (table, id) in &upserted {
-        by_table.entry(table.as_str()).or_default().push(id.clone());
-    }
-    for (table, ids) in by_table {
-        frontier.extend(store.get_many(Some(table), &ids).await?);
-    }
-    let mut seen: HashSet<(String, String)> = HashSet::new();
-    // Walk up from each row to the services it belongs to; four steps reach a service from
-    // anything nested in one (language → phone → contact → location → service).
-    for _ in 0..5 {
-        if frontier.is_empty() {
-            break;
-        }
-        let mut up_ids: BTreeSet<String> = BTreeSet::new();
-        let mut locations: Vec<String> = Vec::new();
-        let mut organizations: Vec<String> = Vec::new();
-        for record in &frontier {
-            if !seen.insert((record.table.clone(), record.id.clone())) {
-                continue;
-            }
-            match record.table.as_str() {
-                "service" => {
-                    services.insert(record.id.clone());
-                    continue;
-                }
-                "location" => locations.push(record.id.clone()),
-                "organization" => organizations.push(record.id.clone()),
-                _ => {}
-            }
-            for field in [
-                "service_id",
-                "service_at_location_id",
-                "location_id",
-                "contact_id",
-                "phone_id",
-                "link_id",
-            ] {
-                if let Some(id) = record.text(field) {
-                    up_ids.insert(id.to_owned());
-                }
-            }
-        }
-        let mut next = store
-            .get_many(None, &up_ids.into_iter().collect::<Vec<_>>())
-            .await?;
-        next.extend(
-            store
-                .pointing_at(&locations, &[("service_at_location", "location_id")])
-                .await?,
-        );
-        next.extend(
-            store
-                .pointing_at(&organizations, &[("service", "organization_id")])
-                .await?,
-        );
-        frontier = next;
-    }
-    Ok(services.into_iter().collect())
 }
 
 /// Rebuilds the documents of these services from the directory; services no longer there

@@ -17,7 +17,7 @@ use crocevia_core::statistics::{Dataset, Observation, ObservationFilter};
 use crocevia_core::territory::{Comune, Point, Province, Region, Territories};
 use serde::Serialize;
 
-pub use nested::{SharedRows, load_nested, load_nested_sharing, load_owned};
+pub use nested::{SharedRows, load_nested, load_nested_sharing, load_owned, services_affected_by};
 
 /// Errors of any backend, with stable codes for the API and the CLI.
 #[derive(Debug, thiserror::Error)]

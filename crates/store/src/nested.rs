@@ -1,12 +1,12 @@
 //! Loads the rows a nested HSDS object (`service_full`, …) is assembled from, following the
 //! same nesting table the JSON formats use, one query per level rather than per row.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crocevia_core::hsds::Record;
 use crocevia_core::hsds::nested::{Link, Parents, children};
 
-use crate::{DirectoryRead, Result};
+use crate::{Change, DirectoryRead, Operation, Result};
 
 /// The given roots plus every row nested inside them, each once.
 pub async fn load_nested(store: &dyn DirectoryRead, roots: Vec<Record>) -> Result<Vec<Record>> {
@@ -134,4 +134,84 @@ async fn load(
         level = start..all.len();
     }
     Ok(all)
+}
+
+/// The services whose nested object a set of changes may alter, so whatever is built from
+/// services (a search document, the observatory's facts) is built again: changed services, and
+/// the services a changed row belongs to (its phone, its location, its organisation, its tags).
+pub async fn services_affected_by(
+    store: &dyn DirectoryRead,
+    changes: &[Change],
+) -> Result<Vec<String>> {
+    let mut services: BTreeSet<String> = BTreeSet::new();
+    let mut frontier: Vec<Record> = Vec::new();
+    let mut upserted: Vec<(String, String)> = Vec::new();
+    for change in changes {
+        if change.table == "service" {
+            services.insert(change.id.clone());
+        } else if change.table.starts_with("desk_") {
+            // The desk's facts, for the observatory: nothing a search document shows.
+        } else if change.operation == Operation::Upsert {
+            upserted.push((change.table.clone(), change.id.clone()));
+        }
+    }
+    let mut by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (table, id) in &upserted {
+        by_table.entry(table.as_str()).or_default().push(id.clone());
+    }
+    for (table, ids) in by_table {
+        frontier.extend(store.get_many(Some(table), &ids).await?);
+    }
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Walk up from each row to the services it belongs to; four steps reach a service from
+    // anything nested in one (language → phone → contact → location → service).
+    for _ in 0..5 {
+        if frontier.is_empty() {
+            break;
+        }
+        let mut up_ids: BTreeSet<String> = BTreeSet::new();
+        let mut locations: Vec<String> = Vec::new();
+        let mut organizations: Vec<String> = Vec::new();
+        for record in &frontier {
+            if !seen.insert((record.table.clone(), record.id.clone())) {
+                continue;
+            }
+            match record.table.as_str() {
+                "service" => {
+                    services.insert(record.id.clone());
+                    continue;
+                }
+                "location" => locations.push(record.id.clone()),
+                "organization" => organizations.push(record.id.clone()),
+                _ => {}
+            }
+            for field in [
+                "service_id",
+                "service_at_location_id",
+                "location_id",
+                "contact_id",
+                "phone_id",
+                "link_id",
+            ] {
+                if let Some(id) = record.text(field) {
+                    up_ids.insert(id.to_owned());
+                }
+            }
+        }
+        let mut next = store
+            .get_many(None, &up_ids.into_iter().collect::<Vec<_>>())
+            .await?;
+        next.extend(
+            store
+                .pointing_at(&locations, &[("service_at_location", "location_id")])
+                .await?,
+        );
+        next.extend(
+            store
+                .pointing_at(&organizations, &[("service", "organization_id")])
+                .await?,
+        );
+        frontier = next;
+    }
+    Ok(services.into_iter().collect())
 }

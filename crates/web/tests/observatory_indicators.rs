@@ -20,8 +20,11 @@ use crocevia_core::desk::{
     ReferralState, Sex, SharedPerson, Side, Urgency,
 };
 use crocevia_core::disclosure::DisclosureRule;
-use crocevia_core::taxonomy::TermCode;
+use crocevia_core::hsds::Record;
+use crocevia_core::hsds::validate::{ExistingRows, sourced};
+use crocevia_core::taxonomy::{TermCode, term_id};
 use crocevia_observatory::Settings;
+use crocevia_store::import::{Writer, validate_and_apply};
 use crocevia_web::{AppState, WebConfig, router};
 use serde_json::Value;
 
@@ -462,6 +465,50 @@ async fn needs_far_from_any_service_of_their_category_are_unmet() {
     assert_eq!(cell(&t, "13", "all"), 0, "L'Aquila has: {t}");
     let t = table(&world, "needs?by=region").await;
     assert_eq!(cell(&t, "13", "all"), 5);
+
+    // A primary-care service opens in Aosta, written as the directory's importers and write
+    // API write: the observatory's next sync reads that service again (not the whole
+    // directory), and Aosta's needs are met.
+    let id = |n: u32| format!("0a05a000-0000-4000-8000-{n:012}");
+    let rows = vec![
+        Record::new("organization", id(1))
+            .with("name", "Ambulatorio Aosta")
+            .with("description", "Assistenza sanitaria di base"),
+        Record::new("service", id(2))
+            .with("name", "Medico di base per stranieri")
+            .with("status", "active")
+            .with("organization_id", id(1)),
+        Record::new("location", id(3))
+            .with("name", "Sede di Aosta")
+            .with("location_type", "physical")
+            .with("organization_id", id(1))
+            .with("latitude", 45.7370)
+            .with("longitude", 7.3201)
+            .with("external_identifier", "007003")
+            .with("external_identifier_type", "istat"),
+        Record::new("service_at_location", id(4))
+            .with("service_id", id(2))
+            .with("location_id", id(3)),
+        Record::new("attribute", id(5))
+            .with("link_id", id(2))
+            .with("link_entity", "service")
+            .with("link_type", "need")
+            .with("taxonomy_term_id", term_id("health.primary_care")),
+    ];
+    validate_and_apply(
+        world.store.as_ref(),
+        sourced(rows, "aosta"),
+        ExistingRows::Refuse,
+        Vec::new(),
+        Writer::Network,
+        "test",
+        when(),
+    )
+    .await
+    .unwrap();
+    world.state().observatory.sync().await.unwrap();
+    let t = table(&world, "unmet_needs?by=region").await;
+    assert_eq!(cell(&t, "02", "all"), 0, "Aosta now has primary care: {t}");
 }
 
 #[tokio::test]
