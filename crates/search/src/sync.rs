@@ -142,6 +142,7 @@ impl SearchService {
 
     /// Rebuilds the index if it is new or from another schema, then applies every change
     /// since its position.
+    ///
     /// While another task rebuilds the index this answers [`SyncError::Building`] at once.
     pub async fn sync(&self) -> Result<Synced, SyncError> {
         let _one_at_a_time = match self.running.try_lock() {

@@ -1135,7 +1135,9 @@ macro_rules! sql_store {
                             }
                         }
                         crate::pages::Anchors::Reading => {}
-                        crate::pages::Anchors::NotAsked => {
+                        // One read at a time: deep pages of many different filters must not
+                        // start as many scans of the directory.
+                        crate::pages::Anchors::NotAsked if self.pages.start_reading() => {
                             anchors = crate::pages::Anchors::Reading;
                             let (pool, pages, key) = (self.read.clone(), self.pages.clone(), key.clone());
                             let (where_sql, binds) = (sql.where_sql.clone(), sql.binds.clone());
@@ -1144,8 +1146,10 @@ macro_rules! sql_store {
                                     Ok(ids) => pages.anchors_read(&key, position, ids),
                                     Err(e) => tracing::warn!(error = %e, "could not read the anchors of deep pages; they stay read by offset"),
                                 }
+                                pages.done_reading();
                             });
                         }
+                        crate::pages::Anchors::NotAsked => {}
                     }
                 }
                 self.pages.put(&key, position, total, anchors);

@@ -5,10 +5,11 @@
 //! a page then starts from the nearest anchor (`id >= anchor`, an index seek) and skips fewer
 //! than `ANCHOR_EVERY` rows.
 //!
-//! Reading the anchors walks the whole list once, so it runs in the background; until it is
-//! done (and after every write) pages are read by offset, as before.
+//! Reading the anchors walks the whole list once, so it runs in the background, one list at a
+//! time; until it is done (and after every write) pages are read by offset, as before.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Rows between two remembered ids.
@@ -19,6 +20,8 @@ const LISTS: usize = 64;
 #[derive(Default)]
 pub(crate) struct PageCache {
     lists: Mutex<HashMap<String, Counted>>,
+    /// Whether anchors are being read (of any list).
+    reading: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -68,6 +71,15 @@ impl PageCache {
         {
             counted.anchors = Anchors::Read(Arc::new(ids));
         }
+    }
+
+    /// Claims the one background read of anchors; false while another runs.
+    pub fn start_reading(&self) -> bool {
+        !self.reading.swap(true, Ordering::AcqRel)
+    }
+
+    pub fn done_reading(&self) {
+        self.reading.store(false, Ordering::Release);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Counted>> {
