@@ -2,21 +2,20 @@
 //! new installation loads on first start. Progress shows on the terminal; problems are listed
 //! by file, row and field.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use crocevia_core::clock::Clock;
-use crocevia_core::hsds::Problem;
-use crocevia_core::hsds::Record;
 use crocevia_core::hsds::formats::{
-    BUNDLE_LISTS, BundleWriter, ReadOutcome, extension_fields, read_json, read_tabular,
-    tabular_columns, tabular_datapackage, tabular_row,
+    BUNDLE_LISTS, BundleWriter, NO_DATAPACKAGE, Reading, extension_fields, read_json_into,
+    read_tabular_file, tabular_columns, tabular_datapackage, tabular_row,
 };
 use crocevia_core::hsds::nested::{Placed, RecordIndex};
 use crocevia_core::hsds::schema::registry;
-use crocevia_core::hsds::validate::{ExistingRows, extra_fields, sourced};
+use crocevia_core::hsds::validate::{CheckedRead, ExistingRows, extra_fields, sourced};
+use crocevia_core::hsds::{Problem, Record, SourcedRecord};
 use crocevia_core::taxonomy;
 use crocevia_store::desk::Pathway;
 use crocevia_store::import::{ImportError, Writer, import_read, validate_and_apply};
@@ -25,6 +24,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// Problems printed on the terminal; the full list goes to `--report`.
 const SHOWN_PROBLEMS: usize = 200;
+/// Of those, the most printed while reading: the rest are for what only the whole input
+/// shows (dangling references, duplicates, rows already in the directory).
+const SHOWN_WHILE_READING: usize = 150;
 
 pub(crate) fn spinner(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
@@ -43,59 +45,136 @@ pub(crate) fn counting_bar(len: u64, message: &str) -> ProgressBar {
     bar
 }
 
-/// Reads an HSDS package from disk: a directory of CSV files, or a JSON/NDJSON file.
-pub fn read_package(path: &Path) -> Result<ReadOutcome> {
-    if path.is_dir() {
-        let mut names: Vec<_> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot list {}", path.display()))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
-        names.sort();
-        let bar = counting_bar(names.len() as u64, "reading");
-        let mut files = Vec::new();
-        for p in names {
-            let bytes =
-                std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            files.push((name, bytes));
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        if !files.iter().any(|(n, _)| n.ends_with(".csv")) {
-            bail!(
-                "{} holds no CSV files: an HSDS tabular package is a directory of CSV files with datapackage.json",
-                path.display()
-            );
-        }
-        Ok(read_tabular(&files))
-    } else {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path
-            .file_name()
+/// Reads an HSDS package from disk into `out`, a file at a time: a directory of CSV files
+/// (with its datapackage.json), or a JSON/NDJSON file.
+pub fn read_package(path: &Path, out: &mut dyn Reading) -> Result<()> {
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    let name_of = |p: &Path| {
+        p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        Ok(read_json(&name, &bytes))
+            .unwrap_or_default()
+    };
+    if !path.is_dir() {
+        read_json_into(&name_of(path), &read(path)?, out);
+        return Ok(());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("cannot list {}", path.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let names: Vec<String> = files.iter().map(|p| name_of(p)).collect();
+    if !names.iter().any(|n| n.ends_with(".csv")) {
+        bail!(
+            "{} holds no CSV files: an HSDS tabular package is a directory of CSV files with datapackage.json",
+            path.display()
+        );
+    }
+    if !names.iter().any(|n| n == "datapackage.json") {
+        out.warning(NO_DATAPACKAGE.to_owned());
+    }
+    for (file, name) in files.iter().zip(&names) {
+        read_tabular_file(name, &read(file)?, out);
+    }
+    Ok(())
+}
+
+/// Rows checked as they are read, counted on the terminal with their rate, and the first
+/// problems printed as soon as they are found (the rest of the input is still read, so one
+/// round of fixes is enough).
+struct TerminalReading {
+    read: CheckedRead,
+    bar: ProgressBar,
+    shown: HashSet<Problem>,
+}
+
+impl TerminalReading {
+    fn new() -> Self {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} reading and checking: {human_pos} rows, {per_sec} [{elapsed}]",
+            )
+            .expect("template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        TerminalReading {
+            read: CheckedRead::default(),
+            bar,
+            shown: HashSet::new(),
+        }
+    }
+
+    /// Prints the problems found since the `from`th, while fewer than
+    /// [`SHOWN_WHILE_READING`] are shown.
+    fn show_from(&mut self, from: usize) {
+        for problem in &self.read.problems()[from..] {
+            if self.shown.len() >= SHOWN_WHILE_READING {
+                return;
+            }
+            self.bar.suspend(|| {
+                if self.shown.is_empty() {
+                    eprintln!("Problems found (reading goes on; nothing will be written):");
+                }
+                eprintln!("  {problem}");
+            });
+            self.shown.insert(problem.clone());
+        }
     }
 }
 
-fn print_problems(problems: &[Problem], report: Option<&Path>) -> Result<()> {
+impl Reading for TerminalReading {
+    fn row(&mut self, row: SourcedRecord) {
+        let before = self.read.problems().len();
+        self.read.row(row);
+        self.show_from(before);
+        self.bar.inc(1);
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        let before = self.read.problems().len();
+        self.read.problem(problem);
+        self.show_from(before);
+    }
+
+    fn warning(&mut self, warning: String) {
+        self.bar.suspend(|| eprintln!("warning: {warning}"));
+    }
+}
+
+/// Lists what is wrong: the problems not shown while reading (found comparing rows with
+/// each other and with the directory), within [`SHOWN_PROBLEMS`] in all; every one goes
+/// to `report`.
+fn print_problems(
+    problems: &[Problem],
+    shown: &HashSet<Problem>,
+    report: Option<&Path>,
+) -> Result<()> {
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in problems {
+        *by_code.entry(p.code.as_str()).or_default() += 1;
+    }
+    let by_code: Vec<String> = by_code.iter().map(|(c, n)| format!("{n} {c}")).collect();
     eprintln!(
-        "The import was refused: {} problem(s). Nothing was written.",
-        problems.len()
+        "The import was refused: {} problem(s) ({}). Nothing was written.",
+        problems.len(),
+        by_code.join(", ")
     );
-    for p in problems.iter().take(SHOWN_PROBLEMS) {
+    let unshown: Vec<&Problem> = problems.iter().filter(|p| !shown.contains(*p)).collect();
+    let room = SHOWN_PROBLEMS.saturating_sub(shown.len());
+    if !shown.is_empty() && !unshown.is_empty() && room > 0 {
+        eprintln!("Besides those listed above:");
+    }
+    for p in unshown.iter().take(room) {
         eprintln!("  {p}");
     }
-    if problems.len() > SHOWN_PROBLEMS {
+    let listed = shown.len() + unshown.len().min(room);
+    if problems.len() > listed {
         eprintln!(
             "  … and {} more (use --report FILE for the full list)",
-            problems.len() - SHOWN_PROBLEMS
+            problems.len() - listed
         );
     }
     if let Some(path) = report {
@@ -115,38 +194,42 @@ pub async fn import_hsds(
     replace: bool,
     report: Option<&Path>,
 ) -> Result<bool> {
-    let mut outcome = ReadOutcome::default();
+    let started = Instant::now();
+    let mut reading = TerminalReading::new();
     for path in paths {
-        outcome.append(read_package(path)?);
+        read_package(path, &mut reading)?;
     }
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    for (table, field) in extra_fields(&outcome.records) {
+    let TerminalReading { read, bar, shown } = reading;
+    bar.finish_and_clear();
+    for (table, field) in extra_fields(read.records()) {
         eprintln!("warning: {table}.{field} is not in HSDS 3.0; kept as an extension field");
     }
-    let rows = outcome.records.len();
-    let bar = spinner(&format!("validating and writing {rows} rows"));
+    let rows = read.records().len();
+    let bar = spinner(&format!(
+        "checking {rows} rows together and against the directory, then writing them"
+    ));
     let mode = if replace {
         ExistingRows::Replace
     } else {
         ExistingRows::Refuse
     };
-    let result = import_read(store, outcome, mode, Writer::Network, "import", clock.now()).await;
+    let result = import_read(store, read, mode, Writer::Network, "import", clock.now()).await;
     bar.finish_and_clear();
     match result {
         Ok(applied) => {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            let seconds = started.elapsed().as_secs_f64();
             println!(
-                "Imported {} rows from {} ({} already there, unchanged).",
+                "Imported {} rows from {} ({} already there, unchanged) in {seconds:.1} s, {:.0} rows/s.",
                 applied.changes.len(),
                 names.join(", "),
-                applied.unchanged
+                applied.unchanged,
+                rows as f64 / seconds.max(0.001),
             );
             Ok(true)
         }
         Err(ImportError::Invalid(problems)) => {
-            print_problems(&problems, report)?;
+            print_problems(&problems, &shown, report)?;
             Ok(false)
         }
         Err(e @ ImportError::AlreadyImported(_)) => {

@@ -121,6 +121,37 @@ fn the_csv_example_alone_is_refused_with_each_dangling_reference_located() {
     );
 }
 
+/// A row's own problems are printed as soon as it is read; those only the whole input shows
+/// (references) follow the count, which is broken down by kind.
+#[test]
+fn problems_are_printed_as_found_then_counted_by_kind() {
+    let install = Install::new();
+    let package = install.path("package");
+    std::fs::create_dir_all(&package).unwrap();
+    for entry in std::fs::read_dir(conformance().join("examples/csv")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.ends_with("schedules.csv") {
+            text = text.replacen(",WEEKLY,", ",sometimes,", 1);
+        }
+        std::fs::write(package.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let out = install.run(&["import", "hsds", s(&package)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let at = |needle: &str| {
+        stderr
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing from:\n{stderr}"))
+    };
+    let streamed = at("schedules.csv, row 2, field freq: 'sometimes' is not one of");
+    let refused = at("The import was refused: 9 problem(s) (8 dangling_reference, 1 not_allowed)");
+    assert!(at("Problems found (reading goes on") < streamed);
+    assert!(streamed < refused, "shown while reading, before the count");
+    assert!(refused < at("Besides those listed above:"));
+    assert!(refused < at("attributes.csv, row 2, field link_id"));
+}
+
 #[test]
 fn the_examples_round_trip_through_csv_and_json_exports() {
     let first = Install::new();

@@ -4,9 +4,11 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-use crocevia_core::hsds::formats::ReadOutcome;
 use crocevia_core::hsds::ownership::{foreign_rows, parent_ids};
-use crocevia_core::hsds::validate::{ExistingRows, compare_with_stored, ids_to_look_up, validate};
+use crocevia_core::hsds::validate::{
+    CheckedRead, ExistingRows, check_row, compare_with_stored, ids_to_look_up, sort_by_origin,
+    validate_together,
+};
 use crocevia_core::hsds::{Problem, Record, SourcedRecord};
 
 use crate::{Change, ChangeSet, DirectoryRead, DirectoryWrite, StoreError};
@@ -62,13 +64,31 @@ pub async fn validate_and_apply<S: DirectoryRead + DirectoryWrite + ?Sized>(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
+    let mut problems = Vec::new();
+    let mut batch = batch;
+    for row in &mut batch {
+        check_row(row, &mut problems);
+    }
+    let checked = check(store, batch, problems, mode, &deletes, writer).await?;
+    apply_checked(store, checked, mode, deletes, actor, at).await
+}
+
+/// Writes a checked batch, or says why not.
+async fn apply_checked<S: DirectoryWrite + ?Sized>(
+    store: &S,
+    checked: Checked,
+    mode: ExistingRows,
+    deletes: Vec<(String, String)>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Applied, ImportError> {
     let Checked {
         batch,
         problems,
         unchanged,
-    } = check(store, batch, mode, &deletes, writer).await?;
+    } = checked;
     if !problems.is_empty() {
-        return Err(ImportError::Invalid(sorted(problems)));
+        return Err(ImportError::Invalid(problems));
     }
     if mode == ExistingRows::Refuse && batch.is_empty() && deletes.is_empty() && unchanged > 0 {
         return Err(ImportError::AlreadyImported(unchanged));
@@ -85,7 +105,7 @@ pub async fn validate_and_apply<S: DirectoryRead + DirectoryWrite + ?Sized>(
 }
 
 /// A batch as validation left it, with every problem found in it: by itself, against the
-/// stored rows and against the writer's ownership.
+/// stored rows and against the writer's ownership, in the order of the input.
 struct Checked {
     batch: Vec<SourcedRecord>,
     problems: Vec<Problem>,
@@ -93,30 +113,29 @@ struct Checked {
     unchanged: usize,
 }
 
+/// Checks rows already [checked one by one](check_row), whose problems are `problems`,
+/// together and against the database.
 async fn check<S: DirectoryRead + ?Sized>(
     store: &S,
     mut batch: Vec<SourcedRecord>,
+    mut problems: Vec<Problem>,
     mode: ExistingRows,
     deletes: &[(String, String)],
     writer: Writer<'_>,
 ) -> Result<Checked, StoreError> {
     let existing = store.existing(&ids_to_look_up(&batch)).await?;
-    let mut problems = validate(&mut batch, &existing);
+    problems.extend(validate_together(&mut batch, &existing));
     let own_ids: Vec<String> = batch.iter().map(|s| s.record.id.clone()).collect();
     let stored = store.get_many(None, &own_ids).await?;
     let comparison = compare_with_stored(&mut batch, &stored, mode);
     problems.extend(comparison.problems);
     problems.extend(ownership_problems(store, &batch, deletes, stored, writer).await?);
+    sort_by_origin(&mut problems);
     Ok(Checked {
         batch,
         problems,
         unchanged: comparison.unchanged,
     })
-}
-
-fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
-    problems.sort_by(|a, b| (&a.origin.file, a.origin.row).cmp(&(&b.origin.file, b.origin.row)));
-    problems
 }
 
 /// The rows of the batch (and deleted) that `writer` may not write. `stored` holds the
@@ -156,20 +175,23 @@ async fn ownership_problems<S: DirectoryRead + ?Sized>(
 /// Imports what a reader made of some files (the CLI's `import`, the back office's upload):
 /// cells that could not be read are reported together with everything validation finds in
 /// the rest, so one round of fixes is enough; nothing is written unless there are none.
+/// Problems come in the order of the input.
 pub async fn import_read<S: DirectoryRead + DirectoryWrite + ?Sized>(
     store: &S,
-    outcome: ReadOutcome,
+    read: CheckedRead,
     mode: ExistingRows,
     writer: Writer<'_>,
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
-    if outcome.problems.is_empty() {
-        return validate_and_apply(store, outcome.records, mode, Vec::new(), writer, actor, at)
-            .await;
-    }
-    let checked = check(store, outcome.records, ExistingRows::Replace, &[], writer).await?;
-    let mut problems = outcome.problems;
-    problems.extend(checked.problems);
-    Err(ImportError::Invalid(sorted(problems)))
+    // The import fails anyway: rows already there are not reported too, which would bury
+    // the problem to fix.
+    let mode = if read.unreadable() {
+        ExistingRows::Replace
+    } else {
+        mode
+    };
+    let outcome = read.into_outcome();
+    let checked = check(store, outcome.records, outcome.problems, mode, &[], writer).await?;
+    apply_checked(store, checked, mode, Vec::new(), actor, at).await
 }

@@ -29,6 +29,29 @@ impl ReadOutcome {
     }
 }
 
+/// Where the readers hand what they read, as they read it: a caller can check each row,
+/// report problems and count progress before the whole input is read.
+pub trait Reading {
+    /// A row read whole, its cells typed; not yet checked against the schema.
+    fn row(&mut self, row: SourcedRecord);
+    fn problem(&mut self, problem: Problem);
+    fn warning(&mut self, warning: String);
+}
+
+impl Reading for ReadOutcome {
+    fn row(&mut self, row: SourcedRecord) {
+        self.records.push(row);
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    fn warning(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+}
+
 fn file_problem(
     file: &str,
     row: usize,
@@ -50,59 +73,68 @@ fn file_problem(
 
 /// Reads uploaded files (name, content): a tabular package when any of them is a CSV file,
 /// else each one as HSDS JSON.
-pub fn read_files(files: &[(String, Vec<u8>)]) -> ReadOutcome {
+pub fn read_files(files: &[(String, Vec<u8>)], out: &mut dyn Reading) {
     if files.iter().any(|(name, _)| name.ends_with(".csv")) {
-        return read_tabular(files);
+        return read_tabular_into(files, out);
     }
-    let mut out = ReadOutcome::default();
     for (name, bytes) in files {
-        out.append(read_json(name, bytes));
+        read_json_into(name, bytes, out);
     }
-    out
 }
 
 /// Reads a tabular package from its files (name, content). `datapackage.json` is optional:
 /// tables are recognised by the file names HSDS gives them.
 pub fn read_tabular(files: &[(String, Vec<u8>)]) -> ReadOutcome {
     let mut out = ReadOutcome::default();
-    if !files.iter().any(|(name, _)| name == "datapackage.json") {
-        out.warnings
-            .push("no datapackage.json: reading the CSV files by their HSDS names".to_owned());
-    }
-    for (name, bytes) in files {
-        if name == "datapackage.json" {
-            if serde_json::from_slice::<Value>(bytes).is_err() {
-                out.problems.push(file_problem(
-                    name,
-                    1,
-                    None,
-                    ProblemCode::InvalidJson,
-                    "datapackage.json is not valid JSON".to_owned(),
-                ));
-            }
-            continue;
-        }
-        if !name.ends_with(".csv") {
-            continue;
-        }
-        match registry().by_file(name) {
-            Some(spec) => read_csv(spec.name, name, bytes, &mut out),
-            None => out
-                .warnings
-                .push(format!("{name} is not an HSDS table: skipped")),
-        }
-    }
+    read_tabular_into(files, &mut out);
     out
 }
 
-fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome) {
+/// [`read_tabular`], handing rows over as they are read.
+pub fn read_tabular_into(files: &[(String, Vec<u8>)], out: &mut dyn Reading) {
+    if !files.iter().any(|(name, _)| name == "datapackage.json") {
+        out.warning(NO_DATAPACKAGE.to_owned());
+    }
+    for (name, bytes) in files {
+        read_tabular_file(name, bytes, out);
+    }
+}
+
+/// Warned when a tabular package comes without its descriptor.
+pub const NO_DATAPACKAGE: &str = "no datapackage.json: reading the CSV files by their HSDS names";
+
+/// Reads one file of a tabular package: a CSV file named as HSDS names its table, or
+/// `datapackage.json` (only checked to be JSON); anything else is skipped.
+pub fn read_tabular_file(name: &str, bytes: &[u8], out: &mut dyn Reading) {
+    if name == "datapackage.json" {
+        if serde_json::from_slice::<Value>(bytes).is_err() {
+            out.problem(file_problem(
+                name,
+                1,
+                None,
+                ProblemCode::InvalidJson,
+                "datapackage.json is not valid JSON".to_owned(),
+            ));
+        }
+        return;
+    }
+    if !name.ends_with(".csv") {
+        return;
+    }
+    match registry().by_file(name) {
+        Some(spec) => read_csv(spec.name, name, bytes, out),
+        None => out.warning(format!("{name} is not an HSDS table: skipped")),
+    }
+}
+
+fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut dyn Reading) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let spec = registry().get(table).expect("known table");
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = match reader.byte_headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            out.problems.push(file_problem(
+            out.problem(file_problem(
                 file,
                 1,
                 None,
@@ -117,7 +149,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         match std::str::from_utf8(raw) {
             Ok(h) => columns.push(h.trim().to_owned()),
             Err(_) => {
-                out.problems.push(file_problem(
+                out.problem(file_problem(
                     file,
                     1,
                     None,
@@ -132,7 +164,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         }
     }
     let Some(id_column) = columns.iter().position(|c| c == "id") else {
-        out.problems.push(file_problem(
+        out.problem(file_problem(
             file,
             1,
             Some("id"),
@@ -142,7 +174,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         return;
     };
     for extra in columns.iter().filter(|c| spec.field(c).is_none()) {
-        out.warnings.push(format!(
+        out.warning(format!(
             "{file}: column {extra} is not in HSDS 3.0; kept as an extension"
         ));
     }
@@ -152,7 +184,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
             Ok(r) => r,
             Err(e) => {
                 let row = e.position().map_or(0, |p| lines.at(p.byte() as usize));
-                out.problems.push(file_problem(
+                out.problem(file_problem(
                     file,
                     row,
                     None,
@@ -169,7 +201,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         let mut readable = true;
         for (column, raw) in columns.iter().zip(row_bytes.iter()) {
             let Ok(cell) = std::str::from_utf8(raw) else {
-                out.problems.push(file_problem(
+                out.problem(file_problem(
                     file,
                     row,
                     Some(column),
@@ -184,8 +216,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
                 Ok(Some(value)) => record.set(column, value),
                 Ok(None) => {}
                 Err(e) => {
-                    out.problems
-                        .push(file_problem(file, row, Some(column), e.code, e.message));
+                    out.problem(file_problem(file, row, Some(column), e.code, e.message));
                     readable = false;
                 }
             }
@@ -196,7 +227,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
             .unwrap_or("")
             .trim();
         if id.is_empty() {
-            out.problems.push(file_problem(
+            out.problem(file_problem(
                 file,
                 row,
                 Some("id"),
@@ -208,7 +239,7 @@ fn read_csv(table: &'static str, file: &str, bytes: &[u8], out: &mut ReadOutcome
         record.fields.remove("id");
         record.id = id.to_owned();
         if readable {
-            out.records.push(SourcedRecord {
+            out.row(SourcedRecord {
                 record,
                 origin: Origin {
                     file: file.to_owned(),
@@ -356,6 +387,12 @@ pub fn tabular_datapackage() -> Vec<u8> {
 /// page (`contents`), or the bundle [`write_json`] produces.
 pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
     let mut out = ReadOutcome::default();
+    read_json_into(file, bytes, &mut out);
+    out
+}
+
+/// [`read_json`], handing rows over as they are read.
+pub fn read_json_into(file: &str, bytes: &[u8], out: &mut dyn Reading) {
     let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
         Ok(t) => t,
         Err(e) => {
@@ -364,25 +401,25 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
                 .filter(|b| **b == b'\n')
                 .count()
                 + 1;
-            out.problems.push(file_problem(
+            out.problem(file_problem(
                 file,
                 row,
                 None,
                 ProblemCode::InvalidUtf8,
                 "the file is not UTF-8 text".to_owned(),
             ));
-            return out;
+            return;
         }
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => read_guessed(file, &items, &mut out),
+        Ok(Value::Array(items)) => read_guessed(file, &items, out),
         Ok(Value::Object(map)) if map.contains_key("contents") => {
             let items = map["contents"].as_array().cloned().unwrap_or_default();
-            read_guessed(file, &items, &mut out);
+            read_guessed(file, &items, out);
         }
-        Ok(Value::Object(map)) if is_bundle(&map) => read_bundle(file, &map, &mut out),
-        Ok(object @ Value::Object(_)) => read_guessed(file, &[object], &mut out),
-        Ok(_) => out.problems.push(file_problem(
+        Ok(Value::Object(map)) if is_bundle(&map) => read_bundle(file, &map, out),
+        Ok(object @ Value::Object(_)) => read_guessed(file, &[object], out),
+        Ok(_) => out.problem(file_problem(
             file,
             1,
             None,
@@ -392,22 +429,22 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
         Err(whole) => {
             let lines: Vec<&str> = text.lines().collect();
             if lines.iter().filter(|l| !l.trim().is_empty()).count() < 2 {
-                out.problems.push(file_problem(
+                out.problem(file_problem(
                     file,
                     whole.line(),
                     None,
                     ProblemCode::InvalidJson,
                     format!("not valid JSON: {whole}"),
                 ));
-                return out;
+                return;
             }
             for (i, line) in lines.iter().enumerate() {
                 if line.trim().is_empty() {
                     continue;
                 }
                 match serde_json::from_str::<Value>(line) {
-                    Ok(v) => read_object(guess_table(&v), file, i + 1, &v, &mut out),
-                    Err(e) => out.problems.push(file_problem(
+                    Ok(v) => read_object(guess_table(&v), file, i + 1, &v, out),
+                    Err(e) => out.problem(file_problem(
                         file,
                         i + 1,
                         None,
@@ -418,7 +455,6 @@ pub fn read_json(file: &str, bytes: &[u8]) -> ReadOutcome {
             }
         }
     }
-    out
 }
 
 /// The lists of nested objects a bundle holds, by key and table.
@@ -433,7 +469,7 @@ fn is_bundle(map: &Map<String, Value>) -> bool {
     map.contains_key("hsds_version")
 }
 
-fn read_bundle(file: &str, map: &Map<String, Value>, out: &mut ReadOutcome) {
+fn read_bundle(file: &str, map: &Map<String, Value>, out: &mut dyn Reading) {
     for (key, table) in BUNDLE_LISTS {
         if let Some(Value::Array(items)) = map.get(key) {
             read_objects(table, &format!("{file}#{key}"), items, out);
@@ -442,7 +478,7 @@ fn read_bundle(file: &str, map: &Map<String, Value>, out: &mut ReadOutcome) {
     if let Some(Value::Object(rest)) = map.get("records") {
         for (table, items) in rest {
             let Some(spec) = registry().get(table) else {
-                out.problems.push(file_problem(
+                out.problem(file_problem(
                     file,
                     1,
                     None,
@@ -530,29 +566,33 @@ pub fn guess_table(value: &Value) -> &'static str {
         .map_or("service", |(_, table)| table)
 }
 
-fn read_guessed(file: &str, items: &[Value], out: &mut ReadOutcome) {
+fn read_guessed(file: &str, items: &[Value], out: &mut dyn Reading) {
     for (i, item) in items.iter().enumerate() {
         read_object(guess_table(item), file, i + 1, item, out);
     }
 }
 
-fn read_objects(table: &str, file: &str, items: &[Value], out: &mut ReadOutcome) {
+fn read_objects(table: &str, file: &str, items: &[Value], out: &mut dyn Reading) {
     for (i, item) in items.iter().enumerate() {
         read_object(table, file, i + 1, item, out);
     }
 }
 
-fn read_object(table: &str, file: &str, row: usize, value: &Value, out: &mut ReadOutcome) {
+fn read_object(table: &str, file: &str, row: usize, value: &Value, out: &mut dyn Reading) {
     match flatten(table, value, "") {
-        Ok(flat) => out.records.extend(flat.into_iter().map(|f| SourcedRecord {
-            record: f.record,
-            origin: Origin {
-                file: file.to_owned(),
-                row,
-                path: f.path,
-            },
-        })),
-        Err(ShapeError { path, message }) => out.problems.push(Problem {
+        Ok(flat) => {
+            for f in flat {
+                out.row(SourcedRecord {
+                    record: f.record,
+                    origin: Origin {
+                        file: file.to_owned(),
+                        row,
+                        path: f.path,
+                    },
+                });
+            }
+        }
+        Err(ShapeError { path, message }) => out.problem(Problem {
             origin: Origin {
                 file: file.to_owned(),
                 row,

@@ -7,11 +7,12 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::formats::{ReadOutcome, Reading};
 use super::record::{Record, check_value};
 
 /// Where a row came from: a file and a row number (CSV: the line, header = 1; JSON: the
 /// object's position, 1-based) and, inside a nested JSON object, a path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Origin {
     pub file: String,
     pub row: usize,
@@ -98,7 +99,7 @@ impl PartialEq<&str> for ProblemCode {
 }
 
 /// One thing wrong with the input, precise enough to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Problem {
     #[serde(flatten)]
     pub origin: Origin,
@@ -182,8 +183,17 @@ pub enum ExistingRows {
 pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Problem> {
     let mut problems = Vec::new();
     for s in batch.iter_mut() {
-        check_fields(s, &mut problems);
+        check_row(s, &mut problems);
     }
+    problems.extend(validate_together(batch, existing));
+    sort_by_origin(&mut problems);
+    problems
+}
+
+/// What rows each [checked on its own](check_row) still have to be checked for together:
+/// repeats (merged, or conflicting) and references, to the batch or to `existing`.
+pub fn validate_together(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Problem> {
+    let mut problems = Vec::new();
     dedupe(batch, &mut problems);
     let in_batch: HashMap<&str, Vec<&str>> = batch.iter().fold(HashMap::new(), |mut m, s| {
         m.entry(s.record.id.as_str())
@@ -211,6 +221,12 @@ pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Prob
             }
         }
     }
+    sort_by_origin(&mut problems);
+    problems
+}
+
+/// In the order of the input: by file, row and place in the row.
+pub fn sort_by_origin(problems: &mut [Problem]) {
     problems.sort_by(|a, b| {
         (&a.origin.file, a.origin.row, &a.origin.path).cmp(&(
             &b.origin.file,
@@ -218,7 +234,55 @@ pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Prob
             &b.origin.path,
         ))
     });
-    problems
+}
+
+/// Rows read from files, each [checked on its own](check_row) as it arrives, so the
+/// problems of a row are known (and can be shown) before the rest of the input is read.
+#[derive(Debug, Default)]
+pub struct CheckedRead {
+    outcome: ReadOutcome,
+    unreadable: bool,
+}
+
+impl CheckedRead {
+    /// Whether some input could not be read at all (as opposed to rows read with problems):
+    /// the rows are then incomplete.
+    pub fn unreadable(&self) -> bool {
+        self.unreadable
+    }
+
+    pub fn records(&self) -> &[SourcedRecord] {
+        &self.outcome.records
+    }
+
+    /// Every problem so far, in the order found.
+    pub fn problems(&self) -> &[Problem] {
+        &self.outcome.problems
+    }
+
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.outcome.warnings)
+    }
+
+    pub fn into_outcome(self) -> ReadOutcome {
+        self.outcome
+    }
+}
+
+impl Reading for CheckedRead {
+    fn row(&mut self, mut row: SourcedRecord) {
+        check_row(&mut row, &mut self.outcome.problems);
+        self.outcome.records.push(row);
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.unreadable = true;
+        self.outcome.problems.push(problem);
+    }
+
+    fn warning(&mut self, warning: String) {
+        self.outcome.warnings.push(warning);
+    }
 }
 
 fn problem(s: &SourcedRecord, field: Option<&str>, code: ProblemCode, message: String) -> Problem {
@@ -230,7 +294,9 @@ fn problem(s: &SourcedRecord, field: Option<&str>, code: ProblemCode, message: S
     }
 }
 
-fn check_fields(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
+/// Checks one row on its own against its table's schema (id, types, required fields,
+/// allowed values), normalising values in place (UUID case, times).
+pub fn check_row(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
     let spec = s.record.spec();
     match check_value(
         super::schema::FieldKind::Uuid,
@@ -457,6 +523,51 @@ mod tests {
         ] {
             assert!(codes.contains(&code), "{code} missing from {codes:?}");
         }
+    }
+
+    #[test]
+    fn each_row_is_checked_as_it_is_read() {
+        /// The problems known after each row is handed over.
+        #[derive(Default)]
+        struct Watch {
+            read: CheckedRead,
+            known: Vec<usize>,
+        }
+        impl Reading for Watch {
+            fn row(&mut self, row: SourcedRecord) {
+                self.read.row(row);
+                self.known.push(self.read.problems().len());
+            }
+            fn problem(&mut self, problem: Problem) {
+                self.read.problem(problem);
+            }
+            fn warning(&mut self, _: String) {}
+        }
+        let csv = format!(
+            "id,name,status,organization_id\n{SERVICE},Sportello,open,{ORG}\n\
+             D9D5E0F5-0000-4f73-9a2f-4dd0ecc6c610,Sportello,active,{ORG}\n"
+        );
+        let mut watch = Watch::default();
+        crate::hsds::formats::read_tabular_file("services.csv", csv.as_bytes(), &mut watch);
+        assert_eq!(
+            watch.known,
+            [1, 1],
+            "the first row's problem is known before the second row is read"
+        );
+        assert_eq!(watch.read.problems()[0].code, "not_allowed");
+        assert!(!watch.read.unreadable(), "every cell could be read");
+        assert_eq!(
+            watch.read.records()[1].record.id,
+            "d9d5e0f5-0000-4f73-9a2f-4dd0ecc6c610",
+            "normalised as checked"
+        );
+        let mut rows = watch.read.into_outcome().records;
+        let problems = validate_together(&mut rows, &Existing::new());
+        assert_eq!(
+            problems.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+            ["dangling_reference", "dangling_reference"],
+            "what only the whole batch shows is left for later"
+        );
     }
 
     #[test]

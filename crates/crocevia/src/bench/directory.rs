@@ -10,9 +10,10 @@
 //!    `import hsds` of each format, then on the NDJSON one `export hsds` (CSV and JSON),
 //!    `reindex`, and `serve` until `/healthz` answers and until it reports its search index
 //!    ready: restarted with its index, and as a new app server without one (it answers at
-//!    once and builds the index in the background). Each step's wall
-//!    time, rows per second and peak resident memory (the child's `VmHWM`, read while it
-//!    runs).
+//!    once and builds the index in the background). Last, `import hsds` of the package
+//!    with a problem in every phone and schedule, refused: the time to refuse it and to
+//!    show the first problem. Each step's wall time, rows per second and peak resident
+//!    memory (the child's `VmHWM`, read while it runs).
 //! 3. The ceilings, on the same rows: PostgreSQL's `\copy` of the CSV files into plain text
 //!    tables (for import) and `pg_dump` of the directory's tables (for export), and
 //!    `sqlite3 .dump` of the SQLite database; each skipped with a note when its tool is not
@@ -118,7 +119,8 @@ pub fn run(args: &DirectoryArgs) -> Result<ExitCode> {
     let ndjson = work.join("directory.ndjson");
     let csv = work.join("directory-csv");
     write_inputs(&records, &ndjson, &csv)?;
-    drop(records);
+    let invalid = work.join("invalid-csv");
+    let invalid_rows = write_invalid(records, &invalid)?;
     let generation_s = started.elapsed().as_secs_f64();
     let ndjson_mb = file_mb(&ndjson);
     let csv_mb = dir_mb(&csv);
@@ -141,6 +143,7 @@ pub fn run(args: &DirectoryArgs) -> Result<ExitCode> {
             rows,
         };
         bench.measure(&ndjson, &csv, &mut steps)?;
+        steps.push(bench.refuse(&invalid, invalid_rows)?);
     }
 
     print_table(&steps);
@@ -335,6 +338,31 @@ fn write_inputs(records: &[Record], ndjson: &Path, csv: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The package again with every phone's service missing and every schedule's frequency not
+/// one HSDS allows: a problem in each of those rows, to time a refusal at scale. Returns
+/// the rows with a problem.
+fn write_invalid(mut records: Vec<Record>, dir: &Path) -> Result<usize> {
+    let mut invalid = 0;
+    for (i, record) in records.iter_mut().enumerate() {
+        match record.table.as_str() {
+            "phone" if record.fields.contains_key("service_id") => {
+                record.set("service_id", uuid(9, i));
+                invalid += 1;
+            }
+            "schedule" => {
+                record.set("freq", "sometimes");
+                invalid += 1;
+            }
+            _ => {}
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    for (name, bytes) in write_tabular(&records) {
+        std::fs::write(dir.join(name), bytes)?;
+    }
+    Ok(invalid)
+}
+
 struct Backend<'a> {
     name: &'a str,
     exe: &'a Path,
@@ -389,6 +417,35 @@ impl Backend<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `import hsds` of the invalid package on a fresh database: the time to refuse it, and
+    /// to show the first problem.
+    fn refuse(&self, invalid: &Path, invalid_rows: usize) -> Result<Step> {
+        let db = self.fresh_database("invalid")?;
+        self.crocevia(&db, &["migrate"], "migrate", None)?;
+        let bar = spinner(&format!("{}: refuse invalid csv", self.name));
+        let input = invalid.to_string_lossy();
+        let run = run_measured(self.command(&db, &["import", "hsds", &input]))?;
+        bar.finish_and_clear();
+        if run.failure.is_none() {
+            bail!("{}: the invalid package was accepted", self.name);
+        }
+        if self.name == "postgres" {
+            self.drop_database("invalid")?;
+        }
+        let note = format!(
+            "{invalid_rows} rows with a problem; the first shown after {}",
+            run.first_problem_s
+                .map_or("–".into(), |s| format!("{s:.2} s"))
+        );
+        Ok(self.step(
+            "refuse invalid csv",
+            run.seconds,
+            Some(self.rows),
+            run.peak,
+            Some(note),
+        ))
     }
 
     fn database(&self, format: &str) -> Database {
@@ -450,9 +507,9 @@ impl Backend<'_> {
         rows: Option<usize>,
     ) -> Result<Step> {
         let bar = spinner(&format!("{}: {step}", self.name));
-        let (seconds, peak, failure) = run_measured(self.command(db, args))?;
+        let run = run_measured(self.command(db, args))?;
         bar.finish_and_clear();
-        Ok(self.step(step, seconds, rows, peak, failure))
+        Ok(self.step(step, run.seconds, rows, run.peak, run.failure))
     }
 
     fn step(
@@ -552,7 +609,12 @@ impl Backend<'_> {
                     .args(["-t", "hsds_record", "-t", "hsds_ref", &db.url])
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped());
-                let (seconds, peak, failure) = run_measured(dump)?;
+                let Measured {
+                    seconds,
+                    peak,
+                    failure,
+                    ..
+                } = run_measured(dump)?;
                 steps.push(self.step("pg_dump (ceiling)", seconds, Some(self.rows), peak, failure));
             } else {
                 steps.push(self.step(
@@ -569,7 +631,12 @@ impl Backend<'_> {
                 .arg(".dump")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped());
-            let (seconds, peak, failure) = run_measured(dump)?;
+            let Measured {
+                seconds,
+                peak,
+                failure,
+                ..
+            } = run_measured(dump)?;
             steps.push(self.step(".dump (ceiling)", seconds, Some(self.rows), peak, failure));
         } else {
             steps.push(self.step(".dump (ceiling)", 0.0, None, None, Some(missing("sqlite3"))));
@@ -665,7 +732,9 @@ fn copy_ceiling(url: &str, csv: &Path) -> Result<(f64, Option<u64>)> {
         .arg(&script_path)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let (seconds, _, failure) = run_measured(command)?;
+    let Measured {
+        seconds, failure, ..
+    } = run_measured(command)?;
     if let Some(failure) = failure {
         bail!("the COPY ceiling failed: {failure}");
     }
@@ -675,17 +744,37 @@ fn copy_ceiling(url: &str, csv: &Path) -> Result<(f64, Option<u64>)> {
 
 /// Runs `command` to its end: wall time, the child's peak resident memory (sampled while
 /// it runs; `VmHWM` is a high-water mark), and its stderr's last lines when it failed.
-fn run_measured(mut command: Command) -> Result<(f64, Option<u64>, Option<String>)> {
+/// What running a child process gave.
+struct Measured {
+    seconds: f64,
+    peak: Option<u64>,
+    /// What it printed when it failed.
+    failure: Option<String>,
+    /// When it printed its first problem (an indented line on standard error).
+    first_problem_s: Option<f64>,
+}
+
+fn run_measured(mut command: Command) -> Result<Measured> {
+    use std::io::BufRead as _;
     let started = Instant::now();
     let mut child = command.spawn().context("cannot start a benchmark step")?;
     let status_file = format!("/proc/{}/status", child.id());
-    let mut stderr = child.stderr.take();
+    let stderr = child.stderr.take();
     let collector = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.read_to_string(&mut text);
+        let (mut text, mut first_problem_s) = (String::new(), None);
+        for line in stderr
+            .map(std::io::BufReader::new)
+            .into_iter()
+            .flat_map(|s| s.lines())
+            .map_while(|l| l.ok())
+        {
+            if first_problem_s.is_none() && line.starts_with("  ") {
+                first_problem_s = Some(started.elapsed().as_secs_f64());
+            }
+            text.push_str(&line);
+            text.push('\n');
         }
-        text
+        (text, first_problem_s)
     });
     let mut peak = None;
     let status = loop {
@@ -696,7 +785,7 @@ fn run_measured(mut command: Command) -> Result<(f64, Option<u64>, Option<String
         std::thread::sleep(Duration::from_millis(10));
     };
     let seconds = started.elapsed().as_secs_f64();
-    let text = collector.join().unwrap_or_default();
+    let (text, first_problem_s) = collector.join().unwrap_or_default();
     let failure = (!status.success()).then(|| {
         let lines: Vec<&str> = text
             .lines()
@@ -710,7 +799,12 @@ fn run_measured(mut command: Command) -> Result<(f64, Option<u64>, Option<String
         }
         format!("exit {}: {text}", status.code().unwrap_or(-1))
     });
-    Ok((seconds, peak, failure))
+    Ok(Measured {
+        seconds,
+        peak,
+        failure,
+        first_problem_s,
+    })
 }
 
 /// What `/healthz` answers at `address`, when it answers 200.

@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crocevia_core::access::Role;
 use crocevia_core::hsds::formats::read_files;
-use crocevia_core::hsds::validate::{ExistingRows, Problem, ProblemCode, extra_fields};
+use crocevia_core::hsds::validate::{
+    CheckedRead, ExistingRows, Problem, ProblemCode, extra_fields,
+};
 use crocevia_store::import::{ImportError, Writer, import_read};
 
 use crate::AppState;
@@ -203,11 +205,12 @@ pub async fn upload(
         ));
     }
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let mut outcome = read_files(&files);
+    let mut read = CheckedRead::default();
+    read_files(&files, &mut read);
     drop(files);
-    let mut warnings = std::mem::take(&mut outcome.warnings);
+    let mut warnings = read.take_warnings();
     warnings.extend(
-        extra_fields(&outcome.records)
+        extra_fields(read.records())
             .into_iter()
             .map(|(table, field)| {
                 format!("{table}.{field}: not in HSDS 3.0; kept as an extension field")
@@ -228,7 +231,7 @@ pub async fn upload(
     let actor = format!("account:{}", user.account.id);
     let result = import_read(
         state.store.as_ref(),
-        outcome,
+        read,
         mode,
         writer,
         &actor,
