@@ -653,6 +653,29 @@ impl Check<'_> {
         let code = self.column.get(row);
         code == self.wanted || code == self.or
     }
+
+    /// Leaves out ([`OUTSIDE`]) the rows of `range` that do not pass.
+    fn apply(&self, range: std::ops::Range<usize>, cells: &mut [u32]) {
+        let (wanted, or) = (self.wanted, self.or);
+        match self.column {
+            Column::Narrow(column) => {
+                for (c, &v) in cells.iter_mut().zip(&column[range]) {
+                    let v = u32::from(v);
+                    if v != wanted && v != or {
+                        *c = OUTSIDE;
+                    }
+                }
+            }
+            Column::Wide(column) => {
+                for (c, &v) in cells.iter_mut().zip(&column[range]) {
+                    let v = u32::from(v);
+                    if v != wanted && v != or {
+                        *c = OUTSIDE;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The filter as checks on needs.
@@ -715,15 +738,13 @@ fn count_needs(
     let needs = inputs.needs;
     let checks = need_checks(needs, filter);
     let regions = filter.region_bits(inputs.codes);
-    let row_column = rows.dim.and_then(|d| need_column(needs, d));
-    let column_column = columns.dim.and_then(|d| need_column(needs, d));
-    let width = columns.len();
-    let cells = rows.len() * width;
-    let count_range = |range: std::ops::Range<usize>| {
-        let mut counts = vec![0u64; cells];
-        // Only the blocks whose months meet the period.
-        let blocks = (range.start / BLOCK)..range.end.div_ceil(BLOCK);
-        let wanted = blocks.filter(|&b| {
+    let row_positions = Positions::of(rows, rows.dim.and_then(|d| need_column(needs, d)));
+    let column_positions = Positions::of(columns, columns.dim.and_then(|d| need_column(needs, d)));
+    let width = columns.len() as u32;
+    let cells = rows.len() * columns.len();
+    // Only the blocks whose months meet the period, and which hold the region's rows.
+    let blocks: Vec<usize> = (0..needs.len().div_ceil(BLOCK))
+        .filter(|&b| {
             let in_period = needs
                 .block_months
                 .get(b)
@@ -735,44 +756,65 @@ fn count_needs(
                     .is_none_or(|bits| bits & wanted != 0)
             });
             in_period && in_region
-        });
-        let scanned =
-            wanted.flat_map(|b| (b * BLOCK).max(range.start)..((b + 1) * BLOCK).min(range.end));
-        for i in scanned {
-            let month = needs.month[i];
-            if month < from || month > to || !needs.counted[i] {
-                continue;
+        })
+        .collect();
+    let count_blocks = |blocks: &[usize]| {
+        // One slot more, for the rows left out: counting needs no branch.
+        let mut counts = vec![0u64; cells + 1];
+        let mut cell = vec![0u32; BLOCK];
+        for &b in blocks {
+            let range = b * BLOCK..((b + 1) * BLOCK).min(needs.len());
+            let cell = &mut cell[..range.len()];
+            // A column at a time over the block: each pass is a tight loop over one column.
+            row_positions.fill(range.clone(), cell);
+            column_positions.combine(range.clone(), width, cell);
+            let whole_block_in_period = needs
+                .block_months
+                .get(b)
+                .is_some_and(|(low, high)| *low >= from && *high <= to);
+            if !whole_block_in_period {
+                for (c, &month) in cell.iter_mut().zip(&needs.month[range.clone()]) {
+                    if month < from || month > to {
+                        *c = OUTSIDE;
+                    }
+                }
             }
-            if !checks.iter().all(|check| check.passes(i)) {
-                continue;
+            for (c, &counted) in cell.iter_mut().zip(&needs.counted[range.clone()]) {
+                if !counted {
+                    *c = OUTSIDE;
+                }
             }
-            let (r, c) = (
-                rows.of(code_of(row_column, rows.dim, i)),
-                columns.of(code_of(column_column, columns.dim, i)),
-            );
-            if r == OUTSIDE || c == OUTSIDE || (unmet_only && !(inputs.unmet)(i)) {
-                continue;
+            for check in &checks {
+                check.apply(range.clone(), cell);
             }
-            counts[r as usize * width + c as usize] += 1;
+            if unmet_only {
+                for (c, i) in cell.iter_mut().zip(range) {
+                    if *c != OUTSIDE && !(inputs.unmet)(i) {
+                        *c = OUTSIDE;
+                    }
+                }
+            }
+            for &c in cell.iter() {
+                counts[(c as usize).min(cells)] += 1;
+            }
         }
+        counts.truncate(cells);
         counts
     };
-    // Large histories are scanned in parallel, one slice per core.
+    // Large histories are scanned in parallel, the wanted blocks shared out evenly (rows are
+    // sorted by month, so a period's blocks sit together).
     let threads = if needs.len() >= PARALLEL_FROM {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
     } else {
         1
     };
-    let counts = if threads == 1 {
-        count_range(0..needs.len())
+    let counts = if threads == 1 || blocks.len() < 2 {
+        count_blocks(&blocks)
     } else {
-        let slice = needs.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            let parts: Vec<_> = (0..threads)
-                .map(|t| {
-                    let range = t * slice..((t + 1) * slice).min(needs.len());
-                    scope.spawn(|| count_range(range))
-                })
+            let parts: Vec<_> = blocks
+                .chunks(blocks.len().div_ceil(threads))
+                .map(|share| scope.spawn(|| count_blocks(share)))
                 .collect();
             let mut total = vec![0u64; cells];
             for part in parts {
@@ -783,7 +825,78 @@ fn count_needs(
             total
         })
     };
-    counts.chunks(width).map(<[u64]>::to_vec).collect()
+    counts.chunks(columns.len()).map(<[u64]>::to_vec).collect()
+}
+
+/// A side's category position for every value its column can hold (months already made
+/// years for the year dimension), so a scan looks each row's position up in one step.
+enum Positions<'a> {
+    /// The side reads no need column: every row has the position of code 0.
+    Constant(u32),
+    Narrow(&'a [u8], Vec<u32>),
+    Wide(&'a [u16], Vec<u32>),
+}
+
+impl<'a> Positions<'a> {
+    fn of(side: &Side, column: Option<Column<'a>>) -> Self {
+        let position = |value: u32| {
+            side.of(match side.dim {
+                Some(Dim::Year) => value / 12,
+                _ => value,
+            })
+        };
+        match column {
+            None => Positions::Constant(side.of(0)),
+            Some(Column::Narrow(c)) => {
+                Positions::Narrow(c, (0..=u32::from(u8::MAX)).map(position).collect())
+            }
+            Some(Column::Wide(c)) => {
+                Positions::Wide(c, (0..=u32::from(u16::MAX)).map(position).collect())
+            }
+        }
+    }
+
+    /// Each row's position, or [`OUTSIDE`].
+    fn fill(&self, range: std::ops::Range<usize>, out: &mut [u32]) {
+        match self {
+            Positions::Constant(p) => out.fill(*p),
+            Positions::Narrow(c, table) => {
+                for (o, &v) in out.iter_mut().zip(&c[range]) {
+                    *o = table[usize::from(v)];
+                }
+            }
+            Positions::Wide(c, table) => {
+                for (o, &v) in out.iter_mut().zip(&c[range]) {
+                    *o = table[usize::from(v)];
+                }
+            }
+        }
+    }
+
+    /// Turns row positions in `cells` into cell positions, this side being the columns of
+    /// a table `width` wide.
+    fn combine(&self, range: std::ops::Range<usize>, width: u32, cells: &mut [u32]) {
+        let join = |row: u32, column: u32| {
+            if row == OUTSIDE || column == OUTSIDE {
+                OUTSIDE
+            } else {
+                row * width + column
+            }
+        };
+        match self {
+            Positions::Constant(p) => cells.iter_mut().for_each(|c| *c = join(*c, *p)),
+            Positions::Narrow(column, table) => {
+                for (c, &v) in cells.iter_mut().zip(&column[range]) {
+                    *c = join(*c, table[usize::from(v)]);
+                }
+            }
+            Positions::Wide(column, table) => {
+                for (c, &v) in cells.iter_mut().zip(&column[range]) {
+                    *c = join(*c, table[usize::from(v)]);
+                }
+            }
+        }
+    }
 }
 
 /// Below this many needs a scan stays on one thread.
@@ -1252,6 +1365,52 @@ mod tests {
                 < needs.block_months.len(),
             "sorted, some blocks are skipped"
         );
+    }
+
+    /// A table of two dimensions (years × sex) with a filter and a period cutting blocks in
+    /// the middle, counted a column at a time, equals counting row by row.
+    #[test]
+    fn column_passes_count_what_rows_counted_one_by_one_give() {
+        let mut needs = Needs::default();
+        let first = month_number(2024, 1);
+        let n = 3 * BLOCK + 77;
+        let row = |i: usize| NeedRow {
+            category: (i % 4) as u8,
+            ..need(
+                first + ((i * 7919) % 24) as u16,
+                0,
+                ((i / 3) % 2) as u8,
+                i % 10 != 0,
+            )
+        };
+        for i in 0..n {
+            needs.put(i as u128, row(i));
+        }
+        needs.sort_by_month();
+        let (from, to) = (first + 6, first + 17);
+        let query = Query {
+            indicator: indicator("needs").expect("built in"),
+            by: vec![Dim::Year, Dim::Sex],
+            filter: Filter {
+                from: Some(from),
+                to: Some(to),
+                category: Some(2),
+                ..Filter::default()
+            },
+        };
+        let table = needs_table(&query, &needs);
+        assert_eq!(table.rows.categories, ["2024", "2025"]);
+        for (y, cells) in table.cells.iter().enumerate() {
+            for (sex, cell) in cells.iter().enumerate() {
+                let by_hand = (0..n)
+                    .map(row)
+                    .filter(|r| r.month >= from && r.month <= to && r.counted)
+                    .filter(|r| r.category == 2 && usize::from(r.sex) == sex)
+                    .filter(|r| usize::from(r.month / 12 - first / 12) == y)
+                    .count();
+                assert_eq!(*cell, Cell::Value(by_hand as f64), "year {y}, sex {sex}");
+            }
+        }
     }
 
     /// After sorting, a block's region bits are those of the rows it now holds, so a
