@@ -1380,7 +1380,7 @@ mod tests {
                 first + ((i * 7919) % 24) as u16,
                 0,
                 ((i / 3) % 2) as u8,
-                i % 10 != 0,
+                !i.is_multiple_of(10),
             )
         };
         for i in 0..n {
