@@ -57,7 +57,7 @@ pub struct Applied {
 /// `deletes` are applied in the same transaction (a replacement dropping old children).
 pub async fn validate_and_apply<S: DirectoryRead + DirectoryWrite + ?Sized>(
     store: &S,
-    batch: Vec<SourcedRecord>,
+    mut batch: Vec<SourcedRecord>,
     mode: ExistingRows,
     deletes: Vec<(String, String)>,
     writer: Writer<'_>,
@@ -65,7 +65,6 @@ pub async fn validate_and_apply<S: DirectoryRead + DirectoryWrite + ?Sized>(
     at: DateTime<Utc>,
 ) -> Result<Applied, ImportError> {
     let mut problems = Vec::new();
-    let mut batch = batch;
     for row in &mut batch {
         check_row(row, &mut problems);
     }

@@ -191,7 +191,8 @@ pub fn validate(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Prob
 }
 
 /// What rows each [checked on its own](check_row) still have to be checked for together:
-/// repeats (merged, or conflicting) and references, to the batch or to `existing`.
+/// repeats (merged, or conflicting) and references, to the batch or to `existing`. Unsorted:
+/// callers sort once, with the rest of their problems.
 pub fn validate_together(batch: &mut Vec<SourcedRecord>, existing: &Existing) -> Vec<Problem> {
     let mut problems = Vec::new();
     dedupe(batch, &mut problems);
@@ -221,7 +222,6 @@ pub fn validate_together(batch: &mut Vec<SourcedRecord>, existing: &Existing) ->
             }
         }
     }
-    sort_by_origin(&mut problems);
     problems
 }
 
