@@ -43,6 +43,7 @@ pub mod matching;
 pub mod query;
 pub mod sync;
 mod text_query;
+pub mod understanding;
 
 pub use index::{SCHEMA_VERSION, SearchIndex};
 pub use query::{Facets, Hit, Interpretation, Near, SearchQuery, SearchResults};

@@ -76,6 +76,7 @@ use crate::collect::{Collect, Order, Settings};
 use crate::fields::UNIT_SEPARATOR;
 use crate::index::SearchIndex;
 use crate::text_query::{CategoryClause, TextQuery};
+use crate::understanding::{self, Emergency, LEXICON};
 use crate::{Result, geo};
 
 /// Hits per page when `limit` is 0.
@@ -118,6 +119,8 @@ pub struct SearchQuery {
     /// Comuni and provinces kept in the facet counts, most frequent first (`None`: all); the
     /// other facet lists are short and always whole.
     pub facet_limit: Option<usize>,
+    /// Search the words as typed: no typo correction (the "search instead for …" link).
+    pub verbatim: bool,
 }
 
 /// A point and a radius.
@@ -185,6 +188,8 @@ pub struct Interpretation {
     pub corrections: Vec<(String, String)>,
     /// Nothing had enough of the words: results match some of them.
     pub relaxed: bool,
+    /// Urgent needs the text names, whose emergency numbers belong above the results.
+    pub emergencies: Vec<Emergency>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,17 +293,6 @@ const SNIPPET_CHARS: usize = 180;
 // The taxonomy's vocabulary
 // ---------------------------------------------------------------------------------------------
 
-/// Every word of every label and synonym of the needs taxonomy, folded, sorted.
-static TAXONOMY_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut words: Vec<String> = all_phrases()
-        .flat_map(|(_, phrase)| analysis::query_words(phrase, 64))
-        .map(|w| w.text)
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
-});
-
 /// Normalised phrase (see [`phrase_key`]) → codes of the terms it is a name or synonym of.
 static EXACT_PHRASES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
     let mut map: HashMap<String, Vec<&'static str>> = HashMap::new();
@@ -317,8 +311,8 @@ static EXACT_PHRASES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::n
 
 /// Builds the taxonomy tables now, so the first search does not pay for them.
 pub(crate) fn warm_up() {
-    LazyLock::force(&TAXONOMY_WORDS);
     LazyLock::force(&EXACT_PHRASES);
+    LazyLock::force(&LEXICON);
 }
 
 fn all_phrases() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -370,6 +364,7 @@ struct Plan {
     wants_free: bool,
     /// Language group index of the searcher's language, if it has its own fields.
     own_group: Option<usize>,
+    emergencies: Vec<Emergency>,
 }
 
 impl Plan {
@@ -400,8 +395,8 @@ impl Analyzers {
 
 impl SearchIndex {
     fn plan(&self, searcher: &Searcher, query: &SearchQuery, az: &mut Analyzers) -> Result<Plan> {
-        let own_group = query
-            .language
+        let language = query.language.as_deref().map(primary_subtag);
+        let own_group = language
             .as_deref()
             .map(lang_group)
             .and_then(|g| LANGS.iter().position(|l| *l == g));
@@ -411,12 +406,14 @@ impl SearchIndex {
             corrections: Vec::new(),
             wants_free: false,
             own_group,
+            emergencies: Vec::new(),
         };
         let text = bounded_text(query.text.as_deref().unwrap_or_default());
         let words = analysis::query_words(text, MAX_WORDS);
         let typing = words.last().is_some_and(|w| w.end == text.len());
-        // All words, corrected, for the taxonomy; the content words for matching.
+        // Every word, corrected, for understanding; the content words for matching.
         let mut tokens = Vec::with_capacity(words.len());
+        let mut content = Vec::with_capacity(words.len());
         for (i, word) in words.iter().enumerate() {
             let w = word.text.as_str();
             if is_stopword(w) {
@@ -431,14 +428,25 @@ impl SearchIndex {
             };
             let mut forms = vec![(w.to_owned(), 1.0)];
             let mut token = w.to_owned();
-            if prefixes.is_empty()
-                && !self.is_known(searcher, az, w)?
-                && let Some(fix) = self.correction(searcher, w)?
-            {
-                plan.corrections.push((w.to_owned(), fix.clone()));
-                token.clone_from(&fix);
-                forms.push((fix, CORRECTED_WEIGHT));
+            if prefixes.is_empty() && !self.is_known(searcher, az, w)? {
+                if let Some(base) = self.known_arabic_form(searcher, az, w)? {
+                    // "فالمدرسة" is "مدرسة" with "and in the" attached.
+                    token.clone_from(&base);
+                    forms.push((base, 1.0));
+                } else if !query.verbatim
+                    && let Some(fix) = self
+                        .correction(searcher, az, w, language.as_deref())?
+                        .map_or_else(
+                            || self.italian_of_cyrillic(searcher, az, w),
+                            |f| Ok(Some(f)),
+                        )?
+                {
+                    plan.corrections.push((w.to_owned(), fix.clone()));
+                    token.clone_from(&fix);
+                    forms.push((fix, CORRECTED_WEIGHT));
+                }
             }
+            content.push(tokens.len());
             tokens.push(token);
             let optional = is_free_word(w);
             plan.wants_free |= optional;
@@ -448,8 +456,47 @@ impl SearchIndex {
                 prefixes,
             });
         }
-        plan.categories = categories_of(&tokens);
+        let understood = understand(&tokens);
+        // Papers the person says they lack match nothing and name no category.
+        let mut kept = content.iter().map(|i| !understood.negated.contains(i));
+        plan.words.retain(|_| kept.next().unwrap_or(true));
+        plan.categories = understood.categories;
+        plan.emergencies = understood.emergencies;
         Ok(plan)
+    }
+
+    /// For a word in Cyrillic letters found nowhere, the Italian word or place it spells
+    /// ([`understanding::latin_of_cyrillic`]), as is or corrected in Italian: "барлетті" is
+    /// Barletta.
+    fn italian_of_cyrillic(
+        &self,
+        searcher: &Searcher,
+        az: &mut Analyzers,
+        word: &str,
+    ) -> Result<Option<String>> {
+        let Some(latin) = understanding::latin_of_cyrillic(word) else {
+            return Ok(None);
+        };
+        if self.is_known(searcher, az, &latin)? {
+            return Ok(Some(latin));
+        }
+        self.correction(searcher, az, &latin, Some(BASE_LANGUAGE))
+    }
+
+    /// For an Arabic word found nowhere, the first of its forms without attached
+    /// conjunction, preposition and article that is known ([`understanding::word_forms`]).
+    fn known_arabic_form(
+        &self,
+        searcher: &Searcher,
+        az: &mut Analyzers,
+        word: &str,
+    ) -> Result<Option<String>> {
+        for form in understanding::word_forms(word).skip(1) {
+            if self.is_known(searcher, az, form)? {
+                return Ok(Some(form.to_owned()));
+            }
+        }
+        Ok(None)
     }
 
     fn doc_freq(&self, searcher: &Searcher, field: Field, text: &str) -> Result<u64> {
@@ -459,11 +506,7 @@ impl SearchIndex {
     /// Whether a word occurs anywhere: the taxonomy, the unstemmed vocabulary, or a stemmed
     /// language field.
     fn is_known(&self, searcher: &Searcher, az: &mut Analyzers, word: &str) -> Result<bool> {
-        if TAXONOMY_WORDS
-            .binary_search_by(|w| w.as_str().cmp(word))
-            .is_ok()
-            || self.doc_freq(searcher, self.fields.words, word)? > 0
-        {
+        if LEXICON.knows(word) || self.doc_freq(searcher, self.fields.words, word)? > 0 {
             return Ok(true);
         }
         for group in 0..LANGS.len() - 1 {
@@ -478,8 +521,15 @@ impl SearchIndex {
         Ok(false)
     }
 
-    /// The closest known word within the allowed edits (see the module docs).
-    fn correction(&self, searcher: &Searcher, word: &str) -> Result<Option<String>> {
+    /// The closest known word within the allowed edits, in the searcher's language or in
+    /// Italian (see the module docs).
+    fn correction(
+        &self,
+        searcher: &Searcher,
+        az: &mut Analyzers,
+        word: &str,
+        language: Option<&str>,
+    ) -> Result<Option<String>> {
         let letters = word.chars().count();
         let Some(max) = fuzzy_edits(letters) else {
             return Ok(None);
@@ -498,21 +548,64 @@ impl SearchIndex {
                 }
             }
         }
-        for candidate in TAXONOMY_WORDS.iter() {
-            if candidate.chars().count().abs_diff(letters) <= usize::from(max)
-                && edit_distance(word, candidate) <= usize::from(max)
-            {
-                // A taxonomy word counts as one more document: it names a category.
-                *candidates.entry(candidate.clone()).or_default() += 1;
+        for candidate in LEXICON.words_near_length(letters, usize::from(max)) {
+            if edit_distance(word, candidate) <= usize::from(max) {
+                // A word of the taxonomy or of the cues counts as one more document.
+                *candidates.entry(candidate.to_owned()).or_default() += 1;
             }
         }
         candidates.remove(word);
-        Ok(candidates
-            .into_iter()
-            .map(|(c, df)| (edit_distance(word, &c), std::cmp::Reverse(df), c))
-            .filter(|(d, _, _)| *d <= usize::from(max))
-            .min()
-            .map(|(_, _, c)| c))
+        let mut best = None;
+        for (candidate, df) in candidates {
+            let distance = weighted_edit_distance(word, &candidate);
+            if distance > 2 * usize::from(max) {
+                continue;
+            }
+            let own = match language {
+                None => true,
+                Some(lang) => LEXICON.languages_of(&candidate).contains(&lang),
+            };
+            if !own
+                && let Some(lang) = language
+                && !self.is_word_of(searcher, az, &candidate, lang)?
+                && !self.is_word_of(searcher, az, &candidate, BASE_LANGUAGE)?
+            {
+                // Never into another language: Albanian "familje" is not French "famille".
+                continue;
+            }
+            let key = (distance, !own, std::cmp::Reverse(df), candidate);
+            if best.as_ref().is_none_or(|b| key < *b) {
+                best = Some(key);
+            }
+        }
+        Ok(best.map(|(_, _, _, c)| c))
+    }
+
+    /// Whether a folded word is a word of `lang`: the cues' or the taxonomy's in that
+    /// language, or in the services' texts in it (a language without its own fields shares
+    /// the others').
+    fn is_word_of(
+        &self,
+        searcher: &Searcher,
+        az: &mut Analyzers,
+        word: &str,
+        lang: &str,
+    ) -> Result<bool> {
+        if LEXICON.languages_of(word).contains(&lang) {
+            return Ok(true);
+        }
+        let group = LANGS
+            .iter()
+            .position(|l| *l == lang_group(lang))
+            .unwrap_or(LANGS.len() - 1);
+        for term in az.terms(group, word) {
+            if self.doc_freq(searcher, self.fields.name[group], &term)? > 0
+                || self.doc_freq(searcher, self.fields.desc[group], &term)? > 0
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The most frequent words of the vocabulary that `prefix` begins (itself excluded).
@@ -549,10 +642,40 @@ impl SearchIndex {
     }
 }
 
-/// Categories named by runs of the (corrected) words; see the module docs.
-fn categories_of(tokens: &[String]) -> Vec<(&'static str, f32)> {
+/// What the (corrected) words say: the categories they name, the emergencies those are,
+/// and the positions of papers the person says they lack.
+struct Understood {
+    categories: Vec<(&'static str, f32)>,
+    emergencies: Vec<Emergency>,
+    negated: Vec<usize>,
+}
+
+/// Reads the words as the module docs say: negated papers first, then the cues of how
+/// people tell a need, then runs of taxonomy names, longest first, never two on one word.
+fn understand(tokens: &[String]) -> Understood {
+    let lexicon = &*LEXICON;
     let mut out: Vec<(&'static str, f32)> = Vec::new();
+    let add = |out: &mut Vec<(&'static str, f32)>, code: &'static str, boost: f32| match out
+        .iter_mut()
+        .find(|(c, _)| *c == code)
+    {
+        Some(entry) => entry.1 = entry.1.max(boost),
+        None => out.push((code, boost)),
+    };
+    let negated = lexicon.negated_papers(tokens);
     let mut used = vec![false; tokens.len()];
+    for &i in &negated {
+        used[i] = true;
+    }
+    for found in lexicon.find(tokens, &mut used) {
+        let need = &lexicon.needs[found.need];
+        let boost = if need.broad {
+            CATEGORY_PARTIAL_BOOST
+        } else {
+            CATEGORY_EXACT_BOOST
+        };
+        add(&mut out, need.code, boost);
+    }
     for len in (1..=MAX_RUN.min(tokens.len())).rev() {
         for start in 0..=tokens.len() - len {
             let run = &tokens[start..start + len];
@@ -583,16 +706,36 @@ fn categories_of(tokens: &[String]) -> Vec<(&'static str, f32)> {
                 continue;
             };
             for code in chosen {
-                match out.iter_mut().find(|(c, _)| *c == code) {
-                    Some(entry) => entry.1 = entry.1.max(boost),
-                    None => out.push((code, boost)),
-                }
+                add(&mut out, code, boost);
             }
             used[start..start + len].iter_mut().for_each(|u| *u = true);
         }
     }
-    out
+    // No papers: care for people without a permit, unless the need named is not health
+    // ("lavoro senza documenti" keeps to work).
+    if !negated.is_empty() {
+        let other_need = out
+            .iter()
+            .any(|(c, _)| *c != NO_PAPERS && !c.starts_with("health"));
+        if !other_need {
+            add(&mut out, NO_PAPERS, CATEGORY_EXACT_BOOST);
+        }
+    }
+    let mut emergencies: Vec<Emergency> = out
+        .iter()
+        .filter_map(|(c, _)| lexicon.need(c)?.emergency)
+        .collect();
+    emergencies.sort_unstable();
+    emergencies.dedup();
+    Understood {
+        categories: out,
+        emergencies,
+        negated,
+    }
 }
+
+/// The category of services for people without papers.
+const NO_PAPERS: &str = "health.stp_eni";
 
 /// Words naming a kind of place or offer, not a need (folded): alone they select no category,
 /// though the taxonomy has phrases with them ("servizio sanitario", "sportello legale"), since
@@ -676,6 +819,39 @@ fn edit_distance(a: &str, b: &str) -> usize {
                 .min(d[(i - 1) * width + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+/// Edit distance in half edits, where doubling or undoubling a letter ("dotore" →
+/// "dottore", "permessso" → "permesso") costs half an edit: the commonest misspelling of
+/// Italian words, by Italians and foreigners alike. Otherwise as [`edit_distance`] (times 2).
+fn weighted_edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    // Deleting a[i - 1] is cheap when it repeats the letter before it; inserting b[j - 1]
+    // when it repeats the letter before it in b.
+    let delete = |i: usize| if i > 1 && a[i - 1] == a[i - 2] { 1 } else { 2 };
+    let insert = |j: usize| if j > 1 && b[j - 1] == b[j - 2] { 1 } else { 2 };
+    for i in 1..=a.len() {
+        d[i * width] = d[(i - 1) * width] + delete(i);
+    }
+    for j in 1..=b.len() {
+        d[j] = d[j - 1] + insert(j);
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = if a[i - 1] == b[j - 1] { 0 } else { 2 };
+            let mut best = (d[(i - 1) * width + j] + delete(i))
+                .min(d[i * width + j - 1] + insert(j))
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 2);
             }
             d[i * width + j] = best;
         }
@@ -991,6 +1167,7 @@ impl SearchIndex {
                     .collect(),
                 corrections: plan.corrections,
                 relaxed,
+                emergencies: plan.emergencies,
             },
         })
     }
@@ -1091,7 +1268,8 @@ mod tests {
     }
 
     fn codes(text: &str) -> Vec<&'static str> {
-        categories_of(&tokens(text))
+        understand(&tokens(text))
+            .categories
             .into_iter()
             .map(|(c, _)| c)
             .collect()
