@@ -650,8 +650,8 @@ struct Understood {
     negated: Vec<usize>,
 }
 
-/// Reads the words as the module docs say: negated papers first, then the cues of how
-/// people tell a need, then runs of taxonomy names, longest first, never two on one word.
+/// Reads the words as the module docs say: negated papers first, then the longest cue or
+/// run of taxonomy names (a cue first at equal length), never two on one word.
 fn understand(tokens: &[String]) -> Understood {
     let lexicon = &*LEXICON;
     let mut out: Vec<(&'static str, f32)> = Vec::new();
@@ -667,19 +667,38 @@ fn understand(tokens: &[String]) -> Understood {
     for &i in &negated {
         used[i] = true;
     }
-    for found in lexicon.find(tokens, &mut used) {
-        let need = &lexicon.needs[found.need];
-        let boost = if need.broad {
+    let cues = lexicon.matches(tokens);
+    let cue_boost = |need: usize| {
+        if lexicon.needs[need].broad {
             CATEGORY_PARTIAL_BOOST
         } else {
             CATEGORY_EXACT_BOOST
-        };
-        add(&mut out, need.code, boost);
+        }
+    };
+    for found in cues.iter().filter(|f| f.len == 0) {
+        add(
+            &mut out,
+            lexicon.needs[found.need].code,
+            cue_boost(found.need),
+        );
     }
-    for len in (1..=MAX_RUN.min(tokens.len())).rev() {
+    let longest = cues.first().map_or(0, |f| f.len).max(MAX_RUN);
+    for len in (1..=longest.min(tokens.len())).rev() {
         for start in 0..=tokens.len() - len {
+            if used[start..start + len].iter().any(|u| *u) {
+                continue;
+            }
+            if let Some(found) = cues.iter().find(|f| f.len == len && f.start == start) {
+                add(
+                    &mut out,
+                    lexicon.needs[found.need].code,
+                    cue_boost(found.need),
+                );
+                used[start..start + len].iter_mut().for_each(|u| *u = true);
+                continue;
+            }
             let run = &tokens[start..start + len];
-            if used[start..start + len].iter().any(|u| *u)
+            if len > MAX_RUN
                 || is_stopword(&run[0])
                 || is_stopword(&run[len - 1])
                 || (len == 1 && (is_free_word(&run[0]) || is_generic_word(&run[0])))

@@ -385,12 +385,11 @@ impl Lexicon {
             .map(String::as_str)
     }
 
-    /// The needs `tokens` (folded query words) name, longest cues first, never two on the
-    /// same word; positions in `taken` are skipped and marked.
-    pub fn find(&self, tokens: &[String], taken: &mut [bool]) -> Vec<Found> {
+    /// Every cue `tokens` (folded query words) hold, longest first, then leftmost; cues
+    /// written without spaces (Chinese) last, with no position (`len` 0).
+    pub fn matches(&self, tokens: &[String]) -> Vec<Found> {
         let forms: Vec<Vec<&str>> = tokens.iter().map(|t| word_forms(t).collect()).collect();
-        // Every cue that matches somewhere, then the longest first.
-        let mut matches: Vec<(usize, usize)> = Vec::new();
+        let mut found: Vec<Found> = Vec::new();
         for (start, first) in forms.iter().enumerate() {
             let by_word = first
                 .iter()
@@ -405,31 +404,16 @@ impl Lexicon {
                         .zip(&forms[start..end])
                         .all(|(w, f)| w.matches(f))
                 {
-                    matches.push((index, start));
+                    found.push(Found {
+                        need: self.cues[index].need,
+                        start,
+                        len: words.len(),
+                    });
                 }
             }
         }
-        matches.sort_by_key(|&(index, start)| {
-            (
-                std::cmp::Reverse(self.cues[index].words.len()),
-                start,
-                index,
-            )
-        });
-        matches.dedup();
-        let mut found = Vec::new();
-        for (index, start) in matches {
-            let len = self.cues[index].words.len();
-            if taken[start..start + len].iter().any(|t| *t) {
-                continue;
-            }
-            taken[start..start + len].iter_mut().for_each(|t| *t = true);
-            found.push(Found {
-                need: self.cues[index].need,
-                start,
-                len,
-            });
-        }
+        found.sort_by_key(|f| (std::cmp::Reverse(f.len), f.start, f.need));
+        found.dedup();
         let joined: String = tokens.concat();
         for (cue, need) in &self.unspaced {
             if joined.contains(cue.as_str()) && !found.iter().any(|f| f.need == *need) {
@@ -510,14 +494,21 @@ mod tests {
         folded(text)
     }
 
+    /// The needs of the longest cues, never two on one word.
     fn codes(text: &str) -> Vec<&'static str> {
         let t = tokens(text);
         let mut taken = vec![false; t.len()];
-        LEXICON
-            .find(&t, &mut taken)
-            .into_iter()
-            .map(|f| LEXICON.needs[f.need].code)
-            .collect()
+        let mut out = Vec::new();
+        for f in LEXICON.matches(&t) {
+            if taken[f.start..f.start + f.len].iter().any(|t| *t) {
+                continue;
+            }
+            taken[f.start..f.start + f.len]
+                .iter_mut()
+                .for_each(|t| *t = true);
+            out.push(LEXICON.needs[f.need].code);
+        }
+        out
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub fn document() -> Value {
             {"name": "free", "in": "query", "schema": {"type": "boolean"}},
             {"name": "accessible", "in": "query", "schema": {"type": "boolean"}},
             {"name": "open_now", "in": "query", "schema": {"type": "boolean"}, "description": "Open now in Europe/Rome, holidays included."},
+            {"name": "verbatim", "in": "query", "schema": {"type": "boolean"}, "description": "Search the words as typed: no typo correction (what the portal's \"search instead for\" link asks)."},
             {"name": "latitude", "in": "query", "schema": {"type": "number"}},
             {"name": "longitude", "in": "query", "schema": {"type": "number"}},
             {"name": "radius_km", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 500}},
@@ -81,7 +82,7 @@ pub fn document() -> Value {
             {"name": "facet_limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 50}, "description": "Comuni and provinces listed in the facet counts, most frequent first (the other facet lists are always whole)."}
         ],
         "responses": {
-            "200": {"description": "total, hits (id, score, distance_km, name, snippet), facets and interpretation (categories, corrections, relaxed).", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "200": {"description": "total, hits (id, score, distance_km, name, snippet), facets and interpretation (categories, corrections, relaxed, emergencies: urgent needs the text names — violence, health, shelter, trafficking — whose emergency numbers belong above the results).", "content": {"application/json": {"schema": {"type": "object"}}}},
             "400": {"description": "Invalid parameter (invalid_parameter), or q too long (query_too_long).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
     }}));

@@ -35,6 +35,8 @@ pub struct SearchParams {
     pub free: bool,
     pub accessible: bool,
     pub open_now: bool,
+    /// Search the words as typed, without typo correction.
+    pub verbatim: bool,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     /// With `latitude`/`longitude`, or alone around `comune`.
@@ -160,6 +162,7 @@ impl SearchParams {
             offset: (page - 1) * per_page,
             limit: per_page,
             facet_limit: Some(facet_limit),
+            verbatim: self.verbatim,
         })
     }
 }

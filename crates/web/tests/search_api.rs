@@ -124,6 +124,49 @@ async fn an_enormous_search_text_is_refused_by_the_api_and_shortened_on_the_port
     assert!(!html.contains("search-shortened"));
 }
 
+/// Issue 22: a person in danger types the sentence, not the name of the service. The
+/// sentence finds the anti-violence desks, the API says the need is urgent, and the portal
+/// shows the numbers to call above the results, in the visitor's language.
+#[tokio::test]
+async fn a_sentence_telling_violence_finds_help_and_shows_the_numbers_to_call() {
+    let (app, _, _) = app().await;
+    let (status, body) = get(&app, "/api/search?q=mio%20marito%20mi%20picchia&lang=it").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["total"].as_u64().unwrap() > 0, "{body}");
+    assert_eq!(body["interpretation"]["emergencies"], json!(["violence"]));
+    assert!(
+        body["hits"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("antiviolenza"),
+        "{}",
+        body["hits"]
+    );
+    let (status, html) = common::get_text(&app, "/en/search?q=my%20husband%20hits%20me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"search-emergency\""));
+    assert!(html.contains("href=\"tel:1522\""));
+    assert!(html.contains("Anti-violence and stalking helpline"));
+    // An ordinary need shows no emergency.
+    let (_, html) = common::get_text(&app, "/en/search?q=italian%20course").await;
+    assert!(!html.contains("search-emergency"));
+}
+
+/// A corrected word says so and links to the search of the words as typed, which corrects
+/// nothing.
+#[tokio::test]
+async fn a_corrected_search_links_to_the_words_as_typed() {
+    let (app, _, _) = app().await;
+    let (_, html) = common::get_text(&app, "/it/search?q=dotore").await;
+    assert!(html.contains("«dottore»"), "the correction is shown");
+    assert!(html.contains("id=\"search-verbatim\""));
+    assert!(html.contains("verbatim=true"));
+    let (_, verbatim) = get(&app, "/api/search?q=dotore&lang=it&verbatim=true").await;
+    assert_eq!(verbatim["interpretation"]["corrections"], json!([]));
+    let (_, html) = common::get_text(&app, "/it/search?q=dotore&verbatim=true").await;
+    assert!(!html.contains("search-verbatim"));
+}
+
 #[tokio::test]
 async fn a_saved_service_is_findable_when_the_write_api_answers() {
     let (app, store, records) = app().await;

@@ -13,6 +13,7 @@ use crocevia_core::hsds::nested::RecordIndex;
 use crocevia_core::hsds::views::redact_for_public;
 use crocevia_core::taxonomy;
 use crocevia_search::SearchQuery;
+use crocevia_search::understanding::Emergency;
 use crocevia_store::{ListQuery, load_nested};
 use serde::Deserialize;
 
@@ -79,7 +80,7 @@ pub async fn home(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct SearchParams {
     q: String,
@@ -88,6 +89,8 @@ pub struct SearchParams {
     language: String,
     free: bool,
     open_now: bool,
+    /// Search the words as typed, without typo correction.
+    verbatim: bool,
     page: Option<u32>,
 }
 
@@ -105,6 +108,9 @@ impl SearchParams {
         }
         if self.open_now {
             parts.push("open_now=true".into());
+        }
+        if self.verbatim {
+            parts.push("verbatim=true".into());
         }
         if page > 1 {
             parts.push(format!("page={page}"));
@@ -131,6 +137,10 @@ struct SearchTemplate {
     results: Vec<ServiceCard>,
     total: u64,
     corrections: Vec<(String, String)>,
+    /// The same search without corrections, when there were some.
+    verbatim_url: Option<String>,
+    /// Emergency numbers for the urgent needs the text names.
+    emergencies: Vec<EmergencyNotice>,
     /// The text was beyond the limit and only its beginning was searched.
     shortened: bool,
     max_query_chars: u64,
@@ -139,6 +149,32 @@ struct SearchTemplate {
     prev_url: Option<String>,
     next_url: Option<String>,
     map_points: String,
+}
+
+/// What to tell a person whose search names an urgent need: a message and the numbers to
+/// call (shown, and dialled through `tel:` links).
+pub struct EmergencyNotice {
+    pub message: &'static str,
+    /// (as shown, as dialled)
+    pub numbers: &'static [(&'static str, &'static str)],
+}
+
+impl EmergencyNotice {
+    fn of(emergency: Emergency) -> Self {
+        let (message, numbers): (&str, &[(&str, &str)]) = match emergency {
+            Emergency::Violence => (
+                "portal-emergency-violence",
+                &[("1522", "1522"), ("112", "112")],
+            ),
+            Emergency::Health => ("portal-emergency-health", &[("118", "118"), ("112", "112")]),
+            Emergency::Shelter => ("portal-emergency-shelter", &[("112", "112")]),
+            Emergency::Trafficking => (
+                "portal-emergency-trafficking",
+                &[("800 290 290", "800290290"), ("112", "112")],
+            ),
+        };
+        EmergencyNotice { message, numbers }
+    }
 }
 
 const RESULTS_PER_PAGE: u32 = 20;
@@ -168,6 +204,7 @@ pub async fn search(
         offset: ((page_number - 1) * RESULTS_PER_PAGE) as usize,
         limit: RESULTS_PER_PAGE as usize,
         facet_limit: Some(crocevia_search::query::DEFAULT_FACET_LIMIT),
+        verbatim: params.verbatim,
         ..SearchQuery::default()
     };
     let found = crate::search_api::run(&state, &query).await?;
@@ -237,6 +274,19 @@ pub async fn search(
         languages,
         total: found.total,
         corrections: found.interpretation.corrections.clone(),
+        verbatim_url: (!found.interpretation.corrections.is_empty()).then(|| {
+            let verbatim = SearchParams {
+                verbatim: true,
+                ..params.clone()
+            };
+            format!("/{}/search?{}", language.code, verbatim.query_string(1))
+        }),
+        emergencies: found
+            .interpretation
+            .emergencies
+            .iter()
+            .map(|e| EmergencyNotice::of(*e))
+            .collect(),
         shortened,
         max_query_chars: crocevia_search::query::MAX_QUERY_CHARS as u64,
         page_number,
