@@ -199,7 +199,7 @@ pub struct Interpretation {
 const NAME_BOOST: f32 = 2.5;
 const DESC_BOOST: f32 = 1.0;
 const ORG_BOOST: f32 = 1.5;
-const PLACE_BOOST: f32 = 1.5;
+const PLACE_BOOST: f32 = 5.0;
 /// Fields in the searcher's language.
 const OWN_LANGUAGE_BOOST: f32 = 1.2;
 /// A corrected word counts a little less than a word typed right.
