@@ -537,40 +537,48 @@ impl SearchIndex {
         let automaton =
             FuzzyTermQuery::new(Term::from_field_text(self.fields.words, word), max, true)
                 .automaton()?;
-        let mut candidates: HashMap<String, u64> = HashMap::new();
+        // Candidate → (documents holding it, whether the services' texts hold it).
+        let mut candidates: HashMap<String, (u64, bool)> = HashMap::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(self.fields.words)?;
             let mut stream = inverted.terms().search(&automaton).into_stream()?;
             while stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    *candidates.entry(term.to_owned()).or_default() +=
-                        u64::from(stream.value().doc_freq);
+                    let entry = candidates.entry(term.to_owned()).or_default();
+                    entry.0 += u64::from(stream.value().doc_freq);
+                    entry.1 = true;
                 }
             }
         }
         for candidate in LEXICON.words_near_length(letters, usize::from(max)) {
             if edit_distance(word, candidate) <= usize::from(max) {
                 // A word of the taxonomy or of the cues counts as one more document.
-                *candidates.entry(candidate.to_owned()).or_default() += 1;
+                candidates.entry(candidate.to_owned()).or_default().0 += 1;
             }
         }
         candidates.remove(word);
         let mut best = None;
-        for (candidate, df) in candidates {
+        for (candidate, (df, in_texts)) in candidates {
             let distance = weighted_edit_distance(word, &candidate);
             if distance > 2 * usize::from(max) {
                 continue;
             }
-            let own = match language {
-                None => true,
-                Some(lang) => LEXICON.languages_of(&candidate).contains(&lang),
-            };
-            if !own
-                && let Some(lang) = language
-                && !self.is_word_of(searcher, az, &candidate, lang)?
-                && !self.is_word_of(searcher, az, &candidate, BASE_LANGUAGE)?
-            {
-                // Never into another language: Albanian "familje" is not French "famille".
+            let lexicon_languages = LEXICON.languages_of(&candidate);
+            let own = language.is_none_or(|lang| lexicon_languages.contains(&lang));
+            // Never into another language: Albanian "familje" is neither French "famille"
+            // nor Romanian "familie". A word of the services' texts counts when its stem is
+            // in the texts of the searcher's language or in Italian.
+            let allowed = own
+                || lexicon_languages.contains(&BASE_LANGUAGE)
+                || (in_texts
+                    && match language {
+                        Some(lang) => {
+                            self.is_word_of(searcher, az, &candidate, lang)?
+                                || self.is_word_of(searcher, az, &candidate, BASE_LANGUAGE)?
+                        }
+                        None => true,
+                    });
+            if !allowed {
                 continue;
             }
             let key = (distance, !own, std::cmp::Reverse(df), candidate);

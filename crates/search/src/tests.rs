@@ -14,6 +14,7 @@ use crocevia_core::territory::{Point, Territories};
 use crocevia_core::{demo, schedule, taxonomy, territory};
 
 use super::*;
+use crate::understanding::Emergency;
 
 struct Demo {
     rows: Vec<Record>,
@@ -173,6 +174,137 @@ fn typos_are_corrected_and_reported() {
             .interpretation
             .corrections
             .is_empty()
+    );
+}
+
+fn in_language(lang: &str, q: &str) -> SearchQuery {
+    SearchQuery {
+        language: Some(lang.to_owned()),
+        ..text(q)
+    }
+}
+
+/// Issue 22: corrections come from the searcher's language (or Italian, the directory's),
+/// nearest first with a doubled or undoubled letter half an edit: "dotore" is "dottore",
+/// not "datore" (employer); Albanian "familje" is not French "famille"; a colloquial word the
+/// lexicon knows ("الولاد", the kids) is not "corrected" into another ("الولاده", childbirth).
+#[test]
+fn corrections_stay_in_the_searchers_language_and_know_the_colloquial_words() {
+    let dottore = search(&in_language("it", "dotore"));
+    assert_eq!(
+        dottore.interpretation.corrections,
+        [("dotore".to_owned(), "dottore".to_owned())]
+    );
+    assert!(
+        dottore
+            .interpretation
+            .categories
+            .contains(&"health.primary_care".to_owned())
+    );
+    assert!(
+        search(&in_language("it", "familje"))
+            .interpretation
+            .corrections
+            .is_empty()
+    );
+    let kids = search(&in_language("ar", "الولاد"));
+    assert!(
+        kids.interpretation.corrections.is_empty(),
+        "{:?}",
+        kids.interpretation
+    );
+    assert!(
+        kids.interpretation
+            .categories
+            .contains(&"family".to_owned())
+    );
+    // An attached "and in the" is not a typo: "فالمدرسة" is "مدرسة", school.
+    let school = search(&in_language("ar", "فالمدرسة"));
+    assert!(school.interpretation.corrections.is_empty());
+    assert!(
+        school
+            .interpretation
+            .categories
+            .iter()
+            .any(|c| c.starts_with("education")),
+        "{:?}",
+        school.interpretation
+    );
+    // Barletta written in Cyrillic and declined ("in Barletta") is Barletta.
+    let barletta = search(&in_language("uk", "пермессо барлетті"));
+    assert!(
+        barletta.hits[0].name.contains("Barletta"),
+        "{:?}",
+        barletta.hits.iter().map(|h| &h.name).collect::<Vec<_>>()
+    );
+}
+
+/// Issue 22: a sentence that names a need finds the services for it, even when no service
+/// holds its words; "without documents" asks for care without a permit and never for the
+/// documents offices.
+#[test]
+fn sentences_and_negated_papers_are_understood() {
+    for (lang, q) in [
+        ("it", "mio marito mi picchia"),
+        ("en", "my husband hits me"),
+        ("fr", "mon mari me frappe"),
+        ("ar", "زوجي يضربني"),
+        ("es", "mi marido me pega"),
+        ("uk", "чоловік б'є мене"),
+    ] {
+        let results = search(&in_language(lang, q));
+        assert!(results.total > 0, "{q}");
+        assert_eq!(
+            results.interpretation.emergencies,
+            [Emergency::Violence],
+            "{q}"
+        );
+        let first = doc(&results.hits[0].id);
+        assert!(
+            first
+                .categories
+                .contains(&"violence.gender_based".to_owned()),
+            "{q}: {}",
+            results.hits[0].name
+        );
+    }
+    for (lang, q) in [
+        ("en", "doctor without documents"),
+        ("fr", "soins sans papiers"),
+        ("it", "medico senza permesso di soggiorno"),
+        ("es", "no tengo papeles y estoy enfermo"),
+    ] {
+        let results = search(&in_language(lang, q));
+        let categories = &results.interpretation.categories;
+        assert!(
+            categories.contains(&"health.stp_eni".to_owned()),
+            "{q}: {categories:?}"
+        );
+        assert!(
+            !categories.iter().any(|c| c.starts_with("documents")),
+            "{q}: {categories:?}"
+        );
+        for hit in results.hits.iter().take(3) {
+            assert!(
+                doc(&hit.id)
+                    .categories
+                    .iter()
+                    .any(|c| c.starts_with("health")),
+                "{q}: {}",
+                hit.name
+            );
+        }
+    }
+    // Papers that are not negated still name the documents offices.
+    let permit = search(&in_language("en", "residence permit renewal"));
+    assert!(
+        permit
+            .interpretation
+            .categories
+            .iter()
+            .any(|c| c.starts_with("documents")),
+        "{:?}",
+        permit.interpretation
     );
 }
 

@@ -51,6 +51,7 @@ struct RawNeed {
 struct RawWithout {
     negators: Vec<String>,
     papers: Vec<String>,
+    connectors: Vec<String>,
 }
 
 /// A word of a cue: folded, and whether it matches every word it begins.
@@ -112,6 +113,8 @@ pub(crate) struct Lexicon {
     unspaced: Vec<(String, usize)>,
     negators: Vec<CueWord>,
     papers: Vec<CueWord>,
+    /// Short words inside the name of a paper ("di" in "permesso di soggiorno").
+    connectors: Vec<String>,
     /// Every whole word of every cue and of every taxonomy label, with the languages it is
     /// a word of: what typo correction may correct into, and what it must leave alone.
     vocabulary: HashMap<String, Vec<&'static str>>,
@@ -287,6 +290,12 @@ impl Lexicon {
             unspaced: Vec::new(),
             negators: file.without.negators.iter().map(|w| cue_word(w)).collect(),
             papers: file.without.papers.iter().map(|w| cue_word(w)).collect(),
+            connectors: file
+                .without
+                .connectors
+                .iter()
+                .flat_map(|w| folded(w))
+                .collect(),
             vocabulary: HashMap::new(),
             by_first_word: HashMap::new(),
             starred_first: Vec::new(),
@@ -431,16 +440,31 @@ impl Lexicon {
     /// ("senza documenti", "I have no permit", "no tengo papeles"), with the negator's.
     pub fn negated_papers(&self, tokens: &[String]) -> Vec<usize> {
         let forms: Vec<Vec<&str>> = tokens.iter().map(|t| word_forms(t).collect()).collect();
+        let is_paper = |i: usize| self.papers.iter().any(|p| p.matches(&forms[i]));
         let mut out = Vec::new();
-        for (i, token) in forms.iter().enumerate() {
-            if !self.papers.iter().any(|p| p.matches(token)) {
+        for i in 0..tokens.len() {
+            if !is_paper(i) {
                 continue;
             }
             let from = i.saturating_sub(3);
             if let Some(negator) =
                 (from..i).find(|&j| self.negators.iter().any(|n| n.matches(&forms[j])))
             {
-                out.extend(negator..=i);
+                // The rest of the name: "permesso di soggiorno", "titre de séjour".
+                let mut end = i;
+                while end + 1 < tokens.len() {
+                    if is_paper(end + 1) {
+                        end += 1;
+                    } else if end + 2 < tokens.len()
+                        && self.connectors.contains(&tokens[end + 1])
+                        && is_paper(end + 2)
+                    {
+                        end += 2;
+                    } else {
+                        break;
+                    }
+                }
+                out.extend(negator..=end);
             }
         }
         out.sort_unstable();
