@@ -1,25 +1,40 @@
 //! Turning a [`SearchQuery`] into a tantivy query, running it and shaping the answer.
 //!
 //! # How free text is read
-//! 0. Only the first [`MAX_QUERY_CHARS`] characters and 12 words are read (callers refuse
-//!    longer text with [`check_text`]).
+//! 0. Only the first [`MAX_QUERY_CHARS`] characters are read (callers refuse longer text
+//!    with [`check_text`]); 12 words are searched, and up to 48 read for the needs they tell.
 //! 1. The text is split into folded words ([`crate::analysis`]). Function words and request
 //!    phrasing ("di", "the", "j'ai besoin", "cerco") are not required to match.
-//! 2. Typos: a word of 5 to [`MAX_FUZZY_CHARS`] letters found nowhere in the index (in no language field, stemmed,
-//!    and not in the unstemmed vocabulary) nor in the taxonomy's labels is replaced by its
-//!    closest vocabulary word within one edit (two from 9 letters; a transposition is one
-//!    edit), the most frequent on ties. The pair is reported in
-//!    [`Interpretation::corrections`]. Both forms are searched.
+//! 2. Typos: a word of 5 to [`MAX_FUZZY_CHARS`] letters found nowhere (in no language field,
+//!    stemmed, nor in the unstemmed vocabulary, nor among the words of the taxonomy and of
+//!    the cues of [`crate::understanding`]) is replaced by its closest word within one edit
+//!    (two from 9 letters; a transposition is one edit, doubling or undoubling a letter
+//!    half of one: "dotore" is "dottore", not "datore"). Only words of the searcher's
+//!    language or of Italian are candidates: the cues' and taxonomy's words of that
+//!    language first, then the services' words whose stem is in that language's texts, the
+//!    most frequent on ties; never a word of another language ("familje" is not "famille").
+//!    Before correcting, an Arabic word is tried without its attached conjunction,
+//!    preposition and article ("فالمدرسة" is "مدرسة"), and a word in Cyrillic letters is
+//!    spelt back in Italian ("барлетті" is Barletta). The pair is reported in
+//!    [`Interpretation::corrections`]; both forms are searched; `verbatim` corrects nothing.
 //! 3. As-you-type: when the text does not end with a space, its last word also matches the
 //!    8 most frequent vocabulary words it begins (2 to [`MAX_FUZZY_CHARS`] letters).
-//! 4. Taxonomy: runs of up to four words (longest first) are given to
-//!    [`taxonomy::match_terms`]; a run that names a term exactly (a label or synonym in any
-//!    language) selects those terms, a longer or specific partial match selects its few
-//!    terms; one word naming a kind of office ("servizio", "sportello", "مكتب") selects none.
-//!    Selected categories are reported in [`Interpretation::categories`] and *boost* services
-//!    tagged with them (or with a narrower term): they are an alternative way to match, not a
-//!    filter, so "doctor", "médecin" and "طبيب" reach primary-care services described only in
-//!    Italian.
+//! 4. Needs: papers the person says they lack ("senza documenti", "no tengo papeles") name
+//!    no category and are not searched; they ask for care without a permit (`health.stp_eni`)
+//!    unless the text names a need other than health. Then the longest cue of
+//!    `data/taxonomy/phrases.toml` ([`crate::understanding`]: "mi picchia", "hits me",
+//!    "ما خلصنيش") or run of up to four words naming taxonomy terms, a cue first at equal
+//!    length, never two on one word. A run that names a term exactly (a label or synonym in
+//!    any language) selects those terms, a longer or specific partial match selects its few
+//!    terms; one word naming a kind of office ("servizio", "sportello", "مكتب") selects none;
+//!    a cue selects its need (as an exact name; a top-level category like "family" as a
+//!    partial match). Selected categories are reported in [`Interpretation::categories`]
+//!    and *boost* services tagged with them (or with a narrower term): they are an
+//!    alternative way to match, not a filter, so "doctor", "médecin" and "طبيب" reach
+//!    primary-care services described only in Italian, and a sentence naming a need finds
+//!    the services for it even when none holds its words. Urgent needs (violence,
+//!    trafficking, a health emergency, nowhere to sleep) are reported in
+//!    [`Interpretation::emergencies`].
 //! 5. Words saying "free" ("gratuito", "free", "gratuit", "مجاني") are not required: they
 //!    rank free services first.
 //! 6. A service matches when it contains enough of the words (all of one or two words; with
@@ -31,8 +46,8 @@
 //!
 //! # Ranking
 //! The sum of:
-//! - per word, BM25 over the fields (names weigh 2.5 times descriptions, organisation and
-//!   comune names 1.5, fields of the searcher's language 1.2 times the others; the best field
+//! - per word, BM25 over the fields (names weigh 2.5 times descriptions, organisation names
+//!   1.5, comune names 5 (a place named is a place wanted), fields of the searcher's language 1.2 times the others; the best field
 //!   counts fully, the others a fifth; a corrected word 0.9, a completion 0.8);
 //! - per selected category, a constant (6 for an exact name, 3 for a partial match) plus
 //!   0.3 of that times BM25 on the service's tags, which favours services tagged with few
@@ -224,6 +239,10 @@ const FREE_BOOST: f32 = 3.0;
 /// look-up, a possible correction and a clause per field.
 const MAX_WORDS: usize = 12;
 
+/// Words of a query read for the needs it tells (cues and taxonomy names, no look-up in the
+/// index): a sentence of 256 characters has about 40.
+const MAX_UNDERSTOOD_WORDS: usize = 48;
+
 /// The longest search text, in characters. The longest real request is a sentence or two;
 /// a 64,000-character word cost 1.5–2 s of CPU (issue 17). Callers refuse longer text
 /// ([`check_text`]); the index itself reads only this much ([`bounded_text`]).
@@ -409,8 +428,15 @@ impl SearchIndex {
             emergencies: Vec::new(),
         };
         let text = bounded_text(query.text.as_deref().unwrap_or_default());
-        let words = analysis::query_words(text, MAX_WORDS);
-        let typing = words.last().is_some_and(|w| w.end == text.len());
+        let mut words = analysis::query_words(text, MAX_UNDERSTOOD_WORDS);
+        // Words past the twelfth still tell the need ("…, je deviens fou"); only the first
+        // twelve are searched.
+        let rest: Vec<String> = words
+            .split_off(words.len().min(MAX_WORDS))
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        let typing = rest.is_empty() && words.last().is_some_and(|w| w.end == text.len());
         // Every word, corrected, for understanding; the content words for matching.
         let mut tokens = Vec::with_capacity(words.len());
         let mut content = Vec::with_capacity(words.len());
@@ -456,6 +482,7 @@ impl SearchIndex {
                 prefixes,
             });
         }
+        tokens.extend(rest);
         let understood = understand(&tokens);
         // Papers the person says they lack match nothing and name no category.
         let mut kept = content.iter().map(|i| !understood.negated.contains(i));
@@ -707,6 +734,7 @@ fn understand(tokens: &[String]) -> Understood {
             }
             let run = &tokens[start..start + len];
             if len > MAX_RUN
+                || start + len > MAX_WORDS
                 || is_stopword(&run[0])
                 || is_stopword(&run[len - 1])
                 || (len == 1 && (is_free_word(&run[0]) || is_generic_word(&run[0])))

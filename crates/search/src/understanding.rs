@@ -554,6 +554,57 @@ mod tests {
         );
     }
 
+    /// A misspelling ("permeso", "dotore") is typo correction's to fix: as a cue it would
+    /// be "known" and never corrected into the word the services hold.
+    #[test]
+    fn cues_are_not_misspellings_of_the_taxonomy_words() {
+        let undoubled = |w: &str| {
+            let mut out = String::new();
+            for c in w.chars() {
+                if !out.ends_with(c) {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let mut taxonomy: HashMap<String, Vec<String>> = HashMap::new();
+        for term in taxonomy::needs_taxonomy() {
+            for label in term.labels.values() {
+                let texts = [&label.name, &label.description];
+                for word in texts
+                    .into_iter()
+                    .chain(&label.synonyms)
+                    .flat_map(|t| folded(t))
+                {
+                    taxonomy.entry(undoubled(&word)).or_default().push(word);
+                }
+            }
+        }
+        // Words of other languages that happen to differ by a doubled letter.
+        const ALLOWED: &[&str] = &[
+            "pasport", "payee", "vaccinee", "casse", "enroll", "modelo", "apelo", "bilet",
+            "avvocat",
+        ];
+        for cue in &LEXICON.cues {
+            // Latin letters only: Russian and Ukrainian spell some shared words differently.
+            let checked = |w: &&CueWord| {
+                !w.prefix && w.text.len() >= 5 && w.text.chars().all(|c| c.is_ascii_alphanumeric())
+            };
+            for word in cue.words.iter().filter(checked) {
+                let Some(spelled) = taxonomy.get(&undoubled(&word.text)) else {
+                    continue;
+                };
+                assert!(
+                    spelled.contains(&word.text) || ALLOWED.contains(&word.text.as_str()),
+                    "{}: cue word {} is a misspelling of {}",
+                    LEXICON.needs[cue.need].code,
+                    word.text,
+                    spelled[0]
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_need_told_as_a_sentence_is_found() {
         assert_eq!(codes("mio marito mi picchia"), ["violence.gender_based"]);
