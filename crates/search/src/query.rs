@@ -36,7 +36,8 @@
 //!    trafficking, a health emergency, nowhere to sleep) are reported in
 //!    [`Interpretation::emergencies`].
 //! 5. Words saying "free" ("gratuito", "free", "gratuit", "مجاني") are not required: they
-//!    rank free services first.
+//!    rank free services first; so do the names of languages other than Italian ("arabo",
+//!    "in English", "українською"), for services that speak them.
 //! 6. A service matches when it contains enough of the words (all of one or two words; with
 //!    three or more, all but a third, rounded down), each in any language field, or when it
 //!    is tagged with a selected category. Every matching word adds to the score, so the
@@ -53,7 +54,8 @@
 //!   0.3 of that times BM25 on the service's tags, which favours services tagged with few
 //!   needs (more about each) and with rarer needs;
 //! - 4 when a service has every word of a query of two or more;
-//! - 3 for free services when a word asked for free ones;
+//! - 3 for free services when a word asked for free ones, 6 for services speaking a language
+//!   the text named;
 //!
 //! times freshness (verified in the last six months: up to +10%; stale: ×0.85, older than a
 //! year ×0.75, never: ×0.8), times 0.6 when temporarily closed. With a point and text the
@@ -233,6 +235,8 @@ const CATEGORY_SPECIFICITY: f32 = 0.3;
 const ALL_WORDS_BONUS: f32 = 4.0;
 /// Added to free services when the text asks for free ones.
 const FREE_BOOST: f32 = 3.0;
+/// Added to services speaking a language the text names.
+const SPOKEN_BOOST: f32 = 6.0;
 
 /// Words of a query considered; the rest are ignored. Twelve words is a long question
 /// ("cerco un medico di base che parli arabo vicino a Bari…"); each word costs a vocabulary
@@ -381,6 +385,8 @@ struct Plan {
     corrections: Vec<(String, String)>,
     /// The text asks for free services ("gratuito", "free", "مجاني").
     wants_free: bool,
+    /// Languages the text asks services to speak ("che parla arabo", "in English").
+    spoken: Vec<&'static str>,
     /// Language group index of the searcher's language, if it has its own fields.
     own_group: Option<usize>,
     emergencies: Vec<Emergency>,
@@ -424,6 +430,7 @@ impl SearchIndex {
             categories: Vec::new(),
             corrections: Vec::new(),
             wants_free: false,
+            spoken: Vec::new(),
             own_group,
             emergencies: Vec::new(),
         };
@@ -474,8 +481,14 @@ impl SearchIndex {
             }
             content.push(tokens.len());
             tokens.push(token);
-            let optional = is_free_word(w);
-            plan.wants_free |= optional;
+            let spoken = LEXICON.spoken_language(w);
+            if let Some(code) = spoken
+                && !plan.spoken.contains(&code)
+            {
+                plan.spoken.push(code);
+            }
+            let optional = is_free_word(w) || spoken.is_some();
+            plan.wants_free |= is_free_word(w);
             plan.words.push(PlanWord {
                 forms,
                 optional,
@@ -1066,9 +1079,16 @@ impl SearchIndex {
             };
         }
         let needed = words.iter().filter(|(_, optional)| !optional).count();
-        let free = plan
-            .wants_free
-            .then(|| (Term::from_field_bool(self.fields.free, true), FREE_BOOST));
+        let mut boosts = Vec::new();
+        if plan.wants_free {
+            boosts.push((Term::from_field_bool(self.fields.free, true), FREE_BOOST));
+        }
+        for code in &plan.spoken {
+            boosts.push((
+                Term::from_field_text(self.fields.language, code),
+                SPOKEN_BOOST,
+            ));
+        }
         // Every required word (or only optional ones): tantivy's intersection, which skips by
         // blocks, and nothing to add for having them all.
         let plain = plan.categories.is_empty()
@@ -1085,7 +1105,7 @@ impl SearchIndex {
                 };
                 (occur, q.box_clone())
             }));
-            if let Some((term, boost)) = free {
+            for (term, boost) in boosts {
                 clauses.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(term_query(term), boost)),
@@ -1110,7 +1130,7 @@ impl SearchIndex {
             // residence permit" prefers the clinic for people without a permit to the
             // permit offices.
             all_words_bonus: ALL_WORDS_BONUS,
-            free,
+            boosts,
         });
         if clauses.is_empty() {
             return text;

@@ -308,6 +308,32 @@ fn sentences_and_negated_papers_are_understood() {
     );
 }
 
+/// Issue 22: a language named in the text ("in arabo", "in English") ranks the services
+/// that speak it higher; it is a wish, not a word every service must hold.
+#[test]
+fn a_language_named_in_the_text_ranks_the_services_speaking_it_higher() {
+    let speaking = |q: &str, code: &str| {
+        let results = search(&in_language("it", q));
+        results
+            .hits
+            .iter()
+            .take(5)
+            .filter(|h| doc(&h.id).languages.contains(&code.to_owned()))
+            .count()
+    };
+    for (plain, asked, code) in [
+        ("medico", "medico in arabo", "ar"),
+        ("avvocato", "avvocato in bengalese", "bn"),
+    ] {
+        assert!(
+            speaking(asked, code) > speaking(plain, code),
+            "{asked}: {} against {}",
+            speaking(asked, code),
+            speaking(plain, code)
+        );
+    }
+}
+
 /// Issue 17: a 64,000-character word is read only up to the text limit and matched as
 /// typed (no correction, no completion); the words before it are still understood.
 #[test]

@@ -6,8 +6,8 @@
 //! bonus of matching every word) and each category twice (its constant and its BM25). Those
 //! are the searches that match most of the directory ("permesso di soggiorno" names a
 //! category of 45,000 services), so the repeats were most of their time. Here the gate, the
-//! sum of the word scores, the categories' boosts, the all-words bonus and the free-of-charge
-//! boost come from one pass; the score is the same sum as before.
+//! sum of the word scores, the categories' boosts, the all-words bonus and the boosts for
+//! what the text asks services to be (free, speaking a language) come from one pass; the score is the same sum as before.
 //!
 //! Which documents match: those tagged with a category, and those containing at least
 //! `required` of the required words. The next document with enough words is found by seeking
@@ -38,8 +38,9 @@ pub(crate) struct TextQuery {
     pub categories: Vec<CategoryClause>,
     /// Added when the service has every word (0: no bonus).
     pub all_words_bonus: f32,
-    /// The `free` term and what it adds, when the text asks for free services.
-    pub free: Option<(Term, f32)>,
+    /// Terms the text asks services to have, and what each adds: `free` when it asks for
+    /// free services, a spoken language when it names one.
+    pub boosts: Vec<(Term, f32)>,
 }
 
 impl Clone for TextQuery {
@@ -53,7 +54,7 @@ impl Clone for TextQuery {
             required: self.required,
             categories: self.categories.clone(),
             all_words_bonus: self.all_words_bonus,
-            free: self.free.clone(),
+            boosts: self.boosts.clone(),
         }
     }
 }
@@ -78,13 +79,11 @@ impl Query for TextQuery {
                 })
                 .collect::<tantivy::Result<_>>()?,
             all_words_bonus: self.all_words_bonus,
-            free: self
-                .free
-                .as_ref()
-                .map(|(term, add)| {
-                    tantivy::Result::Ok((term_weight(term, IndexRecordOption::Basic)?, *add))
-                })
-                .transpose()?,
+            boosts: self
+                .boosts
+                .iter()
+                .map(|(term, add)| Ok((term_weight(term, IndexRecordOption::Basic)?, *add)))
+                .collect::<tantivy::Result<_>>()?,
         }))
     }
 
@@ -103,7 +102,7 @@ struct TextWeight {
     required: usize,
     categories: Vec<(Box<dyn Weight>, f32, f32)>,
     all_words_bonus: f32,
-    free: Option<(Box<dyn Weight>, f32)>,
+    boosts: Vec<(Box<dyn Weight>, f32)>,
 }
 
 impl Weight for TextWeight {
@@ -121,11 +120,11 @@ impl Weight for TextWeight {
             .iter()
             .map(|(weight, flat, bm25)| Ok((weight.scorer(reader, 1.0)?, *flat, *bm25)))
             .collect::<tantivy::Result<_>>()?;
-        let free = self
-            .free
-            .as_ref()
-            .map(|(weight, add)| tantivy::Result::Ok((weight.scorer(reader, 1.0)?, *add)))
-            .transpose()?;
+        let boosts = self
+            .boosts
+            .iter()
+            .map(|(weight, add)| Ok((weight.scorer(reader, 1.0)?, *add)))
+            .collect::<tantivy::Result<_>>()?;
         let mut scorer = TextScorer {
             required: self.required.min(required_words.len()),
             scratch: Vec::with_capacity(required_words.len()),
@@ -133,7 +132,7 @@ impl Weight for TextWeight {
             words,
             categories,
             all_words_bonus: self.all_words_bonus,
-            free,
+            boosts,
             boost,
             doc: 0,
             score: 0.0,
@@ -164,7 +163,7 @@ struct TextScorer {
     /// Scorer, constant boost, weight of BM25.
     categories: Vec<(Box<dyn Scorer>, f32, f32)>,
     all_words_bonus: f32,
-    free: Option<(Box<dyn Scorer>, f32)>,
+    boosts: Vec<(Box<dyn Scorer>, f32)>,
     boost: Score,
     doc: DocId,
     score: Score,
@@ -237,10 +236,10 @@ impl TextScorer {
                 score += (*flat + *bm25 * scorer.score()) * self.boost;
             }
         }
-        if let Some((free, add)) = &mut self.free
-            && at_least(free.as_mut(), doc) == doc
-        {
-            score += *add * self.boost;
+        for (scorer, add) in &mut self.boosts {
+            if at_least(scorer.as_mut(), doc) == doc {
+                score += *add * self.boost;
+            }
         }
         score
     }
@@ -343,7 +342,7 @@ mod tests {
                     Vec::new()
                 },
                 all_words_bonus: 4.0,
-                free: None,
+                boosts: Vec::new(),
             };
             let enough = BooleanQuery::with_minimum_required_clauses(
                 chosen.iter().map(|w| (Occur::Should, word(w))).collect(),

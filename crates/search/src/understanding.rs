@@ -34,6 +34,8 @@ pub enum Emergency {
 struct PhrasesFile {
     need: Vec<RawNeed>,
     without: RawWithout,
+    /// Language code → the names people call it by.
+    spoken: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +117,8 @@ pub(crate) struct Lexicon {
     papers: Vec<CueWord>,
     /// Short words inside the name of a paper ("di" in "permesso di soggiorno").
     connectors: Vec<String>,
+    /// Folded name of a language → its code ("arabo" → "ar").
+    spoken: HashMap<String, &'static str>,
     /// Every whole word of every cue and of every taxonomy label, with the languages it is
     /// a word of: what typo correction may correct into, and what it must leave alone.
     vocabulary: HashMap<String, Vec<&'static str>>,
@@ -296,6 +300,7 @@ impl Lexicon {
                 .iter()
                 .flat_map(|w| folded(w))
                 .collect(),
+            spoken: HashMap::new(),
             vocabulary: HashMap::new(),
             by_first_word: HashMap::new(),
             starred_first: Vec::new(),
@@ -339,6 +344,13 @@ impl Lexicon {
                     }
                     lexicon.cues.push(Cue { words, need });
                 }
+            }
+        }
+        for (code, names) in &file.spoken {
+            // The codes live as long as the lexicon, which lives as long as the program.
+            let code: &'static str = Box::leak(code.clone().into_boxed_str());
+            for name in names {
+                lexicon.spoken.insert(folded(name).concat(), code);
             }
         }
         for term in taxonomy::needs_taxonomy() {
@@ -470,6 +482,11 @@ impl Lexicon {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The language a folded word names ("arabo", "english", "українською" → its code).
+    pub fn spoken_language(&self, word: &str) -> Option<&'static str> {
+        self.spoken.get(word).copied()
     }
 
     /// The entry for a category code, if the phrases file has one.
