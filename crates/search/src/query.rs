@@ -590,11 +590,9 @@ impl SearchIndex {
                 }
             }
         }
-        for candidate in LEXICON.words_near_length(letters, usize::from(max)) {
-            if edit_distance(word, candidate) <= usize::from(max) {
-                // A word of the taxonomy or of the cues counts as one more document.
-                candidates.entry(candidate.to_owned()).or_default().0 += 1;
-            }
+        for candidate in LEXICON.words_accepted(&automaton) {
+            // A word of the taxonomy or of the cues counts as one more document.
+            candidates.entry(candidate).or_default().0 += 1;
         }
         candidates.remove(word);
         let mut best = None;
@@ -867,36 +865,10 @@ fn is_free_word(word: &str) -> bool {
     )
 }
 
-/// Optimal string alignment distance (Levenshtein with adjacent transpositions), on chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for (i, row) in d.chunks_mut(width).enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d.iter_mut().take(width).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
-}
-
 /// Edit distance in half edits, where doubling or undoubling a letter ("dotore" →
 /// "dottore", "permessso" → "permesso") costs half an edit: the commonest misspelling of
-/// Italian words, by Italians and foreigners alike. Otherwise as [`edit_distance`] (times 2).
+/// Italian words, by Italians and foreigners alike. Otherwise the optimal string alignment
+/// distance (Levenshtein with adjacent transpositions, on chars), times 2.
 fn weighted_edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -1375,12 +1347,15 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_counts_transpositions_as_one() {
-        assert_eq!(edit_distance("sogiorno", "soggiorno"), 1);
-        assert_eq!(edit_distance("permeso", "permesso"), 1);
-        assert_eq!(edit_distance("medcio", "medico"), 1);
-        assert_eq!(edit_distance("abc", "abc"), 0);
-        assert_eq!(edit_distance("", "ab"), 2);
+    fn edit_distance_counts_transpositions_as_one_and_doubled_letters_as_half() {
+        assert_eq!(weighted_edit_distance("sogiorno", "soggiorno"), 1);
+        assert_eq!(weighted_edit_distance("permeso", "permesso"), 1);
+        assert_eq!(weighted_edit_distance("dotore", "dottore"), 1);
+        assert_eq!(weighted_edit_distance("dotore", "datore"), 2);
+        assert_eq!(weighted_edit_distance("medcio", "medico"), 2);
+        assert_eq!(weighted_edit_distance("abc", "abc"), 0);
+        assert_eq!(weighted_edit_distance("", "ab"), 4);
+        assert_eq!(weighted_edit_distance("", "aa"), 3);
     }
 
     #[test]

@@ -122,6 +122,8 @@ pub(crate) struct Lexicon {
     /// Every whole word of every cue and of every taxonomy label, with the languages it is
     /// a word of: what typo correction may correct into, and what it must leave alone.
     vocabulary: HashMap<String, Vec<&'static str>>,
+    /// The same words as an FST, for typo correction's automata.
+    word_set: tantivy_fst::Map<Vec<u8>>,
     /// Cues by their first word, when it is whole; the others (first word starred) apart.
     by_first_word: HashMap<String, Vec<usize>>,
     starred_first: Vec<usize>,
@@ -302,6 +304,8 @@ impl Lexicon {
                 .collect(),
             spoken: HashMap::new(),
             vocabulary: HashMap::new(),
+            word_set: tantivy_fst::Map::from_iter(std::iter::empty::<(&str, u64)>())
+                .map_err(|e| e.to_string())?,
             by_first_word: HashMap::new(),
             starred_first: Vec::new(),
         };
@@ -363,6 +367,10 @@ impl Lexicon {
                 }
             }
         }
+        let mut words: Vec<&String> = lexicon.vocabulary.keys().collect();
+        words.sort_unstable();
+        lexicon.word_set = tantivy_fst::Map::from_iter(words.into_iter().map(|w| (w, 0)))
+            .map_err(|e| e.to_string())?;
         for (index, cue) in lexicon.cues.iter().enumerate() {
             let first = &cue.words[0];
             if first.prefix {
@@ -398,12 +406,17 @@ impl Lexicon {
         self.vocabulary.get(word).map_or(&[], Vec::as_slice)
     }
 
-    /// The lexicon's words within `max` letters of `len` (correction candidates).
-    pub fn words_near_length(&self, len: usize, max: usize) -> impl Iterator<Item = &str> {
-        self.vocabulary
-            .keys()
-            .filter(move |w| w.chars().count().abs_diff(len) <= max)
-            .map(String::as_str)
+    /// The lexicon's words `automaton` accepts (the correction candidates of a word).
+    pub fn words_accepted<A: tantivy_fst::Automaton>(&self, automaton: A) -> Vec<String> {
+        use tantivy_fst::{IntoStreamer, Streamer};
+        let mut stream = self.word_set.search(automaton).into_stream();
+        let mut out = Vec::new();
+        while let Some((word, _)) = stream.next() {
+            if let Ok(word) = std::str::from_utf8(word) {
+                out.push(word.to_owned());
+            }
+        }
+        out
     }
 
     /// Every cue `tokens` (folded query words) hold, longest first, then leftmost; cues
