@@ -226,34 +226,40 @@ pub fn latin_of_cyrillic(word: &str) -> Option<String> {
                     out.push('i');
                 }
             }
-            _ => match c {
-                'а' => out.push_str("a"),
-                'б' => out.push_str("b"),
-                'в' => out.push_str("v"),
-                'г' | 'ж' => out.push_str("g"),
-                'д' => out.push_str("d"),
-                'е' | 'э' => out.push_str("e"),
-                'є' => out.push_str("ie"),
-                'з' => out.push_str("z"),
-                'и' | 'і' | 'ї' | 'й' | 'ы' => out.push_str("i"),
-                'к' => out.push_str("k"),
-                'л' => out.push_str("l"),
-                'м' => out.push_str("m"),
-                'н' => out.push_str("n"),
-                'о' => out.push_str("o"),
-                'п' => out.push_str("p"),
-                'р' => out.push_str("r"),
-                'с' => out.push_str("s"),
-                'т' => out.push_str("t"),
-                'у' => out.push_str("u"),
-                'ф' => out.push_str("f"),
-                'х' => out.push_str("h"),
-                'ц' => out.push_str("z"),
-                'ю' => out.push_str("iu"),
-                'я' => out.push_str("ia"),
-                'ь' | 'ъ' => {}
-                _ => out.push(c),
-            },
+            _ => {
+                let latin = match c {
+                    'а' => "a",
+                    'б' => "b",
+                    'в' => "v",
+                    'г' | 'ж' => "g",
+                    'д' => "d",
+                    'е' | 'э' => "e",
+                    'є' => "ie",
+                    'з' => "z",
+                    'и' | 'і' | 'ї' | 'й' | 'ы' => "i",
+                    'к' => "k",
+                    'л' => "l",
+                    'м' => "m",
+                    'н' => "n",
+                    'о' => "o",
+                    'п' => "p",
+                    'р' => "r",
+                    'с' => "s",
+                    'т' => "t",
+                    'у' => "u",
+                    'ф' => "f",
+                    'х' => "h",
+                    'ц' => "z",
+                    'ю' => "iu",
+                    'я' => "ia",
+                    'ь' | 'ъ' => "",
+                    _ => {
+                        out.push(c);
+                        ""
+                    }
+                };
+                out.push_str(latin);
+            }
         }
         i += 1;
     }
