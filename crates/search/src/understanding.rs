@@ -332,7 +332,7 @@ impl Lexicon {
                         lexicon.unspaced.push((cue.clone(), need));
                         continue;
                     }
-                    let words: Vec<CueWord> = cue.split_whitespace().map(cue_word).collect();
+                    let words: Vec<CueWord> = cue.split_whitespace().map(CueWord::parse).collect();
                     let words: Vec<CueWord> = words
                         .into_iter()
                         .flat_map(|w| {
@@ -341,7 +341,7 @@ impl Lexicon {
                             let parts = folded(&w.text);
                             let n = parts.len();
                             parts.into_iter().enumerate().map(move |(i, text)| CueWord {
-                                text,
+                                text: strip_article(&text).to_owned(),
                                 prefix: w.prefix && i + 1 == n,
                             })
                         })
@@ -650,6 +650,12 @@ mod tests {
         assert_eq!(codes("non ho dove dormire"), ["housing.shelter"]);
         assert!(codes("il datore non mi paga").contains(&"work.rights"));
         assert_eq!(codes("我需要看病"), ["health.primary_care"]);
+    }
+
+    #[test]
+    fn cues_split_where_queries_split() {
+        // The Bengali virama ends a word for the tokenizer, in the cue as in the query.
+        assert_eq!(codes("ডাক্তার"), ["health.primary_care"]);
     }
 
     #[test]
