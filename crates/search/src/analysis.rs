@@ -320,19 +320,22 @@ pub(crate) fn is_stopword(word: &str) -> bool {
         "a", "ad", "ai", "al", "alla", "alle", "allo", "che", "chi", "ci", "con", "come", "d",
         "da", "dal", "dalla", "dei", "del", "dell", "della", "delle", "di", "dove", "e", "ed",
         "gli", "ho", "i", "il", "in", "l", "la", "le", "lo", "mi", "mio", "mia", "ne", "nel",
-        "nella", "non", "o", "per", "posso", "qui", "quale", "se", "senza", "si", "sono", "su",
+        "nella", "non", "o", "per", "posso", "qui", "quale", "se", "senza", "si", "sono", "su", "ha", "hanno", "sto", "ma",
         "sul", "sulla", "tra", "un", "una", "uno", "vicino", "cerco", "serve", "bisogno",
         "aiuto", "voglio", "vorrei", "trovare", "informazioni",
         // en
         "an", "and", "are", "at", "be", "by", "can", "do", "does", "for", "from", "get",
         "how", "is", "it", "me", "my", "near", "need", "of", "on", "or", "s", "the", "to",
         "want", "where", "with", "without", "your", "help", "find", "looking", "information",
+        "no", "not", "i", "am", "have", "has", "was", "what", "this", "that", "please",
         // fr
         "au", "aux", "besoin", "ce", "cherche", "comment", "dans", "de", "des", "du", "en",
         "est", "et", "j", "je", "les", "ma", "mes", "moi", "mon", "ou", "où", "pour", "pres",
-        "qu", "que", "sans", "sur", "trouver", "une", "aide",
+        "qu", "que", "sans", "sur", "trouver", "une", "aide", "pas", "ne", "n", "suis", "ai",
+        "il", "elle", "on", "mais",
         // es
-        "el", "los", "las", "mis", "necesito", "para", "sin", "y", "donde", "ayuda",
+        "el", "los", "las", "mis", "necesito", "para", "sin", "y", "donde", "ayuda", "no",
+        "tengo", "tiene", "estoy", "soy", "hay", "quiero", "puedo", "pero", "porque", "muy",
         // uk
         "в", "й", "на", "до", "для", "з", "із", "та", "у", "і", "без", "за", "про", "по", "чи",
         "або", "мені", "мій", "моя", "де", "потрібна", "потрібен", "допомога",
