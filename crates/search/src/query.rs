@@ -627,9 +627,8 @@ impl SearchIndex {
         Ok(best.map(|(_, _, _, c)| c))
     }
 
-    /// Whether a folded word is a word of `lang`: the cues' or the taxonomy's in that
-    /// language, or in the services' texts in it (a language without its own fields shares
-    /// the others').
+    /// Whether a folded word's stem is in the services' texts in `lang` (a language without
+    /// its own fields shares the others'). The lexicon's languages are checked by the caller.
     fn is_word_of(
         &self,
         searcher: &Searcher,
@@ -637,9 +636,6 @@ impl SearchIndex {
         word: &str,
         lang: &str,
     ) -> Result<bool> {
-        if LEXICON.languages_of(word).contains(&lang) {
-            return Ok(true);
-        }
         let group = LANGS
             .iter()
             .position(|l| *l == lang_group(lang))

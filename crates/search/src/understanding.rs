@@ -118,7 +118,7 @@ pub(crate) struct Lexicon {
     /// Short words inside the name of a paper ("di" in "permesso di soggiorno").
     connectors: Vec<String>,
     /// Folded name of a language → its code ("arabo" → "ar").
-    spoken: HashMap<String, &'static str>,
+    spoken: HashMap<String, String>,
     /// Every whole word of every cue and of every taxonomy label, with the languages it is
     /// a word of: what typo correction may correct into, and what it must leave alone.
     vocabulary: HashMap<String, Vec<&'static str>>,
@@ -357,10 +357,8 @@ impl Lexicon {
             }
         }
         for (code, names) in &file.spoken {
-            // The codes live as long as the lexicon, which lives as long as the program.
-            let code: &'static str = Box::leak(code.clone().into_boxed_str());
             for name in names {
-                lexicon.spoken.insert(folded(name).concat(), code);
+                lexicon.spoken.insert(folded(name).concat(), code.clone());
             }
         }
         for term in taxonomy::needs_taxonomy() {
@@ -504,8 +502,8 @@ impl Lexicon {
     }
 
     /// The language a folded word names ("arabo", "english", "українською" → its code).
-    pub fn spoken_language(&self, word: &str) -> Option<&'static str> {
-        self.spoken.get(word).copied()
+    pub fn spoken_language(&self, word: &str) -> Option<&str> {
+        self.spoken.get(word).map(String::as_str)
     }
 
     /// The entry for a category code, if the phrases file has one.
