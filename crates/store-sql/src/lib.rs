@@ -10,6 +10,7 @@ mod desk;
 pub mod ops;
 mod pages;
 mod postgres;
+mod search_demand;
 mod sqlite;
 mod survey;
 
@@ -1740,6 +1741,7 @@ macro_rules! sql_store {
 }
 
 pub(crate) use desk::sql_desk_store;
+pub(crate) use search_demand::sql_search_demand_store;
 pub(crate) use sql_store;
 pub(crate) use survey::sql_survey_store;
 

@@ -148,4 +148,5 @@ impl PostgresStore {
 
 crate::sql_desk_store!(PostgresStore, sqlx::Postgres);
 crate::sql_survey_store!(PostgresStore, sqlx::Postgres);
+crate::sql_search_demand_store!(PostgresStore, sqlx::Postgres);
 crate::sql_store!(PostgresStore, Postgres);

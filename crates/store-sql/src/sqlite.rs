@@ -98,4 +98,5 @@ impl SqliteStore {
 
 crate::sql_desk_store!(SqliteStore, sqlx::Sqlite);
 crate::sql_survey_store!(SqliteStore, sqlx::Sqlite);
+crate::sql_search_demand_store!(SqliteStore, sqlx::Sqlite);
 crate::sql_store!(SqliteStore, Sqlite);

@@ -13,6 +13,7 @@ use crocevia_core::statistics::Dataset;
 use crocevia_core::territory::{self, Territories};
 
 pub mod desk;
+pub mod search_demand;
 pub mod survey;
 
 use crate::{
@@ -20,6 +21,7 @@ use crate::{
     Store, StoreError, load_nested,
 };
 pub use desk::*;
+pub use search_demand::*;
 pub use survey::*;
 
 pub const ORG: &str = "8b0a6f3e-0c59-4a55-9d2d-3f5a1e2b7c01";
@@ -1193,6 +1195,8 @@ macro_rules! store_contract_tests {
             surveys_are_found_by_their_organisation_or_their_link,
             versions_are_numbered_and_one_is_deployed,
             submissions_stay_with_their_version_and_complete_ones_are_final,
+            search_demand_counts_visitors_once_and_names_only_common_queries,
+            closing_a_week_forgets_visitors_and_rare_queries_but_keeps_counts,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod desk;
 pub mod import;
 mod nested;
+pub mod search_demand;
 pub mod survey;
 
 use async_trait::async_trait;
@@ -363,7 +364,8 @@ pub trait StatisticsStore: Send + Sync {
 
 /// Everything a backend stores, as one handle on the ports above (the directory, its change
 /// log, accounts, territories, statistics, the desk in [`desk::DeskStore`], surveys
-/// in [`survey::SurveyStore`]). Code that needs only some of them takes those ports (as
+/// in [`survey::SurveyStore`], unmet search demand in
+/// [`search_demand::SearchDemandStore`]). Code that needs only some of them takes those ports (as
 /// `&dyn Port` or a generic bound), so what it can touch is visible in its signature.
 #[async_trait]
 pub trait Store:
@@ -374,6 +376,7 @@ pub trait Store:
     + StatisticsStore
     + desk::DeskStore
     + survey::SurveyStore
+    + search_demand::SearchDemandStore
     + Send
     + Sync
 {
