@@ -51,3 +51,29 @@ bo-error-title = This cannot be done
 bo-error-csrf = The form has expired or did not come from this site. Reload the page and try again.
 bo-error-forbidden = Your role does not allow this.
 bo-error-not-found = The page or service you asked for does not exist.
+
+# Unmet search demand (coordinators)
+sd-title = Unmet search demand
+sd-intro = What people search for on the portal and do not find: searches with no result, and searches after which nobody opened a service, point to services missing from the network or described in other words than people use. The counts hold no personal data.
+sd-period = Period
+sd-weeks = { $count ->
+    [one] Last week
+   *[other] Last { $count } weeks
+}
+sd-show = Show
+sd-weeks-title = By week and language
+sd-none = No searches in this period.
+sd-col-week = Week starting
+sd-col-language = Language
+sd-col-searches = Searches
+sd-col-empty = With no result
+sd-col-unopened-share = Visitors who opened no service
+sd-queries-title = Searches to improve
+sd-threshold = { $count ->
+    [one] Listed are the searches made by at least one person in a week, those with the most people who opened no service first.
+   *[other] Listed are only the searches made by at least { $count } different people in the same week (the others count in the totals only, without their text), those with the most people who opened no service first.
+}
+sd-queries-none = No search was made by enough different people in this period.
+sd-col-query = Search
+sd-col-visitors = People
+sd-col-unopened = Opened no service

@@ -51,3 +51,29 @@ bo-error-title = Operazione non possibile
 bo-error-csrf = Il modulo è scaduto o non proviene da questo sito. Ricarica la pagina e riprova.
 bo-error-forbidden = Il tuo ruolo non consente questa operazione.
 bo-error-not-found = La pagina o il servizio richiesto non esiste.
+
+# Unmet search demand (coordinators)
+sd-title = Ricerche senza risposta
+sd-intro = Che cosa cercano nel portale le persone che non trovano un servizio: le ricerche senza risultati e quelle dopo le quali nessuno ha aperto un servizio indicano servizi che mancano nella rete o che sono descritti con parole diverse da quelle delle persone. I conteggi non contengono dati personali.
+sd-period = Periodo
+sd-weeks = { $count ->
+    [one] Ultima settimana
+   *[other] Ultime { $count } settimane
+}
+sd-show = Mostra
+sd-weeks-title = Per settimana e lingua
+sd-none = Nessuna ricerca nel periodo.
+sd-col-week = Settimana dal
+sd-col-language = Lingua
+sd-col-searches = Ricerche
+sd-col-empty = Senza risultati
+sd-col-unopened-share = Visitatori che non hanno aperto nessun servizio
+sd-queries-title = Ricerche da migliorare
+sd-threshold = { $count ->
+    [one] Sono elencate le ricerche fatte da almeno una persona in una settimana, prima quelle con più persone che non hanno aperto nessun servizio.
+   *[other] Sono elencate solo le ricerche fatte da almeno { $count } persone diverse nella stessa settimana (le altre sono contate solo nei totali, senza il testo), prima quelle con più persone che non hanno aperto nessun servizio.
+}
+sd-queries-none = Nessuna ricerca è stata fatta da abbastanza persone diverse nel periodo.
+sd-col-query = Ricerca
+sd-col-visitors = Persone
+sd-col-unopened = Non hanno aperto nessun servizio

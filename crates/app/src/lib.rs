@@ -7,9 +7,12 @@
 //! - [`desk`]: referrals prepared, sent, answered and expired; inactive contacts erased.
 //! - [`statistics`]: the observatory's views, official statistics and the network's
 //!   indicators, from their parameters to the table every chart and export reads.
+//! - [`search_demand`]: the portal's searches counted without personal data, as unmet
+//!   search demand.
 //!
 //! A handler in `crocevia-web` parses the request, calls one use case and renders its result.
 
 pub mod desk;
+pub mod search_demand;
 pub mod statistics;
 pub mod survey;

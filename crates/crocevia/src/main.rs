@@ -503,6 +503,8 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         config.desk.jobs_interval,
         mailer,
     ));
+    let search_demand = tokio::spawn(crocevia_web::search_demand::run(state.clone()));
+    let flush_state = state.clone();
     let app = crocevia_web::router(state);
     tracing::info!(url = %public_url, listen = %bound, "Crocevia is serving");
     println!("Crocevia is running at {public_url}");
@@ -518,6 +520,9 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
     observatory_follower.abort();
     jobs.abort();
     checkpoints.abort();
+    search_demand.abort();
+    // The searches counted since the last flush.
+    crocevia_web::search_demand::flush(&flush_state).await;
     audit::checkpoint(
         audit_store.as_ref(),
         audit_store.audit_seal(),

@@ -20,6 +20,7 @@ pub mod portal;
 pub mod rate_limit;
 pub mod search_api;
 pub mod search_cache;
+pub mod search_demand;
 pub mod security;
 pub mod survey;
 pub mod territory_api;
@@ -99,6 +100,8 @@ pub struct AppState {
     pub limiters: Arc<rate_limit::Limiters>,
     /// Failed password logins per (e-mail, client address).
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// The portal's searches and opened results, gathered until the next flush.
+    pub search_demand: Arc<crocevia_app::search_demand::SearchDemandRecorder>,
 }
 
 /// Italy's territories, parsed once per process from the data embedded in the binary.
@@ -159,7 +162,11 @@ impl AppState {
             territories(),
             config.observatory,
         ));
+        let min_visitors = u64::from(config.observatory.rule.threshold());
         AppState {
+            search_demand: Arc::new(crocevia_app::search_demand::SearchDemandRecorder::new(
+                min_visitors,
+            )),
             limiters: Arc::new(rate_limit::Limiters::new(&config.rate_limits)),
             login_throttle: Arc::default(),
             search_cache: Arc::new(search_cache::SearchCache::new(config.search_cache_entries)),
@@ -315,6 +322,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(backoffice::import::MAX_UPLOAD_BYTES)),
         )
         .route("/{lang}/backoffice/audit", get(backoffice::audit::page))
+        .route("/{lang}/backoffice/search-demand", get(search_demand::page))
         .route("/{lang}/desk", get(desk::contacts::home))
         .route(
             "/{lang}/desk/contacts/new",

@@ -1112,3 +1112,128 @@ async fn every_page_refuses_by_language_session_role_and_token_before_it_runs() 
     let (status, _, _) = w.login("editor@example.it", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "the password is unchanged");
 }
+
+impl World {
+    /// A portal page asked for by browser `agent` (distinct agents are distinct visitors:
+    /// requests built in-process have no address), coming from `referer`.
+    async fn visit(&self, uri: &str, agent: &str, referer: Option<&str>) -> StatusCode {
+        let mut request = Request::get(uri).header(header::USER_AGENT, agent);
+        if let Some(r) = referer {
+            request = request.header(header::REFERER, r);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await.0
+    }
+
+    /// How many services the portal's search for `q` finds, as the API tells it.
+    async fn found(&self, q: &str) -> u64 {
+        let (_, _, json) = self
+            .get(&format!("/api/search?q={}&language=it", encode(q)), None)
+            .await;
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["total"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+/// The numbers of the table row whose first cell shows `text`.
+fn row_numbers(html: &str, text: &str) -> Option<Vec<String>> {
+    let at = html.find(&format!(">{}</a></td>", esc(text)))?;
+    let row_end = at + html[at..].find("</tr>")?;
+    Some(
+        html[at..row_end]
+            .split("<td class=\"text-end\">")
+            .skip(1)
+            .map(|cell| cell.split("</td>").next().unwrap().trim().to_owned())
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn coordinators_see_what_the_portal_could_not_answer_without_personal_data() {
+    let w = World::new("http://localhost:8080").await;
+    let (_, org) = w.stale_service();
+    w.account(&org, "coordinator@example.it", "coordinator")
+        .await;
+    w.account(&org, "editor@example.it", "editor").await;
+    let search = |q: &str| format!("/it/search?q={}", encode(q));
+    let referer = |q: &str| format!("http://localhost:8080{}", search(q));
+    let nothing = "noleggio yacht";
+    let doctor = "Medico di base";
+    assert_eq!(w.found(nothing).await, 0, "a query the demo cannot answer");
+    assert!(w.found(doctor).await > 0);
+    let service = format!("/it/services/{}", w.services().next().unwrap().id);
+
+    // Five different visitors (the default threshold) and one of them four more times.
+    for n in 1..=5 {
+        assert_eq!(
+            w.visit(&search(nothing), &format!("browser {n}"), None)
+                .await,
+            StatusCode::OK
+        );
+        w.visit(&search(doctor), &format!("browser {n}"), None)
+            .await;
+    }
+    for _ in 0..4 {
+        w.visit(&search(nothing), "browser 1", None).await;
+    }
+    // Two doctor searchers open a result, one of them twice; a visitor who never searched
+    // "opens" one with a made-up Referer: not counted.
+    for agent in ["browser 1", "browser 2", "browser 2", "browser 9"] {
+        w.visit(&service, agent, Some(&referer("medico  di base")))
+            .await;
+    }
+    // Fewer visitors than the threshold: counted, never named.
+    for n in 1..=4 {
+        w.visit(&search("consultorio"), &format!("browser {n}"), None)
+            .await;
+    }
+    w.visit(&search("Mario Rossi 333 1234567"), "browser 7", None)
+        .await;
+    // Later pages of a search are not new searches.
+    w.visit(&format!("{}&page=2", search(doctor)), "browser 1", None)
+        .await;
+    crocevia_web::search_demand::flush(&w.state()).await;
+
+    let editor = w.session("editor@example.it").await;
+    let (status, _, _) = w.get("/it/backoffice/search-demand", Some(&editor)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let coordinator = w.session("coordinator@example.it").await;
+    let (_, _, home) = w.get("/it/backoffice", Some(&coordinator)).await;
+    assert!(home.contains("/it/backoffice/search-demand"));
+    let (status, _, html) = w
+        .get("/it/backoffice/search-demand", Some(&coordinator))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // people, opened nothing, no result / searches
+    assert_eq!(
+        row_numbers(&html, nothing).unwrap(),
+        ["5", "5", "9 / 9"],
+        "{html}"
+    );
+    assert_eq!(
+        row_numbers(&html, "medico di base").unwrap(),
+        ["5", "3", "0 / 5"]
+    );
+    assert!(
+        html.find(&esc(nothing)) < html.find("medico di base"),
+        "the most people who opened nothing first"
+    );
+    assert!(row_numbers(&html, "consultorio").is_none());
+    assert!(!html.to_lowercase().contains("mario rossi"));
+    assert!(!html.contains("browser"), "no visitor is shown");
+    // The week: 9 + 5 + 4 + 1 searches.
+    let mut empty = 9;
+    for (q, searches) in [("consultorio", 4), ("Mario Rossi 333 1234567", 1)] {
+        if w.found(q).await == 0 {
+            empty += searches;
+        }
+    }
+    assert!(
+        html.contains(&format!(
+            "<td class=\"text-end\">19</td>\n      <td class=\"text-end\">{empty} ({}%)</td>",
+            (empty * 100 + 9) / 19
+        )),
+        "{html}"
+    );
+}

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::AppError;
 use crate::kit::Lang;
+use crate::search_demand::{self, Browser};
 pub use views::{NeedCard, ServiceCard, ServiceView, language_name};
 
 use crate::kit::{Page, render};
@@ -182,6 +183,7 @@ const RESULTS_PER_PAGE: u32 = 20;
 pub async fn search(
     State(state): State<AppState>,
     Lang(language): Lang,
+    browser: Browser,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, AppError> {
     let page_number = params.page.unwrap_or(1).max(1);
@@ -208,6 +210,9 @@ pub async fn search(
         ..SearchQuery::default()
     };
     let found = crate::search_api::run(&state, &query).await?;
+    if page_number == 1 {
+        search_demand::searched(&state, &browser, language.code, text, found.total).await;
+    }
     let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
     let services = state.store.get_many(Some("service"), &ids).await?;
     let mut rows = load_nested(state.store.as_ref(), services.clone()).await?;
@@ -311,6 +316,8 @@ struct ServiceTemplate {
 pub async fn service(
     State(state): State<AppState>,
     Lang(language): Lang,
+    browser: Browser,
+    headers: HeaderMap,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let record = state
@@ -318,6 +325,7 @@ pub async fn service(
         .get("service", &id)
         .await?
         .ok_or_else(|| AppError::not_found("service", &id))?;
+    search_demand::opened_from(&state, &browser, &headers).await;
     let mut rows = load_nested(state.store.as_ref(), vec![record.clone()]).await?;
     redact_for_public(&mut rows);
     let index = RecordIndex::new(&rows);
