@@ -77,3 +77,4 @@ sd-queries-none = No search was made by enough different people in this period.
 sd-col-query = Search
 sd-col-visitors = People
 sd-col-unopened = Opened no service
+sd-col-empty-of = With no result / searches

@@ -77,3 +77,4 @@ sd-queries-none = Nessuna ricerca è stata fatta da abbastanza persone diverse n
 sd-col-query = Ricerca
 sd-col-visitors = Persone
 sd-col-unopened = Non hanno aperto nessun servizio
+sd-col-empty-of = Senza risultati / ricerche

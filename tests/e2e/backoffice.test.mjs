@@ -11,6 +11,7 @@ const PASSWORD = TEST_PASSWORD;
 let server;
 let browser;
 let email;
+let organization;
 
 
 before(async () => {
@@ -23,7 +24,8 @@ before(async () => {
   const stale = services.find((s) => s.assured_date && s.assured_date < cutoff);
   assert.ok(stale, 'the demo has stale services');
   email = 'editor@crocevia.example';
-  createUser(server, stale.organization_id, email, 'editor');
+  organization = stale.organization_id;
+  createUser(server, organization, email, 'editor');
 });
 
 after(async () => {
@@ -31,13 +33,13 @@ after(async () => {
   await server?.stop();
 });
 
-async function logIn(page, lang) {
+async function logIn(page, lang, who = email) {
   // The browser keeps one profile for all pages: start each login signed out.
   await page.context().clearCookies();
   await page.goto(`${server.url}/${lang}/backoffice`, { waitUntil: 'networkidle' });
   assert.match(page.url(), new RegExp(`/${lang}/login`), 'the back office asks for a login');
   await axeCheck(page);
-  await page.fill('#email', email);
+  await page.fill('#email', who);
   await page.fill('#password', PASSWORD);
   await page.locator('form button[type=submit]').click();
   await page.waitForLoadState('networkidle');
@@ -155,5 +157,40 @@ test('an import from the browser lists the bad rows and imports nothing', async 
   assert.equal(await page.locator('#problems tbody tr').first().locator('td').nth(1).textContent(), '2');
   await axeCheck(page);
   await screenshot(page, 'backoffice-import-it');
+  await page.close();
+});
+
+test('what visitors searched and did not open reaches the coordinators, counted once per visitor', async () => {
+  // Five visitors (the demo's disclosure threshold), told apart by their browser: each
+  // searches, and the first two open a result from the results page (the browser's Referer).
+  const query = 'medico di base';
+  for (let n = 1; n <= 5; n += 1) {
+    const page = await browser.newPage();
+    await page.context().clearCookies();
+    await page.setExtraHTTPHeaders({ 'user-agent': `visitor ${n}` });
+    await page.goto(`${server.url}/it/search?q=${encodeURIComponent(query)}`, { waitUntil: 'networkidle' });
+    if (n <= 2) {
+      await page.locator('main a[href*="/it/services/"]').first().click();
+      await page.waitForLoadState('networkidle');
+      assert.match(page.url(), /\/it\/services\//);
+    }
+    await page.close();
+  }
+  const coordinator = 'coordinator@crocevia.example';
+  createUser(server, organization, coordinator, 'coordinator');
+  const page = await browser.newPage();
+  await logIn(page, 'it', coordinator);
+  await page.locator(`nav a[href="/it/backoffice/search-demand"]`).click();
+  await page.waitForLoadState('networkidle');
+  // The counts are written every 15 seconds.
+  const row = page.locator('tr', { has: page.locator(`a:text-is("${query}")`) });
+  for (let tries = 0; tries < 20 && (await row.count()) === 0; tries += 1) {
+    await new Promise((r) => setTimeout(r, 2000));
+    await page.reload({ waitUntil: 'networkidle' });
+  }
+  const cells = await row.locator('td.text-end').allTextContents();
+  assert.deepEqual(cells.map((c) => c.trim()), ['5', '3', '0 / 5'], 'people, opened nothing, no result / searches');
+  await axeCheck(page);
+  await screenshot(page, 'backoffice-search-demand-it');
   await page.close();
 });

@@ -223,7 +223,10 @@ pub async fn page(
             QUERIES_SHOWN,
         )
         .await?;
-    let language_name = |code: &str| crate::portal::language_name(code);
+    // Searches are counted in the portal's languages only.
+    let language_name = |code: &str| {
+        crocevia_i18n::language(code).map_or_else(|| code.to_owned(), |l| l.native_name.to_owned())
+    };
     let week_rows = report
         .weeks
         .iter()
