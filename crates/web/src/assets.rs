@@ -25,6 +25,55 @@ pub struct StaticFile {
     pub bytes: &'static [u8],
     /// A strong ETag, quotes included.
     pub etag: &'static str,
+    /// The file compressed with brotli, for a text file that shrinks by a tenth or more.
+    pub br: Option<&'static [u8]>,
+    /// The same with gzip, for browsers without brotli.
+    pub gzip: Option<&'static [u8]>,
+}
+
+/// How a file goes out: as stored, or in one of its compressed forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Identity,
+    Brotli,
+    Gzip,
+}
+
+impl StaticFile {
+    /// The best form `accept_encoding` accepts (brotli, then gzip, then as stored), with its
+    /// bytes.
+    fn negotiate(&self, accept_encoding: &str) -> (Encoding, &'static [u8]) {
+        let accepts = |name: &str| {
+            accept_encoding.split(',').any(|item| {
+                let mut parts = item.split(';').map(str::trim);
+                parts
+                    .next()
+                    .is_some_and(|coding| coding.eq_ignore_ascii_case(name))
+                    && parts.all(|p| {
+                        p.strip_prefix("q=")
+                            .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
+                    })
+            })
+        };
+        match (self.br, self.gzip) {
+            (Some(br), _) if accepts("br") => (Encoding::Brotli, br),
+            (_, Some(gz)) if accepts("gzip") => (Encoding::Gzip, gz),
+            _ => (Encoding::Identity, self.bytes),
+        }
+    }
+}
+
+impl Encoding {
+    /// The ETag of this form: each form is a different representation (RFC 9110 §8.8.3).
+    fn etag(self, etag: &str) -> HeaderValue {
+        let suffix = match self {
+            Encoding::Identity => return HeaderValue::from_str(etag).expect("a valid ETag"),
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gz",
+        };
+        let tag = format!("{}-{suffix}\"", etag.trim_end_matches('"'));
+        HeaderValue::from_str(&tag).expect("a valid ETag")
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
@@ -124,27 +173,44 @@ pub async fn serve_static(Path(path): Path<String>, headers: HeaderMap) -> Respo
         )
             .into_response();
     };
-    let etag = HeaderValue::from_static(file.etag);
+    let accept_encoding = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (encoding, bytes) = file.negotiate(accept_encoding);
+    let etag = encoding.etag(file.etag);
     let cache = HeaderValue::from_static(cache_control(file.path));
-    if if_none_match(&headers, file.etag) {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
+    let compressible = file.br.is_some() || file.gzip.is_some();
+    let mut response = if if_none_match(&headers, etag.to_str().unwrap_or_default()) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = Response::new(Body::from(bytes));
         let h = response.headers_mut();
-        h.insert(header::ETAG, etag);
-        h.insert(header::CACHE_CONTROL, cache);
-        return response;
-    }
-    let mut response = Response::new(Body::from(file.bytes));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type(file.path)),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        let coding = match encoding {
+            Encoding::Identity => None,
+            Encoding::Brotli => Some("br"),
+            Encoding::Gzip => Some("gzip"),
+        };
+        if let Some(coding) = coding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        response
+    };
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(file.path)),
-    );
     h.insert(header::ETAG, etag);
     h.insert(header::CACHE_CONTROL, cache);
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    if compressible {
+        // Caches keep one copy per encoding.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
 
@@ -337,6 +403,85 @@ mod tests {
         assert!(get("leaflet/../leaflet/leaflet.js").is_none());
         assert!(get("/leaflet/leaflet.js").is_none());
         assert!(get("").is_none());
+    }
+
+    async fn fetch_encoded(uri: &str, accept: &str, if_none_match: Option<&str>) -> Response {
+        let mut request = Request::builder()
+            .uri(uri)
+            .header(header::ACCEPT_ENCODING, accept);
+        if let Some(tag) = if_none_match {
+            request = request.header(header::IF_NONE_MATCH, tag);
+        }
+        app()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    fn decoded(encoding: &str, body: &[u8]) -> Vec<u8> {
+        use std::io::Read as _;
+        let mut out = Vec::new();
+        match encoding {
+            "br" => brotli::Decompressor::new(body, 4096)
+                .read_to_end(&mut out)
+                .unwrap(),
+            "gzip" => flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut out)
+                .unwrap(),
+            "" => return body.to_vec(),
+            other => panic!("unexpected encoding {other}"),
+        };
+        out
+    }
+
+    #[tokio::test]
+    async fn text_files_go_out_compressed_as_the_browser_accepts() {
+        let path = "bootstrap-italia/js/bootstrap-italia.bundle.min.js";
+        let original = get(path).unwrap().bytes;
+        let uri = format!("/static/{path}");
+        for (accept, expected) in [
+            ("gzip, deflate, br, zstd", "br"),
+            ("gzip", "gzip"),
+            ("br;q=0, gzip;q=0.8", "gzip"),
+            ("identity", ""),
+            ("", ""),
+        ] {
+            let response = fetch_encoded(&uri, accept, None).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(
+                header_of(&response, header::CONTENT_ENCODING),
+                expected,
+                "{accept}"
+            );
+            assert_eq!(header_of(&response, header::VARY), "accept-encoding");
+            let etag = header_of(&response, header::ETAG).to_owned();
+            let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            assert_eq!(decoded(expected, &body), original, "{accept}");
+            if !expected.is_empty() {
+                assert!(
+                    body.len() * 3 < original.len(),
+                    "{expected}: {} bytes",
+                    body.len()
+                );
+            }
+            // Each form has its own ETag, and revalidates.
+            let again = fetch_encoded(&uri, accept, Some(&etag)).await;
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{accept}");
+        }
+        let brotli_tag = fetch_encoded(&uri, "br", None).await;
+        let brotli_tag = header_of(&brotli_tag, header::ETAG).to_owned();
+        let as_gzip = fetch_encoded(&uri, "gzip", Some(&brotli_tag)).await;
+        assert_eq!(
+            as_gzip.status(),
+            StatusCode::OK,
+            "a brotli ETag is not the gzip form's"
+        );
+
+        // Fonts and images are compressed already: sent as they are.
+        let font = "/static/bootstrap-italia/fonts/Lora/lora-v20-latin-ext_latin-700.woff2";
+        let response = fetch_encoded(font, "br, gzip", None).await;
+        assert_eq!(header_of(&response, header::CONTENT_ENCODING), "");
+        assert_eq!(header_of(&response, header::VARY), "");
     }
 
     #[test]

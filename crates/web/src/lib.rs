@@ -438,6 +438,12 @@ pub fn router(state: AppState) -> Router {
             )),
             security::headers,
         ))
+        // Pages and API answers compressed as they are written (a level that costs little
+        // CPU); static files carry their forms compressed at build time, which this skips.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(4)),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -271,3 +271,42 @@ async fn a_failed_page_is_a_page_in_the_visitors_language_never_json() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(kind.starts_with("application/json"), "{kind}: {body}");
 }
+
+#[tokio::test]
+async fn pages_and_api_answers_go_out_compressed_to_browsers_that_accept_it() {
+    use std::io::Read as _;
+    let (app, _, _) = app().await;
+    for uri in ["/it/", "/ar/search?q=طبيب", "/api/hsds/services?per_page=50"] {
+        let request = |accept: &str| {
+            Request::get(uri)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let plain = app.clone().oneshot(request("identity")).await.unwrap();
+        assert_eq!(plain.headers().get(header::CONTENT_ENCODING), None);
+        let plain = http_body_util::BodyExt::collect(plain.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let packed = app.clone().oneshot(request("gzip, br")).await.unwrap();
+        assert_eq!(packed.status(), StatusCode::OK, "{uri}");
+        assert_eq!(packed.headers()[header::CONTENT_ENCODING], "br", "{uri}");
+        let packed = http_body_util::BodyExt::collect(packed.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let mut unpacked = Vec::new();
+        brotli::Decompressor::new(&packed[..], 4096)
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert!(
+            packed.len() * 3 < unpacked.len(),
+            "{uri}: {} of {} bytes",
+            packed.len(),
+            unpacked.len()
+        );
+        // The same page (a search page differs only in nothing that varies per request).
+        assert_eq!(unpacked.len(), plain.len(), "{uri}");
+    }
+}
