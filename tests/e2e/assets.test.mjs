@@ -32,13 +32,12 @@ function pageHtml({ dir = 'ltr', lang = 'it', body }) {
   <link rel="stylesheet" href="/static/bootstrap-italia/css/bootstrap-italia.min.css">
   <link rel="stylesheet" href="/static/leaflet/leaflet.css">
   <link rel="stylesheet" href="/static/crocevia/crocevia.css">
-  <script src="/static/crocevia/crocevia.js"></script>
+  <script src="/static/leaflet/leaflet.js" defer></script>
+  <script src="/static/htmx/htmx.min.js" defer></script>
+  <script src="/static/crocevia/crocevia.js" defer></script>
 </head>
 <body>
 <main class="container my-4">${body}</main>
-<script src="/static/bootstrap-italia/js/bootstrap-italia.bundle.min.js" defer></script>
-<script src="/static/leaflet/leaflet.js" defer></script>
-<script src="/static/htmx/htmx.min.js" defer></script>
 </body>
 </html>`;
 }

@@ -48,15 +48,17 @@ test('the home page loads without console errors, with its fonts and scripts', a
     await document.fonts.ready;
     return {
       lang: document.documentElement.lang,
-      publicPath: window.__PUBLIC_PATH__,
       bootstrap: typeof window.bootstrap,
+      leaflet: typeof window.L,
       titillium: document.fonts.check('16px "Titillium Web"'),
       titilliumLoaded: [...document.fonts].some((f) => f.family.includes('Titillium') && f.status === 'loaded'),
       bodyFont: getComputedStyle(document.body).fontFamily,
     };
   });
-  assert.equal(state.publicPath, '/static/bootstrap-italia/fonts');
-  assert.equal(state.bootstrap, 'object', 'bootstrap-italia.bundle.min.js did not run');
+  // Pages carry only the JavaScript they use: no Bootstrap Italia bundle, no Leaflet
+  // without a map.
+  assert.equal(state.bootstrap, 'undefined', 'bootstrap-italia.bundle.min.js is loaded');
+  assert.equal(state.leaflet, 'undefined', 'Leaflet is loaded on a page without a map');
   assert.match(state.bodyFont, /Titillium Web/, 'Bootstrap Italia CSS not applied');
   assert.ok(state.titilliumLoaded, 'Titillium Web was not loaded from /static/bootstrap-italia/fonts');
 

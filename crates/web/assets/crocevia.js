@@ -1,18 +1,13 @@
 /*
- * Crocevia's own script. Pages work without it; it adds fonts and maps.
+ * Crocevia's own script. Pages work without it; it adds maps.
  *
- * Load it before Bootstrap Italia's bundle (order matters only for the first line below):
+ * Load it last, deferred (pages with a map load Leaflet before it):
  *
- *   <script src="/static/crocevia/crocevia.js"></script>
- *   <script src="/static/bootstrap-italia/js/bootstrap-italia.bundle.min.js" defer></script>
  *   <script src="/static/leaflet/leaflet.js" defer></script>      (pages with a map)
- *   <script src="/static/htmx/htmx.min.js" defer></script>
+ *   <script src="/static/crocevia/crocevia.js" defer></script>
  *
- * Fonts: Bootstrap Italia 2.18's CSS declares no @font-face; its bundle has
- * `bootstrap.loadFonts(path)`, which injects them with URLs under
- * `window.__PUBLIC_PATH__ || path` + '/Titillium_Web/…' (also Lora, Roboto_Mono). The bundle
- * does not call it by itself: this script does, once the page has loaded, so templates must
- * not call it again.
+ * Fonts are declared in crocevia.css; Bootstrap Italia's JavaScript bundle is not loaded
+ * (no page uses its components, and it weighs a megabyte).
  *
  * Maps: every element
  *
@@ -30,22 +25,14 @@
  * Printing: a `<button data-crocevia-print>` prints the page (the Content-Security-Policy
  * allows no inline `onclick`, so every behaviour lives in this file).
  *
+ * Focus: an element focused by a click gets `data-focus-mouse="true"` (by the keyboard,
+ * "false"), so Bootstrap Italia's CSS draws the focus ring for keyboard users only.
+ *
  * Long submissions: a form with `data-busy="Importing…"` says so in its `[data-busy-status]`
  * element (a live region) and disables its submit button while the server works.
  */
 (function () {
   'use strict';
-
-  window.__PUBLIC_PATH__ = '/static/bootstrap-italia/fonts';
-
-  var fontsLoaded = false;
-  function loadFonts() {
-    if (fontsLoaded || !window.bootstrap || typeof window.bootstrap.loadFonts !== 'function') {
-      return;
-    }
-    fontsLoaded = true;
-    window.bootstrap.loadFonts(window.__PUBLIC_PATH__);
-  }
 
   function parsePoints(el) {
     var raw = el.getAttribute('data-points');
@@ -189,8 +176,21 @@
     }
   });
 
+  var usingMouse = false;
+  document.addEventListener('mousedown', function () {
+    usingMouse = true;
+  }, true);
+  document.addEventListener('keydown', function () {
+    usingMouse = false;
+  }, true);
+  document.addEventListener('focusin', function (event) {
+    var target = event.target;
+    if (target && target.setAttribute) {
+      target.setAttribute('data-focus-mouse', usingMouse ? 'true' : 'false');
+    }
+  });
+
   function start() {
-    loadFonts();
     initMaps(document);
   }
 
@@ -204,5 +204,5 @@
     initMaps(event.target);
   });
 
-  window.Crocevia = { initMaps: initMaps, loadFonts: loadFonts };
+  window.Crocevia = { initMaps: initMaps };
 })();
