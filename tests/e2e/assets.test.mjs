@@ -99,6 +99,36 @@ test('crocevia.js draws a map from data-points with no tile layer', async () => 
   await page.close();
 });
 
+test('services at one spot share a marker that lists them, and zooming in parts them', async () => {
+  const points = [
+    { lat: 42.3498, lon: 13.3995, label: 'Questura', url: '/it/services/1' },
+    { lat: 42.3501, lon: 13.3999, label: 'Prefettura', url: '/it/services/2' },
+    { lat: 41.3171, lon: 16.2839, label: 'Barletta', url: '/it/services/3' },
+  ];
+  const { page, errors } = await open(
+    pageHtml({
+      body: `<div class="crocevia-map" role="img" aria-label="Mappa" style="height:320px"
+     data-points='${JSON.stringify(points)}'></div>`,
+    }),
+  );
+  await page.waitForSelector('.crocevia-map .crocevia-map-group');
+  const group = page.locator('.crocevia-map-group');
+  assert.equal(await group.textContent(), '2');
+  assert.equal(await group.getAttribute('aria-label'), '2: Questura; Prefettura');
+  assert.equal(await page.locator('.leaflet-marker-icon').count(), 2, 'two markers for three services');
+  await axeCheck(page);
+  await group.click();
+  const links = page.locator('.leaflet-popup-content a');
+  await links.first().waitFor();
+  assert.deepEqual(await links.allTextContents(), ['Questura', 'Prefettura']);
+
+  await page.evaluate(() => document.querySelector('.crocevia-map')._crocevia_map.setView([42.35, 13.3997], 18));
+  await page.waitForFunction(() => document.querySelectorAll('.crocevia-map-group').length === 0);
+  assert.equal(await page.locator('.leaflet-marker-icon').count(), 3);
+  assert.deepEqual(errors, [], errors.join('\n'));
+  await page.close();
+});
+
 test('crocevia.js draws boundaries from data-geojson-url', async () => {
   const { page, errors } = await open(pageHtml({ body: '<p>map</p>' }));
   // A small GeoJSON answered on the server's own origin (the CSP's connect-src is 'self').

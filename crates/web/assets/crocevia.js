@@ -65,6 +65,20 @@
     return box;
   }
 
+  /** Points nearer than this on screen (px) share a marker: more than a marker's height. */
+  var GROUP_PX = 44;
+
+  function groupContent(points) {
+    var list = document.createElement('ul');
+    list.className = 'list-unstyled mb-0';
+    points.forEach(function (p) {
+      var item = document.createElement('li');
+      item.appendChild(popupContent(p));
+      list.appendChild(item);
+    });
+    return list;
+  }
+
   function initMap(el) {
     if (el.getAttribute('data-map-ready') === 'true' || !window.L) {
       return;
@@ -88,19 +102,54 @@
     }
 
     var bounds = L.latLngBounds([]);
-    var points = parsePoints(el);
-    points.forEach(function (p) {
-      var lat = Number(p.lat);
-      var lon = Number(p.lon);
-      if (!isFinite(lat) || !isFinite(lon)) {
-        return;
-      }
-      var label = String(p.label || '');
-      var marker = L.marker([lat, lon], { title: label, alt: label, keyboard: true });
-      marker.bindPopup(popupContent(p));
-      marker.addTo(map);
-      bounds.extend([lat, lon]);
+    var points = parsePoints(el).filter(function (p) {
+      return isFinite(Number(p.lat)) && isFinite(Number(p.lon));
     });
+    points.forEach(function (p) {
+      bounds.extend([Number(p.lat), Number(p.lon)]);
+    });
+    var markers = L.layerGroup().addTo(map);
+
+    // Points closer on screen than a marker's height share one marker listing them all, so
+    // no marker hides another (every target stays whole: WCAG 2.5.8). Zooming regroups.
+    function drawPoints() {
+      markers.clearLayers();
+      var groups = [];
+      points.forEach(function (p) {
+        var latLng = L.latLng(Number(p.lat), Number(p.lon));
+        var at = map.latLngToLayerPoint(latLng);
+        var group = null;
+        for (var i = 0; i < groups.length && !group; i++) {
+          if (groups[i].at.distanceTo(at) < GROUP_PX) {
+            group = groups[i];
+          }
+        }
+        if (group) {
+          group.points.push(p);
+        } else {
+          groups.push({ at: at, latLng: latLng, points: [p] });
+        }
+      });
+      groups.forEach(function (g) {
+        var labels = g.points.map(function (p) {
+          return String(p.label || '');
+        });
+        var name = labels.join('; ');
+        var options = { title: name, alt: name, keyboard: true };
+        if (g.points.length > 1) {
+          options.icon = L.divIcon({ className: 'crocevia-map-group', html: '', iconSize: [36, 36] });
+        }
+        var marker = L.marker(g.latLng, options);
+        marker.bindPopup(g.points.length > 1 ? groupContent(g.points) : popupContent(g.points[0]));
+        marker.addTo(markers);
+        if (g.points.length > 1) {
+          var icon = marker.getElement();
+          icon.textContent = String(g.points.length);
+          // The name starts with what the marker shows (WCAG 2.5.3, label in name).
+          icon.setAttribute('aria-label', g.points.length + ': ' + name);
+        }
+      });
+    }
 
     function fit() {
       if (!bounds.isValid()) {
@@ -112,6 +161,8 @@
       }
     }
     fit();
+    drawPoints();
+    map.on('zoomend', drawPoints);
 
     var geojsonUrl = el.getAttribute('data-geojson-url');
     if (geojsonUrl) {
