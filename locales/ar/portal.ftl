@@ -11,6 +11,7 @@ common-nav-search = البحث عن خدمة
 common-nav-credits = مصادر البيانات
 common-nav-observatory = المرصد
 common-footer-data = تتولى الجهات المشاركة في الشبكة تحديث معلومات الخدمات.
+common-staff-login = دخول الموظفين
 
 ## Public portal
 

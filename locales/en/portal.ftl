@@ -11,6 +11,7 @@ common-nav-search = Find a service
 common-nav-credits = Data sources
 common-nav-observatory = Observatory
 common-footer-data = Service information kept up to date by the network's organisations.
+common-staff-login = Staff login
 
 ## Public portal
 

@@ -11,6 +11,7 @@ common-nav-search = Buscar un servicio
 common-nav-credits = Fuentes de los datos
 common-nav-observatory = Observatorio
 common-footer-data = Información de los servicios actualizada por las organizaciones de la red.
+common-staff-login = Acceso del personal
 
 ## Public portal
 

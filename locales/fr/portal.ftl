@@ -11,6 +11,7 @@ common-nav-search = Chercher un service
 common-nav-credits = Sources des données
 common-nav-observatory = Observatoire
 common-footer-data = Informations sur les services tenues à jour par les organismes du réseau.
+common-staff-login = Accès du personnel
 
 ## Public portal
 

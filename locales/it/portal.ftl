@@ -11,6 +11,7 @@ common-nav-search = Cerca un servizio
 common-nav-credits = Fonti dei dati
 common-nav-observatory = Osservatorio
 common-footer-data = Dati dei servizi curati dagli enti della rete.
+common-staff-login = Area riservata agli operatori
 
 ## Public portal
 

@@ -11,6 +11,7 @@ common-nav-search = Знайти послугу
 common-nav-credits = Джерела даних
 common-nav-observatory = Обсерваторія
 common-footer-data = Інформацію про послуги оновлюють організації мережі.
+common-staff-login = Вхід для працівників
 
 ## Public portal
 

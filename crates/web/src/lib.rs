@@ -426,6 +426,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve_static))
         .route("/metrics", get(ops::metrics))
         .nest("/api", api)
+        .fallback(html_errors::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track,

@@ -79,6 +79,10 @@ async fn every_portal_language_renders_the_home_with_its_direction() {
             !html.contains("portal-") && !html.contains("common-"),
             "no raw message id in {lang}"
         );
+        assert!(
+            html.contains(&format!("href=\"/{lang}/login\"")),
+            "staff find the login from the portal in {lang}"
+        );
     }
     let (status, _) = page(&app, "/xx/").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -266,17 +270,32 @@ async fn a_failed_page_is_a_page_in_the_visitors_language_never_json() {
         "{body}"
     );
     assert!(body.contains("La pagina richiesta non esiste."), "{body}");
-    // The API keeps answering JSON.
-    let (status, kind, body) = request(&format!("/api/hsds{unknown}")).await;
+    // A path no page has: a page too, in the path's language.
+    let (status, kind, body) = request("/uk/nonexistent/page").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(kind.starts_with("application/json"), "{kind}: {body}");
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(body.contains(r#"lang="uk""#), "{body}");
+    assert!(body.contains(r#"data-error-code="not_found""#), "{body}");
+    assert!(body.contains(r#"href="/uk/""#), "a way back home: {body}");
+    let (_, kind, _) = request("/favicon.ico").await;
+    assert!(kind.starts_with("text/html"), "{kind}");
+    // The API keeps answering JSON.
+    for path in [format!("/api/hsds{unknown}"), "/api/nonexistent".to_owned()] {
+        let (status, kind, body) = request(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(kind.starts_with("application/json"), "{kind}: {body}");
+    }
 }
 
 #[tokio::test]
 async fn pages_and_api_answers_go_out_compressed_to_browsers_that_accept_it() {
     use std::io::Read as _;
     let (app, _, _) = app().await;
-    for uri in ["/it/", "/ar/search?q=طبيب", "/api/hsds/services?per_page=50"] {
+    for uri in [
+        "/it/",
+        "/ar/search?q=طبيب",
+        "/api/hsds/services?per_page=50",
+    ] {
         let request = |accept: &str| {
             Request::get(uri)
                 .header(header::ACCEPT_ENCODING, accept)

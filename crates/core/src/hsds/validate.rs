@@ -325,6 +325,18 @@ pub fn check_row(s: &mut SourcedRecord, problems: &mut Vec<Problem>) {
                     ));
                 }
             }
+            // A required text left blank names nothing (a service page with no title).
+            Some(Value::String(text)) if field.required && text.trim().is_empty() => {
+                problems.push(problem(
+                    s,
+                    Some(&field.name),
+                    ProblemCode::MissingRequired,
+                    format!(
+                        "{} is required for a {} and is empty",
+                        field.name, spec.name
+                    ),
+                ));
+            }
             Some(value) => match check_value(field.kind, &value) {
                 Ok(normal) => {
                     if let (Some(allowed), Some(text)) = (&field.allowed, normal.as_str())
@@ -523,6 +535,21 @@ mod tests {
         ] {
             assert!(codes.contains(&code), "{code} missing from {codes:?}");
         }
+    }
+
+    #[test]
+    fn a_blank_required_text_is_missing() {
+        let blank = Record::new("service", SERVICE)
+            .with("name", "   ")
+            .with("status", "active")
+            .with("organization_id", ORG);
+        let mut batch = vec![sourced(blank, 4)];
+        let existing = Existing::from([(ORG.to_owned(), vec!["organization".to_owned()])]);
+        let problems = validate(&mut batch, &existing);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "missing_required");
+        assert_eq!(problems[0].field.as_deref(), Some("name"));
+        assert_eq!(problems[0].origin.row, 4);
     }
 
     #[test]
