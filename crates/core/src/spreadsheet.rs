@@ -15,6 +15,11 @@
 
 use std::borrow::Cow;
 
+/// The byte order mark every CSV *for spreadsheets* begins with: without it Excel reads UTF-8
+/// as the system's legacy code page and Arabic, Cyrillic or accented names come out garbled.
+/// (Parsers that do not want it skip it: Python's `utf-8-sig`, R, pandas, LibreOffice.)
+pub const SPREADSHEET_BOM: &str = "\u{feff}";
+
 /// The characters that make a spreadsheet read a cell as a formula (OWASP's list).
 const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 

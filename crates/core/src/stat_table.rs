@@ -272,7 +272,7 @@ impl StatTable {
         format!("{:.*}", usize::from(self.unit.decimals), n)
     }
 
-    /// CSV (RFC 4180, comma, CRLF): one row per cell, a code and a label column per dimension,
+    /// CSV (RFC 4180, comma, CRLF, after a [`crate::spreadsheet::SPREADSHEET_BOM`]): one row per cell, a code and a label column per dimension,
     /// then `value` (empty when hidden or missing) and `status` (`<5` when hidden, `missing`
     /// when there is no figure). Codes and labels go through
     /// [`crate::spreadsheet::spreadsheet_safe`].
@@ -280,7 +280,7 @@ impl StatTable {
         let hidden = self.hidden_label();
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
+            .from_writer(crate::spreadsheet::SPREADSHEET_BOM.as_bytes().to_vec());
         let mut header: Vec<String> = Vec::new();
         for d in &self.dimensions {
             header.push(d.id.clone());

@@ -126,7 +126,10 @@ async fn acceptance_figures(app: &axum::Router) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{csv}");
-    let mut lines = csv.lines();
+    let mut lines = csv
+        .strip_prefix('\u{feff}')
+        .expect("Excel's byte order mark")
+        .lines();
     assert_eq!(
         lines.next().unwrap(),
         "territory,territory_label,period,period_label,sex,sex_label,value,status"

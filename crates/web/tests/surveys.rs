@@ -895,6 +895,10 @@ async fn exports_never_hand_a_spreadsheet_a_formula() {
         s.w.get(&format!("{base}/export.csv"), Some(&s.session))
             .await;
     assert_eq!(status, StatusCode::OK);
+    assert!(
+        csv_text.starts_with('\u{feff}'),
+        "Excel reads Arabic answers right only after a byte order mark"
+    );
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let head = reader.headers().unwrap().clone();
     let comment = head.iter().position(|h| h == "comment").unwrap();

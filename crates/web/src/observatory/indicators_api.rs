@@ -115,7 +115,8 @@ pub fn table_json(table: &IndicatorTable) -> Value {
 pub fn table_csv(table: &IndicatorTable) -> String {
     let name = |axis: &indicators::Axis| axis.dim.map_or("all", Dim::as_str).to_owned();
     let mut out = format!(
-        "{},{},value,status\n",
+        "{}{},{},value,status\n",
+        crocevia_core::spreadsheet::SPREADSHEET_BOM,
         name(&table.rows),
         name(&table.columns)
     );

@@ -290,7 +290,10 @@ pub fn csv_stream(
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let cols = Arc::new(columns(form, None, params));
     let header = {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let bom = crocevia_core::spreadsheet::SPREADSHEET_BOM
+            .as_bytes()
+            .to_vec();
+        let mut w = csv::Writer::from_writer(bom);
         let _ = w.write_record(
             cols.iter()
                 .map(|c| spreadsheet_safe(&c.header).into_owned()),
