@@ -78,3 +78,8 @@ sd-col-query = Search
 sd-col-visitors = People
 sd-col-unopened = Opened no service
 sd-col-empty-of = With no result / searches
+
+# Demo mode: the login page lists the demo accounts
+bo-demo-title = Demo server
+bo-demo-intro = To try each role, sign in with one of these accounts; the password of all of them is { $password }. Demo accounts work only on a server started with --demo.
+bo-demo-role = Role

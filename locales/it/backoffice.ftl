@@ -78,3 +78,8 @@ sd-col-query = Ricerca
 sd-col-visitors = Persone
 sd-col-unopened = Non hanno aperto nessun servizio
 sd-col-empty-of = Senza risultati / ricerche
+
+# Demo mode: the login page lists the demo accounts
+bo-demo-title = Server dimostrativo
+bo-demo-intro = Per provare ogni ruolo accedi con uno di questi account; la password di tutti è { $password }. Gli account dimostrativi funzionano solo su un server avviato con --demo.
+bo-demo-role = Ruolo

@@ -106,6 +106,66 @@ pub fn pathways() -> Vec<DemoPathway> {
         .collect()
 }
 
+/// The password of every demo account: the demo is for looking around, and its accounts sign
+/// in only on a server started in demo mode (see [`is_demo_account`]).
+pub const DEMO_PASSWORD: &str = "crocevia-demo";
+
+/// The e-mail domain of the demo accounts: `.invalid` is reserved (RFC 2606), so no notice
+/// to them can ever leave the server.
+pub const DEMO_EMAIL_DOMAIN: &str = "@demo.crocevia.invalid";
+
+/// One account `serve --demo` creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub email: String,
+    pub display_name: &'static str,
+    /// The role's code ([`crate::access::Role::parse`]).
+    pub role: &'static str,
+    pub organization_id: String,
+}
+
+/// One account per role at the Comune dell'Aquila (whose desk refers people) and the desk
+/// and services of the ASL dell'Aquila (which receives them), so every page can be walked
+/// from both sides of a referral.
+pub fn accounts() -> Vec<DemoAccount> {
+    let at = |org: &str, local: &str, display_name: &'static str, role: &'static str| DemoAccount {
+        email: format!("{local}{DEMO_EMAIL_DOMAIN}"),
+        display_name,
+        role,
+        organization_id: demo_id("organization", org),
+    };
+    vec![
+        at(
+            "comune-laquila",
+            "coordinatore",
+            "Giulia Coordinatrice",
+            "coordinator",
+        ),
+        at(
+            "comune-laquila",
+            "amministratore",
+            "Marco Amministratore",
+            "admin",
+        ),
+        at("comune-laquila", "operatore", "Sara Operatrice", "operator"),
+        at("comune-laquila", "redattore", "Luca Redattore", "editor"),
+        at("comune-laquila", "analista", "Elena Analista", "analyst"),
+        at("asl-aq", "operatore.asl", "Paolo Operatore ASL", "operator"),
+        at("asl-aq", "redattore.asl", "Anna Redattrice ASL", "editor"),
+        at(
+            "asl-aq",
+            "amministratore.asl",
+            "Davide Amministratore ASL",
+            "admin",
+        ),
+    ]
+}
+
+/// Whether an e-mail is a demo account's (they sign in only in demo mode).
+pub fn is_demo_account(email: &str) -> bool {
+    email.to_lowercase().ends_with(DEMO_EMAIL_DOMAIN)
+}
+
 /// Whether a record is demo data: its description ends with one of the [`DEMO_MARKERS`].
 pub fn is_demo(record: &Record) -> bool {
     record
@@ -819,6 +879,30 @@ fn describe_days(days: &str) -> String {
 /// `"09:00"` as people write it: `"9:00"`.
 fn clock(hhmm: &str) -> &str {
     hhmm.strip_prefix('0').unwrap_or(hhmm)
+}
+
+#[cfg(test)]
+mod accounts_tests {
+    use super::*;
+
+    #[test]
+    fn every_role_has_a_demo_account_at_an_organisation_of_the_demo() {
+        let accounts = accounts();
+        let ids: Vec<String> = network(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap())
+            .into_iter()
+            .filter(|r| r.table == "organization")
+            .map(|r| r.id)
+            .collect();
+        for role in crate::access::Role::ALL {
+            assert!(accounts.iter().any(|a| a.role == role.as_str()), "{role:?}");
+        }
+        for a in &accounts {
+            assert!(ids.contains(&a.organization_id), "{}", a.email);
+            assert!(is_demo_account(&a.email));
+            assert!(crate::access::Role::parse(a.role).is_some());
+        }
+        assert!(!is_demo_account("operatore@comune.laquila.it"));
+    }
 }
 
 #[cfg(test)]

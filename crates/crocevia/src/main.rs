@@ -248,8 +248,9 @@ async fn execute(
         Command::Serve { demo } => {
             if demo {
                 transfer::load_demo(store.as_ref(), clock.as_ref()).await?;
+                transfer::create_demo_accounts(store.as_ref(), clock.as_ref()).await?;
             }
-            serve(config, store, clock).await?;
+            serve(config, store, clock, demo).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => {
@@ -432,7 +433,12 @@ async fn follow_changes(search: Arc<SearchService>) {
     }
 }
 
-async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<()> {
+async fn serve(
+    config: Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    demo: bool,
+) -> Result<()> {
     let search = open_search(&config, store.clone(), false)?;
     if search.index().needs_rebuild() {
         // A new app server, or an upgrade that changed the index: the server answers at once
@@ -468,6 +474,7 @@ async fn serve(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
         trusted_proxies: config.trusted_proxies.clone(),
         metrics_token: config.metrics_token.clone(),
         rate_limits: config.rate_limits,
+        demo,
         ..crocevia_web::WebConfig::default()
     };
     let mailer = match &config.smtp {

@@ -526,6 +526,34 @@ pub async fn load_demo(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
     }
 }
 
+/// Creates the demo accounts not created yet ([`crocevia_core::demo::accounts`]) and prints
+/// them: they sign in only while a server runs with `--demo`.
+pub async fn create_demo_accounts(store: &dyn Store, clock: &dyn Clock) -> Result<()> {
+    use crocevia_core::demo::{DEMO_PASSWORD, accounts};
+    use crocevia_store::StoreError;
+    use crocevia_web::auth::{AccountError, create_account};
+    println!("Demo accounts (password {DEMO_PASSWORD}; they sign in only with `serve --demo`):");
+    for a in accounts() {
+        let created = create_account(
+            store,
+            clock.now(),
+            &a.organization_id,
+            &a.email,
+            a.display_name,
+            a.role,
+            DEMO_PASSWORD,
+        )
+        .await;
+        match created {
+            Ok(_) | Err(AccountError::Store(StoreError::AlreadyExists(_))) => {
+                println!("  {:<12} {}", a.role, a.email);
+            }
+            Err(e) => bail!("the demo account {} could not be created: {e}", a.email),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::disallowed_methods)]

@@ -62,6 +62,9 @@ pub struct WebConfig {
     pub metrics_token: Option<crocevia_core::secret::Secret>,
     /// Requests per client address on login, anonymous survey pages and search.
     pub rate_limits: rate_limit::RateLimits,
+    /// Started with `--demo`: the login page lists the demo accounts, and only then may they
+    /// sign in.
+    pub demo: bool,
 }
 
 impl Default for WebConfig {
@@ -77,6 +80,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             metrics_token: None,
             rate_limits: rate_limit::RateLimits::default(),
+            demo: false,
         }
     }
 }

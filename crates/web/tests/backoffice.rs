@@ -1237,3 +1237,50 @@ async fn coordinators_see_what_the_portal_could_not_answer_without_personal_data
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn demo_accounts_are_listed_and_sign_in_only_on_a_demo_server() {
+    use crocevia_core::clock::Clock as _;
+    use crocevia_core::demo::{DEMO_PASSWORD, accounts};
+    let demo = World::builder()
+        .config(crocevia_web::WebConfig {
+            demo: true,
+            ..crocevia_web::WebConfig::default()
+        })
+        .build()
+        .await;
+    for a in accounts() {
+        crocevia_web::auth::create_account(
+            demo.store.as_ref(),
+            demo.clock.now(),
+            &a.organization_id,
+            &a.email,
+            a.display_name,
+            a.role,
+            DEMO_PASSWORD,
+        )
+        .await
+        .unwrap();
+    }
+    let operator = accounts()
+        .into_iter()
+        .find(|a| a.role == "operator")
+        .unwrap();
+    let (_, _, page) = demo.get("/it/login", None).await;
+    assert!(page.contains("id=\"demo-accounts\""), "{page}");
+    assert!(page.contains(DEMO_PASSWORD));
+    for a in accounts() {
+        assert!(page.contains(&a.email), "{}", a.email);
+    }
+    let (status, headers, _) = demo.login(&operator.email, DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+
+    // The same database served without --demo: not listed, and the published password
+    // opens nothing.
+    let real = World::builder().empty().on(demo.store.clone()).await;
+    let (_, _, page) = real.get("/it/login", None).await;
+    assert!(!page.contains("demo-accounts") && !page.contains(DEMO_PASSWORD));
+    let (status, _, html) = real.login(&operator.email, DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("Accesso non riuscito"));
+}

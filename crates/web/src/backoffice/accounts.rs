@@ -55,7 +55,7 @@ struct AccountsTemplate {
     issued_password: String,
 }
 
-fn role_label(page: &Page, role: Role) -> String {
+pub(crate) fn role_label(page: &Page, role: Role) -> String {
     match role {
         Role::Admin => page.t("ac-role-admin"),
         Role::Coordinator => page.t("ac-role-coordinator"),

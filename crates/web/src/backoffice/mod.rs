@@ -113,6 +113,15 @@ struct LoginTemplate {
     problem: String,
     /// "Accedi con …" when an OpenID Connect provider is configured, else empty.
     oidc_button: String,
+    /// The demo accounts, listed in demo mode only.
+    demo_accounts: Vec<DemoAccountRow>,
+    demo_password: &'static str,
+}
+
+struct DemoAccountRow {
+    role: String,
+    email: String,
+    name: &'static str,
 }
 
 fn login_page(
@@ -133,6 +142,21 @@ fn login_page(
     let oidc_button = state.oidc.as_ref().map_or(String::new(), |o| {
         page.ts("bo-login-oidc", "name", &o.settings.display_name)
     });
+    // Demo mode only: who to sign in as, to walk through every role.
+    let demo_accounts = if state.config.demo {
+        crocevia_core::demo::accounts()
+            .into_iter()
+            .map(|a| DemoAccountRow {
+                role: crocevia_core::access::Role::parse(a.role)
+                    .map(|role| accounts::role_label(&page, role))
+                    .unwrap_or_default(),
+                email: a.email,
+                name: a.display_name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut response = (
         status,
         render(&LoginTemplate {
@@ -141,6 +165,8 @@ fn login_page(
             email,
             problem,
             oidc_button,
+            demo_accounts,
+            demo_password: crocevia_core::demo::DEMO_PASSWORD,
         }),
     )
         .into_response();
@@ -209,7 +235,21 @@ pub async fn login(
     )
     .await?;
     let account = match outcome {
-        auth::LoginOutcome::Success(account) => account,
+        // Demo accounts have a published password: they sign in on a demo server only.
+        auth::LoginOutcome::Success(account)
+            if state.config.demo || !crocevia_core::demo::is_demo_account(&account.email) =>
+        {
+            account
+        }
+        auth::LoginOutcome::Success(_) => {
+            return Ok(login_page(
+                &state,
+                language,
+                StatusCode::UNAUTHORIZED,
+                form.email,
+                LoginProblem::Refused,
+            ));
+        }
         auth::LoginOutcome::Refused => {
             return Ok(login_page(
                 &state,
