@@ -124,9 +124,10 @@ pub struct DemoAccount {
     pub organization_id: String,
 }
 
-/// One account per role at the Comune dell'Aquila (whose desk refers people) and the desk
-/// and services of the ASL dell'Aquila (which receives them), so every page can be walked
-/// from both sides of a referral.
+/// One account per role at the Comune dell'Aquila (whose desk refers people) and the ASL
+/// dell'Aquila (which receives them), so every page can be walked from both sides of a
+/// referral, and an operator at each other organisation the demo's desk history refers to
+/// (they answer its referrals).
 pub fn accounts() -> Vec<DemoAccount> {
     let at = |org: &str, local: &str, display_name: &'static str, role: &'static str| DemoAccount {
         email: format!("{local}{DEMO_EMAIL_DOMAIN}"),
@@ -157,6 +158,25 @@ pub fn accounts() -> Vec<DemoAccount> {
             "amministratore.asl",
             "Davide Amministratore ASL",
             "admin",
+        ),
+        at(
+            "cpia-aq",
+            "operatore.cpia",
+            "Irene Operatrice CPIA",
+            "operator",
+        ),
+        at("cpi-aq", "operatore.cpi", "Karim Operatore CPI", "operator"),
+        at(
+            "caritas-aq",
+            "operatore.caritas",
+            "Teresa Operatrice Caritas",
+            "operator",
+        ),
+        at(
+            "legal-aq",
+            "operatore.legale",
+            "Omar Operatore legale",
+            "operator",
         ),
     ]
 }

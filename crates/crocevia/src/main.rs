@@ -4,6 +4,7 @@ mod audit;
 #[cfg(feature = "bench")]
 mod bench;
 mod config;
+mod demo_history;
 mod operations;
 mod transfer;
 mod users;
@@ -249,6 +250,13 @@ async fn execute(
             if demo {
                 transfer::load_demo(store.as_ref(), clock.as_ref()).await?;
                 transfer::create_demo_accounts(store.as_ref(), clock.as_ref()).await?;
+                let people =
+                    demo_history::create(store.as_ref(), clock.now(), &config.desk).await?;
+                if people > 0 {
+                    println!(
+                        "Demo desk history: {people} people over two years, with their needs and referrals."
+                    );
+                }
             }
             serve(config, store, clock, demo).await?;
             Ok(ExitCode::SUCCESS)
