@@ -260,6 +260,12 @@ impl Page {
             .get(self.lang, id, &[(name, Arg::Text(value))])
     }
 
+    /// A message with several text arguments.
+    pub fn ta(&self, id: &str, args: &[(&str, &str)]) -> String {
+        let args: Vec<(&str, Arg)> = args.iter().map(|&(n, v)| (n, Arg::Text(v))).collect();
+        self.messages.get(self.lang, id, &args)
+    }
+
     pub fn languages(&self) -> &'static [Language] {
         LANGUAGES
     }

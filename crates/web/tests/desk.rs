@@ -196,6 +196,13 @@ async fn a_person_is_referred_to_the_asl_which_accepts_and_completes() {
     // The ASL sees it in its inbox, with only what was shared.
     let (_, _, inbox) = w.get("/it/desk/inbox", Some(&asl)).await;
     assert!(inbox.contains(&service_name));
+    // Its desk's notice names the sender and the service.
+    let (_, _, home) = w.get("/it/desk", Some(&asl)).await;
+    let sender = esc(&w.org_name(&o.prefettura));
+    assert!(
+        home.contains(&format!("Nuovo invio da {sender}: {service_name}")),
+        "{home}"
+    );
     let (status, _, seen) = w.get(&referral, Some(&asl)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -230,6 +237,12 @@ async fn a_person_is_referred_to_the_asl_which_accepts_and_completes() {
         let (status, _, body) = submit(&w, &asl, &act, &form).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{form:?}: {body}");
     }
+    let (_, _, home) = w.get("/it/desk", Some(&pref)).await;
+    let receiver = esc(&w.org_name(&o.asl));
+    assert!(
+        home.contains(&format!("{receiver} ha risposto al tuo invio: {service_name}")),
+        "{home}"
+    );
     let (_, _, done) = w.get(&referral, Some(&pref)).await;
     assert!(done.contains("data-state=\"completed\""));
     assert!(done.contains("Servizio erogato") && done.contains("Medico assegnato"));

@@ -12,8 +12,8 @@ use chrono::Datelike;
 use crocevia_core::access::Role;
 use crocevia_core::desk::contact::reference_code;
 use crocevia_core::desk::{
-    AgeBand, ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Referral, Sex,
-    Urgency, consent_holds,
+    AgeBand, ConsentRecord, Contact, ContactFacts, Need, PersonalDetails, Purpose, Referral,
+    ReferralState, Sex, Urgency, consent_holds,
 };
 use crocevia_core::taxonomy::TermCode;
 use crocevia_core::territory::countries;
@@ -33,6 +33,9 @@ use crate::kit::{Page, render};
 
 /// Languages offered as checkboxes (the most spoken among the people the network serves);
 /// others are typed as codes.
+/// Recent referrals looked through to name the notices' services and organisations.
+const NOTICE_LOOKUP: u32 = 500;
+
 const SPOKEN: [&str; 20] = [
     "it", "en", "fr", "ar", "es", "uk", "ru", "ro", "sq", "ur", "bn", "pa", "zh", "wo", "ti", "so",
     "fa", "ps", "tr", "pt",
@@ -123,12 +126,55 @@ pub async fn home(
         .iter()
         .map(|c| contact_row(&page, &labels, c))
         .collect();
-    let notices = store
-        .notifications(&actor.organization_id, 10)
-        .await?
+    let notifications = store.notifications(&actor.organization_id, 10).await?;
+    // Each notice names its service and the other organisation (from the lists of referrals,
+    // which hold no personal data: no read of a referral is audited for a notice).
+    let mut referrals: HashMap<String, Referral> = HashMap::new();
+    for direction in [Direction::Sent, Direction::Received] {
+        for view in store
+            .referrals_of(
+                &actor.organization_id,
+                direction,
+                &ReferralState::ALL,
+                NOTICE_LOOKUP,
+            )
+            .await?
+        {
+            referrals.insert(view.referral.id.clone(), view.referral);
+        }
+    }
+    let noticed: Vec<&Referral> = notifications
+        .iter()
+        .filter_map(|n| referrals.get(&n.referral_id))
+        .collect();
+    let mut named: HashMap<String, (String, String)> = HashMap::new();
+    for direction in [Direction::Sent, Direction::Received] {
+        let ours: Vec<&Referral> = noticed
+            .iter()
+            .copied()
+            .filter(|r| match direction {
+                // Rows name the receiver of what we sent, the sender of what we received.
+                Direction::Received => r.from_organization_id == actor.organization_id,
+                Direction::Sent => r.to_organization_id == actor.organization_id,
+            })
+            .collect();
+        for (r, row) in ours
+            .iter()
+            .zip(referral_rows(&state, &page, &ours, direction).await?)
+        {
+            named.insert(r.id.clone(), (row.organization, row.service));
+        }
+    }
+    let notices = notifications
         .into_iter()
         .map(|n| NoticeRow {
-            text: page.t(&format!("dk-notice-{}", n.kind)),
+            text: match named.get(&n.referral_id) {
+                Some((organization, service)) => page.ta(
+                    &format!("dk-notice-{}-named", n.kind),
+                    &[("organization", organization), ("service", service)],
+                ),
+                None => page.t(&format!("dk-notice-{}", n.kind)),
+            },
             url: page.href(&format!("/desk/referrals/{}", n.referral_id)),
             when: labels.when(n.created_at),
             unread: n.read_at.is_none(),
