@@ -240,7 +240,9 @@ async fn a_person_is_referred_to_the_asl_which_accepts_and_completes() {
     let (_, _, home) = w.get("/it/desk", Some(&pref)).await;
     let receiver = esc(&w.org_name(&o.asl));
     assert!(
-        home.contains(&format!("{receiver} ha risposto al tuo invio: {service_name}")),
+        home.contains(&format!(
+            "{receiver} ha risposto al tuo invio: {service_name}"
+        )),
         "{home}"
     );
     let (_, _, done) = w.get(&referral, Some(&pref)).await;

@@ -1444,3 +1444,38 @@ async fn survey_exports_and_analyses_are_audited() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_untitled_form_is_named_after_its_file_everywhere() {
+    let s = deployed_survey().await;
+    // One question, no settings sheet: no title.
+    let form = xlsx_from_xlsform_csv("survey,type,name,label\n,text,comment,Commento\n");
+    let (status, headers, body) = upload(
+        &s.w,
+        &s.session,
+        "/it/surveys",
+        "sportello-feedback.xlsx",
+        &form,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let survey_url = location(&headers);
+    let (_, _, html) = s.w.get(&survey_url, Some(&s.session)).await;
+    assert!(html.contains("<h1>sportello-feedback</h1>"), "{html}");
+    let version_id = between(&html, "name=\"version\" value=\"", "\"").to_owned();
+    submit(
+        &s.w,
+        &s.session,
+        &format!("{survey_url}/deploy"),
+        &[("version", &version_id)],
+    )
+    .await;
+    let (_, _, html) = s.w.get(&survey_url, Some(&s.session)).await;
+    let link = between(&html, "id=\"share-link\" href=\"", "\"").to_owned();
+    let (status, _, page) =
+        s.w.get(link.strip_prefix("http://crocevia.test").unwrap(), None)
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<title>sportello-feedback ·"), "{page}");
+    assert!(page.contains(">sportello-feedback</h1>"), "{page}");
+}

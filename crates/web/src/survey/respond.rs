@@ -389,6 +389,7 @@ pub async fn show(
             .as_ref()
             .map(|s| s.resume_token.as_str())
             .unwrap_or_default(),
+        title: &version.title,
     };
     Ok(page_response(
         &inputs,
@@ -528,6 +529,7 @@ async fn submit_page(
             form_lang: &form_lang,
             now,
             resume: &submission.resume_token,
+            title: &version.title,
         };
         return Ok(refresh(&inputs, page_index, &posted, hx));
     }
@@ -601,6 +603,7 @@ async fn submit_page(
         form_lang: &form_lang,
         now,
         resume: &submission.resume_token,
+        title: &version.title,
     };
     let mut response = page_response(&inputs, next_page, &problems, status, hx);
     set_resume_cookie(&mut response, token, &submission.resume_token);
@@ -678,6 +681,8 @@ struct PageInputs<'a> {
     now: DateTime<FixedOffset>,
     /// The respondent's resume token.
     resume: &'a str,
+    /// The version's title as stored (the file's name for an untitled form).
+    title: &'a str,
 }
 
 fn page_template(
@@ -694,6 +699,7 @@ fn page_template(
         form_lang,
         now,
         resume,
+        title: stored_title,
     } = *inputs;
     let mut page = Page::new(language, format!("/s/{token}"));
     // The title in the form language when the settings give one (`form_title::Language (xx)`),
@@ -714,7 +720,7 @@ fn page_template(
     }
     .unwrap_or_default()
     .to_owned();
-    let title = translated.unwrap_or_else(|| super::form_title(form, ""));
+    let title = translated.unwrap_or_else(|| stored_title.to_owned());
     page.title = title.clone();
     let relevant = engine.relevant_pages(answers, form_lang, now);
     let position = relevant
@@ -912,6 +918,7 @@ pub fn first_page_html(
             form_lang: &form_lang,
             now,
             resume: "",
+            title: &super::form_title(form, "form"),
         },
         first,
         &[],
