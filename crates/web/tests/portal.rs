@@ -97,6 +97,17 @@ async fn search_finds_services_by_words_and_need() {
     assert!(html.contains("crocevia-map"), "results come with a map");
     let (_, html) = page(&app, "/it/search?q=zzzzqqq").await;
     assert!(html.contains("Nessun servizio trovato"));
+    // Filters that found nothing stay chosen, with their 0.
+    let (_, html) = page(&app, "/it/search?q=zzzzqqq&comune=066049&language=ur").await;
+    assert!(html.contains("Nessun servizio trovato"));
+    assert!(
+        html.contains(r#"<option value="066049" selected lang="it">L&#39;Aquila (0)</option>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="ur" selected lang="ur">"#),
+        "{html}"
+    );
 }
 
 fn service_named(records: &[Record], pred: impl Fn(&Record) -> bool) -> &Record {

@@ -261,8 +261,19 @@ pub async fn search(
             })
         })
         .collect();
+    // A filter that found nothing stays chosen (with its 0), so the visitor sees why.
+    let chosen_comune = params.comune.trim();
+    if !comuni.iter().any(|c| c.value == chosen_comune)
+        && let Some(c) = territories.comune(chosen_comune)
+    {
+        comuni.push(FacetOption {
+            value: chosen_comune.to_owned(),
+            label: c.name.clone(),
+            count: 0,
+        });
+    }
     comuni.sort_by(|a, b| a.label.cmp(&b.label));
-    let languages = found
+    let mut languages: Vec<FacetOption> = found
         .facets
         .languages
         .iter()
@@ -272,6 +283,14 @@ pub async fn search(
             count: *count,
         })
         .collect();
+    let chosen_language = params.language.trim();
+    if !chosen_language.is_empty() && !languages.iter().any(|l| l.value == chosen_language) {
+        languages.push(FacetOption {
+            value: chosen_language.to_owned(),
+            label: views::language_name(chosen_language),
+            count: 0,
+        });
+    }
     let map_points = views::map_points(&results);
     Ok(render(&SearchTemplate {
         needs,
