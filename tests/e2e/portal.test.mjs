@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { axeCheck, launchBrowser, recordConsoleErrors, screenshot } from './lib/browser.mjs';
+import { PHONE, axeCheck, launchBrowser, recordConsoleErrors, screenshot } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 let server;
@@ -22,6 +22,21 @@ after(async () => {
 });
 
 const DOCTOR = { ar: 'طبيب', it: 'medico' };
+
+test('search and service pages fit a 390 px phone in every direction', async () => {
+  const page = await browser.newPage();
+  await page.setViewportSize(PHONE);
+  const response = await fetch(`${server.url}/api/hsds/services?per_page=1`);
+  const service = (await response.json()).contents[0].id;
+  for (const lang of ['ar', 'it']) {
+    for (const path of [`/${lang}/search?q=${encodeURIComponent(DOCTOR[lang])}`, `/${lang}/services/${service}`, `/${lang}/`]) {
+      await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle' });
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= PHONE.width, `${path} is ${width} px wide on a ${PHONE.width} px phone`);
+    }
+  }
+  await page.close();
+});
 
 for (const lang of ['ar', 'it']) {
   test(`a visitor in ${lang} searches for a doctor, filters by comune and sees opening hours`, async () => {
