@@ -65,14 +65,7 @@ fn message_id(status: StatusCode) -> &'static str {
 /// the path's language, or the visitor's (cookie, then `Accept-Language`) when it names none.
 pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
     let language = crocevia_i18n::language_of_path(uri.path()).unwrap_or_else(|| {
-        let cookie = headers
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix("lang=")));
-        let accept = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        language_of_path(&format!("/{}/", crocevia_i18n::negotiate(cookie, accept)))
+        language_of_path(&format!("/{}/", crate::kit::visitor_language(&headers)))
     });
     let page = Page::new(language, "/");
     error_page(

@@ -30,6 +30,19 @@ pub fn language_of(parts: &Parts) -> Option<&'static Language> {
     crocevia_i18n::language_of_path(parts.uri.path())
 }
 
+/// The language a visitor asked for when the URL names none: the `lang` cookie (an explicit
+/// choice), then `Accept-Language`, then the default.
+pub fn visitor_language(headers: &axum::http::HeaderMap) -> &'static str {
+    let cookie = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix("lang=")));
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    crocevia_i18n::negotiate(cookie, accept)
+}
+
 /// The 404 for a URL whose first segment is no language of the portal.
 pub fn unknown_language(code: &str) -> AppError {
     AppError::new(

@@ -27,14 +27,7 @@ use crate::kit::{Page, render};
 
 /// `/`: to the visitor's language, from the cookie or `Accept-Language`.
 pub async fn root(headers: HeaderMap) -> Redirect {
-    let cookie = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix("lang=")));
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Redirect::to(&format!("/{}/", crocevia_i18n::negotiate(cookie, accept)))
+    Redirect::to(&format!("/{}/", crate::kit::visitor_language(&headers)))
 }
 
 /// Remembers a language the visitor chose explicitly, then shows the page.
