@@ -1378,12 +1378,47 @@ async fn nested_repeats_are_answered_stored_and_exported_sheet_by_sheet() {
         Data::Float(2.0),
         "the submission's row on the main sheet"
     );
-    // The CSV stays the main sheet: one row per submission.
+    // The CSV is the main sheet: one row per submission; each repeat has a CSV of its own,
+    // linked from the survey's page, with the same rows as its XLSX sheet.
     let (status, _, csv_text) =
         s.w.get(&format!("{base}/export.csv"), Some(&s.session))
             .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(csv_text.lines().count(), 2);
+    let (_, _, page) = s.w.get(&s.survey_url, Some(&s.session)).await;
+    for repeat in ["household", "child"] {
+        assert!(
+            page.contains(&format!("export.csv?repeat={repeat}")),
+            "{page}"
+        );
+    }
+    let (status, _, csv_text) =
+        s.w.get(&format!("{base}/export.csv?repeat=child"), Some(&s.session))
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        head.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let children: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(children.len(), 3, "three children: {csv_text}");
+    assert_eq!(
+        children.iter().map(|c| c[3].as_str()).collect::<Vec<_>>(),
+        ["2", "2", "3"],
+        "rows of their households"
+    );
+    assert_eq!(children[2][4], "12");
+    let (status, _, _) =
+        s.w.get(
+            &format!("{base}/export.csv?repeat=nothing"),
+            Some(&s.session),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// Exporting a survey's answers and opening its analysis each leave an entry in the audit

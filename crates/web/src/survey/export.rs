@@ -3,7 +3,8 @@
 //! of the form's languages, select_multiple as one column or as one 0/1 column per choice,
 //! and (XLSX) each repeat on a sheet of its own, linked to the main sheet by row index and
 //! submission id; a repeat inside a repeat also by `_parent_index`, the row of the enclosing
-//! instance on its repeat's sheet. The CSV is the main sheet alone, at every level.
+//! instance on its repeat's sheet. The CSV is one sheet: the main one, or a repeat's with
+//! `?repeat=name` (the survey's page links each).
 //!
 //! Answers are untrusted text: in the CSV every text cell goes through
 //! [`spreadsheet_safe`] (a leading `=`, `+`, `-`, `@`… gets a `'`), and in the XLSX text is
@@ -38,6 +39,8 @@ pub struct ExportParams {
     pub labels: String,
     /// `joined` (default): a select_multiple in one column; `split`: one 0/1 column per choice.
     pub multiple: String,
+    /// CSV only: the name of a repeat, for its sheet instead of the main one.
+    pub repeat: String,
 }
 
 /// Where a column's value comes from.
@@ -262,17 +265,27 @@ pub async fn csv(
     )
     .await?;
     let form = form_of(&state, &version).await?;
-    let body = Body::from_stream(csv_stream(state.store.clone(), &form, &version.id, &params));
+    let (body, file) = if params.repeat.is_empty() {
+        let stream = csv_stream(state.store.clone(), &form, &version.id, &params);
+        (
+            Body::from_stream(stream),
+            file_name(&version.form_id, version.number, "csv"),
+        )
+    } else {
+        let Some(bytes) = repeat_csv(state.store.as_ref(), &form, &version.id, &params).await?
+        else {
+            return Ok(Denied::NotFound.page(language));
+        };
+        let stem = format!("{}-{}", version.form_id, params.repeat);
+        (Body::from(bytes), file_name(&stem, version.number, "csv"))
+    };
     Ok((
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    file_name(&version.form_id, version.number, "csv")
-                ),
+                format!("attachment; filename=\"{file}\""),
             ),
         ],
         body,
@@ -328,13 +341,7 @@ pub fn csv_stream(
                 let answers = s.answers.as_object().unwrap_or(empty_map());
                 let record: Vec<String> = cols
                     .iter()
-                    .map(|c| match value(c, s, answers) {
-                        // Answers are anyone's text: opened in a spreadsheet they must stay
-                        // text, never formulas (CSV injection).
-                        Value::Text(t) => spreadsheet_safe(&t).into_owned(),
-                        Value::Number(n) => crocevia_xlsform::expr::num_to_string(n),
-                        Value::Empty => String::new(),
-                    })
+                    .map(|c| csv_cell(value(c, s, answers)))
                     .collect();
                 if let Err(e) = w.write_record(&record) {
                     return Some((Err(std::io::Error::other(e.to_string())), (None, true)));
@@ -448,16 +455,33 @@ fn repeat_sheets(form: &Form, params: &ExportParams) -> Vec<RepeatSheet> {
     out
 }
 
-/// The columns before a repeat sheet's questions.
-fn link_columns(sheet: &RepeatSheet) -> u16 {
-    if sheet.parent.is_some() { 4 } else { 3 }
+/// The cell a CSV holds for a value: text made safe for spreadsheets (an answer is anyone's
+/// text: never a formula), numbers as the form writes them.
+fn csv_cell(value: Value) -> String {
+    match value {
+        Value::Text(t) => spreadsheet_safe(&t).into_owned(),
+        Value::Number(n) => crocevia_xlsform::expr::num_to_string(n),
+        Value::Empty => String::new(),
+    }
 }
 
-/// Writes the instances of repeat sheet `k` found in one instance (or the submission), then
-/// those of the repeats inside each of them.
+/// A repeat sheet's header: the link columns, then its questions.
+fn repeat_header(sheet: &RepeatSheet) -> Vec<String> {
+    let mut header: Vec<String> = ["_index", "_submission", "_instance"]
+        .map(str::to_owned)
+        .to_vec();
+    if sheet.parent.is_some() {
+        header.push("_parent_index".into());
+    }
+    header.extend(sheet.columns.iter().map(|c| c.header.clone()));
+    header
+}
+
+/// Hands `emit` every row of every repeat sheet one submission fills — `(sheet, row on that
+/// sheet, cells)` — in sheet-row order: the instances of sheet `k` in `items`, each followed
+/// by those of the repeats inside it. `rows` counts each sheet's rows so far.
 #[allow(clippy::too_many_arguments)]
-fn write_instances(
-    workbook: &mut rust_xlsxwriter::Workbook,
+fn each_instance<E>(
     sheets: &[RepeatSheet],
     rows: &mut [u32],
     k: usize,
@@ -465,43 +489,115 @@ fn write_instances(
     sub: &Submission,
     main_row: u32,
     parent_row: Option<u32>,
-) -> Result<(), rust_xlsxwriter::XlsxError> {
+    emit: &mut dyn FnMut(usize, u32, Vec<Value>) -> Result<(), E>,
+) -> Result<(), E> {
     for (i, item) in items.iter().enumerate() {
         let Some(obj) = item.as_object() else {
             continue;
         };
         rows[k] += 1;
         let row = rows[k];
-        let ws = workbook.worksheet_from_index(k + 1)?;
-        ws.write_number(row, 0, f64::from(main_row + 1))?;
-        ws.write_string(row, 1, &sub.id)?;
-        ws.write_number(row, 2, (i + 1) as f64)?;
+        let mut cells = vec![
+            Value::Number(f64::from(main_row + 1)),
+            Value::Text(sub.id.clone()),
+            Value::Number((i + 1) as f64),
+        ];
         if let Some(p) = parent_row {
-            ws.write_number(row, 3, f64::from(p + 1))?;
+            cells.push(Value::Number(f64::from(p + 1)));
         }
-        let first = link_columns(&sheets[k]);
-        for (c, col) in sheets[k].columns.iter().enumerate() {
-            write(ws, row, c as u16 + first, value(col, sub, obj))?;
-        }
+        cells.extend(sheets[k].columns.iter().map(|col| value(col, sub, obj)));
+        emit(k, row, cells)?;
         for &child in &sheets[k].children {
             let inner = obj
                 .get(&sheets[child].name)
                 .and_then(Json::as_array)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            write_instances(
-                workbook,
-                sheets,
-                rows,
-                child,
-                inner,
-                sub,
-                main_row,
-                Some(row),
-            )?;
+            each_instance(sheets, rows, child, inner, sub, main_row, Some(row), emit)?;
         }
     }
     Ok(())
+}
+
+/// Every repeat row of one submission (its main sheet row is `main_row`), as [`each_instance`].
+fn each_repeat_row<E>(
+    sheets: &[RepeatSheet],
+    rows: &mut [u32],
+    sub: &Submission,
+    main_row: u32,
+    emit: &mut dyn FnMut(usize, u32, Vec<Value>) -> Result<(), E>,
+) -> Result<(), E> {
+    let answers = sub.answers.as_object().unwrap_or(empty_map());
+    for (k, sheet) in sheets.iter().enumerate() {
+        if sheet.parent.is_some() {
+            continue;
+        }
+        let items = answers
+            .get(&sheet.name)
+            .and_then(Json::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        each_instance(sheets, rows, k, items, sub, main_row, None, emit)?;
+    }
+    Ok(())
+}
+
+/// One repeat's sheet of a version's completed submissions as CSV, with its link columns
+/// (`_index` the row of the submission on the main sheet, `_parent_index` the row of the
+/// enclosing instance on its repeat's CSV). `None` when the form has no such repeat.
+pub async fn repeat_csv(
+    store: &dyn crocevia_store::Store,
+    form: &Form,
+    version_id: &str,
+    params: &ExportParams,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let sheets = repeat_sheets(form, params);
+    let Some(target) = sheets.iter().position(|s| s.name == params.repeat) else {
+        return Ok(None);
+    };
+    let bom = crocevia_core::spreadsheet::SPREADSHEET_BOM
+        .as_bytes()
+        .to_vec();
+    let mut w = csv::Writer::from_writer(bom);
+    let header = repeat_header(&sheets[target]);
+    let csv_error = |e: csv::Error| {
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::ExportFailed,
+            format!("the CSV export failed: {e}"),
+        )
+    };
+    w.write_record(&header).map_err(csv_error)?;
+    let mut rows = vec![0u32; sheets.len()];
+    let mut main_row = 0u32;
+    let mut failure = None;
+    each_submission(store, version_id, |s| {
+        main_row += 1;
+        let mut emit = |k: usize, _row: u32, cells: Vec<Value>| {
+            if k == target {
+                w.write_record(cells.into_iter().map(csv_cell))?;
+            }
+            Ok(())
+        };
+        if let Err(e) = each_repeat_row(&sheets, &mut rows, s, main_row, &mut emit) {
+            failure.get_or_insert(e);
+        }
+    })
+    .await?;
+    if let Some(e) = failure {
+        return Err(csv_error(e));
+    }
+    w.into_inner()
+        .map(Some)
+        .map_err(|e| csv_error(e.into_error().into()))
+}
+
+/// The names of a form's repeats, in sheet order (for the links to their CSVs).
+pub fn repeat_names(form: &Form) -> Vec<String> {
+    repeat_sheets(form, &ExportParams::default())
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
 }
 
 /// Builds the workbook: rows are written as pages of submissions are read, each sheet in
@@ -547,16 +643,8 @@ pub async fn write_xlsx(
             .add_worksheet_with_constant_memory()
             .map_err(xlsx_error)?;
         ws.set_name(sheet_name(&sheet.name)).map_err(xlsx_error)?;
-        ws.write_string(0, 0, "_index").map_err(xlsx_error)?;
-        ws.write_string(0, 1, "_submission").map_err(xlsx_error)?;
-        ws.write_string(0, 2, "_instance").map_err(xlsx_error)?;
-        if sheet.parent.is_some() {
-            ws.write_string(0, 3, "_parent_index").map_err(xlsx_error)?;
-        }
-        let first = link_columns(sheet);
-        for (c, col) in sheet.columns.iter().enumerate() {
-            ws.write_string(0, c as u16 + first, &col.header)
-                .map_err(xlsx_error)?;
+        for (c, header) in repeat_header(sheet).iter().enumerate() {
+            ws.write_string(0, c as u16, header).map_err(xlsx_error)?;
         }
     }
     let mut main_row: u32 = 0;
@@ -573,26 +661,20 @@ pub async fn write_xlsx(
             for (c, col) in main_cols.iter().enumerate() {
                 write(ws, main_row, c as u16, value(col, s, answers))?;
             }
-            for (k, sheet) in sheets.iter().enumerate() {
-                if sheet.parent.is_some() {
-                    continue;
+            let mut emit = |k: usize, row: u32, cells: Vec<Value>| {
+                let ws = workbook.worksheet_from_index(k + 1)?;
+                for (c, cell) in cells.into_iter().enumerate() {
+                    write(ws, row, c as u16, cell)?;
                 }
-                let items = answers
-                    .get(&sheet.name)
-                    .and_then(Json::as_array)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                write_instances(
-                    &mut workbook,
-                    &sheets,
-                    &mut repeat_rows,
-                    k,
-                    items,
-                    s,
-                    main_row,
-                    None,
-                )?;
-            }
+                Ok(())
+            };
+            each_repeat_row::<rust_xlsxwriter::XlsxError>(
+                &sheets,
+                &mut repeat_rows,
+                s,
+                main_row,
+                &mut emit,
+            )?;
             Ok(())
         })();
         if let Err(e) = result {

@@ -365,6 +365,8 @@ pub struct VersionRow {
     pub version: FormVersion,
     pub uploaded: String,
     pub languages: String,
+    /// The form's repeats, each exported as a CSV of its own.
+    pub repeats: Vec<String>,
 }
 
 #[derive(Template)]
@@ -394,20 +396,20 @@ async fn show_page(
 ) -> Result<Response, AppError> {
     let mut page = Page::new(language, format!("/surveys/{}", survey.id));
     page.title = survey.title.clone();
-    let versions = state
-        .store
-        .versions(&survey.id)
-        .await?
-        .into_iter()
-        .rev()
-        .map(|v| VersionRow {
+    let mut versions = Vec::new();
+    for v in state.store.versions(&survey.id).await?.into_iter().rev() {
+        // A repeat's rows are exported on a CSV of their own.
+        let form = super::form_of(&state, &v).await?;
+        let repeats = super::export::repeat_names(&form);
+        versions.push(VersionRow {
             uploaded: crocevia_core::schedule::rome_time(v.uploaded_at)
                 .format("%d/%m/%Y %H:%M")
                 .to_string(),
             languages: v.languages.join(", "),
+            repeats,
             version: v,
-        })
-        .collect();
+        });
+    }
     let share_url = format!(
         "{}/{}/s/{}",
         state.config.public_url, language.code, survey.share_token
