@@ -399,7 +399,7 @@ async fn show_page(
     let mut versions = Vec::new();
     for v in state.store.versions(&survey.id).await?.into_iter().rev() {
         // A repeat's rows are exported on a CSV of their own.
-        let form = super::form_of(&state, &v).await?;
+        let form = super::form_of(state, &v).await?;
         let repeats = super::export::repeat_names(&form);
         versions.push(VersionRow {
             uploaded: crocevia_core::schedule::rome_time(v.uploaded_at)
