@@ -206,6 +206,7 @@ pub async fn run(args: XlsformArgs) -> Result<ExitCode> {
     let params = crocevia_web::survey::export::ExportParams {
         labels: "it".into(),
         multiple: "split".into(),
+        ..Default::default()
     };
     let started = Instant::now();
     let mut stream = Box::pin(crocevia_web::survey::export::csv_stream(
