@@ -978,6 +978,16 @@ async fn the_real_needs_assessment_uploads_and_renders() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Page 1 /"), "{html}");
     assert!(html.contains("<input") || html.contains("type=\"radio\""));
+    // Its languages are named without codes (`label::english`, `label::french`): a French
+    // visitor gets the French labels, and a switch to English.
+    let french = path.replacen("/en/", "/fr/", 1);
+    let (status, _, html) = s.w.get(&french, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"lang="fr" aria-current="true">french</strong>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="lang:en""#), "{html}");
 }
 
 #[tokio::test]

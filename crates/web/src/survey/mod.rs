@@ -56,11 +56,45 @@ pub fn read_form(file_name: &str, bytes: &[u8]) -> Result<Form, crocevia_xlsform
     }
 }
 
-/// The language code in a form language header: `Italiano (it)` → `it`.
+/// The language code in a form language header: `Italiano (it)` → `it`, `english` → `en`.
 pub fn language_code(header: &str) -> Option<&str> {
-    let open = header.rfind('(')?;
-    let close = header.rfind(')')?;
-    (open < close).then(|| header[open + 1..close].trim())
+    let coded = header
+        .rfind('(')
+        .zip(header.rfind(')'))
+        .filter(|(open, close)| open < close)
+        .map(|(open, close)| header[open + 1..close].trim());
+    coded.or_else(|| code_of_name(header))
+}
+
+/// The code of a language a form names without one (`label::english`, as KoBo and REACH
+/// forms do), in English, Italian or the language itself.
+fn code_of_name(name: &str) -> Option<&'static str> {
+    const NAMES: &[(&str, &[&str])] = &[
+        ("it", &["italian", "italiano"]),
+        ("en", &["english", "inglese"]),
+        ("fr", &["french", "français", "francais", "francese"]),
+        ("ar", &["arabic", "arabo", "العربية"]),
+        ("es", &["spanish", "español", "espanol", "spagnolo"]),
+        ("uk", &["ukrainian", "ucraino", "українська"]),
+        ("ru", &["russian", "russo", "русский"]),
+        ("sq", &["albanian", "albanese", "shqip"]),
+        ("ro", &["romanian", "rumeno", "română", "romana"]),
+        ("zh", &["chinese", "cinese", "中文"]),
+        ("bn", &["bengali", "bangla", "বাংলা"]),
+        ("ur", &["urdu", "اردو"]),
+        ("pa", &["punjabi", "panjabi", "ਪੰਜਾਬੀ"]),
+        ("fil", &["filipino", "tagalog"]),
+        (
+            "fa",
+            &["persian", "farsi", "dari", "persiano", "فارسی", "دری"],
+        ),
+        ("ti", &["tigrinya", "tigrino", "ትግርኛ"]),
+    ];
+    let name = name.trim().to_lowercase();
+    NAMES
+        .iter()
+        .find(|(_, names)| names.contains(&name.as_str()))
+        .map(|(code, _)| *code)
 }
 
 /// The form language to show on a page in `page_lang`: the one with that code, else the
@@ -104,6 +138,10 @@ mod tests {
     fn language_codes_come_from_headers() {
         assert_eq!(language_code("Italiano (it)"), Some("it"));
         assert_eq!(language_code("العربية (ar)"), Some("ar"));
-        assert_eq!(language_code("English"), None);
+        // Forms that name their languages without a code (`label::english`).
+        assert_eq!(language_code("English"), Some("en"));
+        assert_eq!(language_code("français"), Some("fr"));
+        assert_eq!(language_code("العربية"), Some("ar"));
+        assert_eq!(language_code("Klingon"), None);
     }
 }
