@@ -102,6 +102,18 @@ test('an editor edits a service, adds an English translation, confirms it and th
   await axeCheck(page);
   await screenshot(page, 'backoffice-edit-it');
 
+  // Every day of an opening-hours slot is clickable where its label shows (the labels of
+  // the fields below used to lie over Saturday and Sunday at 1366 px).
+  for (const day of await page.locator('#slot-0 .form-check label').all()) {
+    await day.scrollIntoViewIfNeeded();
+    const box = await day.boundingBox();
+    const hit = await page.evaluate(
+      ([x, y]) => document.elementFromPoint(x, y)?.closest('.form-check')?.querySelector('input')?.id ?? 'none',
+      [box.x + box.width / 2, box.y + box.height / 2],
+    );
+    assert.equal(hit, await day.getAttribute('for'), `a click on ${await day.textContent()} reaches ${hit}`);
+  }
+
   const description = 'Descrizione aggiornata dal test nel browser: orientamento e accompagnamento.';
   await page.fill('#f-description', description);
   await page.fill('#f-tr-en-name', 'Browser test desk');
